@@ -1,0 +1,77 @@
+# Two commands set everything up: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/.bin
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+# Pinned tools, installed into .bin by `make tools`.
+STATICCHECK_VERSION := v0.8.2
+GOAWS_VERSION := v0.5.4
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+
+# Where tests find the emulators.
+export GOAWS_BIN := $(BIN)/goaws
+export RIE_BIN := $(BIN)/aws-lambda-rie
+export DYNALITE_BIN := $(CURDIR)/node_modules/.bin/dynalite
+
+FUNCTIONS := scheduler worker api
+LDFLAGS := -s -w
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags '$(LDFLAGS)'
+
+.PHONY: all test bench run build tools node-deps vet staticcheck clean \
+	build-SchedulerFunction build-WorkerFunction build-ApiFunction
+
+all: build
+
+tools: $(BIN)/staticcheck $(BIN)/goaws $(BIN)/aws-lambda-rie
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/goaws:
+	GOBIN=$(BIN) $(GO) install github.com/Admiral-Piett/goaws/app/cmd@$(GOAWS_VERSION)
+	mv $(BIN)/cmd $(BIN)/goaws
+
+$(BIN)/aws-lambda-rie:
+	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+node-deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json
+	@command -v npm >/dev/null || { echo "npm is required (Node.js 20+): install Node.js and npm first" >&2; exit 1; }
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+vet:
+	$(GO) vet ./...
+
+staticcheck: $(BIN)/staticcheck
+	$(BIN)/staticcheck ./...
+
+test: tools node-deps vet staticcheck
+	$(GO) test -race -count=1 -timeout 25m ./...
+
+bench: tools node-deps
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+run: tools node-deps
+	$(GO) run ./cmd/local
+
+# Lambda builds: one bootstrap per function for provided.al2023 on arm64.
+build: $(addprefix build/,$(addsuffix /bootstrap,$(FUNCTIONS)))
+
+build/%/bootstrap: FORCE
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
+build-SchedulerFunction:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/scheduler
+build-WorkerFunction:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/worker
+build-ApiFunction:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
+
+clean:
+	rm -rf build .aws-sam
+
+FORCE:

@@ -1,0 +1,177 @@
+package provision
+
+import "time"
+
+// The records the engine keeps through the store and reports through the API.
+
+// Settings is a tenant's sync configuration.
+type Settings struct {
+	AutoCreateNewHires   bool      `json:"autoCreateNewHires"`
+	MassCreateMaxPercent int       `json:"massCreateMaxPercent"`
+	Mappings             []Mapping `json:"mappings"`
+}
+
+// Mapping maps one Leapsome source to one TriNet target.
+type Mapping struct {
+	Target   string            `json:"target"`
+	Source   string            `json:"source"`
+	ValueMap map[string]string `json:"valueMap,omitempty"`
+}
+
+// Link ties a Leapsome person to the one TriNet employee they are.
+type Link struct {
+	UserID     string
+	EmployeeID string
+	LinkedAt   time.Time
+}
+
+// HireState is a hire ledger entry's state.
+type HireState string
+
+const (
+	HireSubmitted HireState = "submitted" // written before the POST
+	HirePending   HireState = "pending"   // TriNet accepted it; awaiting approval
+	HireUnknown   HireState = "unknown"   // outcome unknown; never resent
+	HireLinked    HireState = "linked"    // TriNet lists the employee; kept so nobody is hired twice
+)
+
+// HireEntry is one hire ledger entry. A cleared hire (4xx) is deleted.
+type HireEntry struct {
+	UserID      string
+	Email       string
+	State       HireState
+	EmployeeID  string // empty when TriNet gave none
+	SubmittedAt time.Time
+	SyncID      string
+}
+
+// Action is what a run does with one person.
+type Action string
+
+const (
+	ActionCreate    Action = "create"
+	ActionUpdate    Action = "update"
+	ActionLink      Action = "link"
+	ActionUnchanged Action = "unchanged"
+	ActionSuggest   Action = "suggest"
+	ActionPending   Action = "pending"
+	ActionHeld      Action = "held"
+	ActionError     Action = "error"
+	ActionExcluded  Action = "excluded"
+)
+
+// FieldChange is one target field of a plan item. Sensitive fields carry no values.
+type FieldChange struct {
+	Field     string `json:"field"`
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+}
+
+// PlanItem is the one action a run takes for one Leapsome person.
+type PlanItem struct {
+	UserID string        `json:"userId"`
+	Email  string        `json:"email"`
+	Name   string        `json:"name,omitempty"`
+	Action Action        `json:"action"`
+	Code   string        `json:"code"` // behind suggest, pending, held, error, excluded; else empty
+	Fields []FieldChange `json:"fields"`
+}
+
+// Severity of an issue.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Issue is a per-person (or, with empty UserID, per-tenant) error or warning.
+// Message tells the admin what to fix in Leapsome and never carries personal data
+// such as an SSN or a birth date.
+type Issue struct {
+	UserID   string   `json:"userId"`
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Severity Severity `json:"severity"`
+	Code     string   `json:"code"`
+	Field    string   `json:"field"`
+	Message  string   `json:"message"`
+}
+
+// Counts of one run: each of the first nine counts one action; Warnings counts
+// warning issues.
+type Counts struct {
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Linked    int `json:"linked"`
+	Unchanged int `json:"unchanged"`
+	Suggested int `json:"suggested"`
+	Pending   int `json:"pending"`
+	Held      int `json:"held"`
+	Errors    int `json:"errors"`
+	Excluded  int `json:"excluded"`
+	Warnings  int `json:"warnings"`
+}
+
+// Add adds o to c, for runs continued over several invocations.
+func (c *Counts) Add(o Counts) {
+	c.Created += o.Created
+	c.Updated += o.Updated
+	c.Linked += o.Linked
+	c.Unchanged += o.Unchanged
+	c.Suggested += o.Suggested
+	c.Pending += o.Pending
+	c.Held += o.Held
+	c.Errors += o.Errors
+	c.Excluded += o.Excluded
+	c.Warnings += o.Warnings
+}
+
+// RunStatus is a run's state.
+type RunStatus string
+
+const (
+	RunQueued    RunStatus = "queued"
+	RunRunning   RunStatus = "running"
+	RunSucceeded RunStatus = "succeeded"
+	RunPartial   RunStatus = "partial"
+	RunFailed    RunStatus = "failed"
+	RunSkipped   RunStatus = "skipped"
+)
+
+// Final reports whether no further state follows s.
+func (s RunStatus) Final() bool {
+	return s == RunSucceeded || s == RunPartial || s == RunFailed || s == RunSkipped
+}
+
+// Trigger says what started a run.
+type Trigger string
+
+const (
+	TriggerSchedule Trigger = "schedule"
+	TriggerManual   Trigger = "manual"
+)
+
+// RunError is why a run failed as a whole.
+type RunError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Run is one sync of one tenant.
+type Run struct {
+	TenantID       string
+	SyncID         string
+	Trigger        Trigger
+	DryRun         bool
+	ConfirmCreates bool
+	Status         RunStatus
+	CreatedAt      time.Time
+	StartedAt      time.Time // zero while unset
+	FinishedAt     time.Time // zero while unset
+	Counts         Counts
+	Error          *RunError
+	// Cursor is where a continued run resumes; empty when none is pending.
+	Cursor string
+}
