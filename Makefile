@@ -37,9 +37,9 @@ $(BIN)/aws-lambda-rie:
 
 node-deps: node_modules/.package-lock.json
 
-node_modules/.package-lock.json: package.json
+node_modules/.package-lock.json: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required (Node.js 20+): install Node.js and npm first" >&2; exit 1; }
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 vet:
