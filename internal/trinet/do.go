@@ -1,0 +1,328 @@
+package trinet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+
+	"trinetsync/internal/fault"
+)
+
+// call is one logical TriNet request, which may take several attempts.
+type call struct {
+	endpoint string // name for logs and errors
+	method   string
+	path     string
+	query    string // encoded
+	body     []byte // JSON; never logged
+	// once marks a call that is not idempotent (the hire): once its request
+	// may have reached TriNet, it is never sent again.
+	once bool
+	// basic is the Basic credential for the token call; other calls use the
+	// bearer token.
+	basic string
+	// redact lists values of the request (SSN, birth date) that must not
+	// reach an error message even if TriNet echoes them.
+	redact []string
+	// decode reads a 2xx body. An error makes the attempt a transient failure
+	// (retried unless once).
+	decode func([]byte) error
+}
+
+// failure is one failed attempt.
+type failure struct {
+	err        error // classified
+	retry      bool
+	retryAfter time.Duration
+	// unauthorized is the bearer token TriNet answered 401 to.
+	unauthorized string
+}
+
+// do runs cl with the retry policy: 429, 5xx, connection errors and
+// unreadable answers are retried with exponential backoff and jitter, at
+// least MaxRetries times within MaxElapsed, waiting at least Retry-After; a
+// 401 renews the token once. A call marked once is not repeated after its
+// request may have been applied.
+func (c *Client) do(ctx context.Context, cl *call) error {
+	start := c.now()
+	bo := &backoff.ExponentialBackOff{
+		InitialInterval:     c.baseDelay,
+		RandomizationFactor: backoff.DefaultRandomizationFactor,
+		Multiplier:          backoff.DefaultMultiplier,
+		MaxInterval:         c.maxDelay,
+	}
+	bo.Reset()
+	renewed := false
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return fault.Wrap(fault.Transient, err, "trinet %s: cancelled", cl.endpoint)
+		}
+		f := c.attempt(ctx, cl, attempt)
+		if f == nil {
+			return nil
+		}
+		if f.unauthorized != "" {
+			if renewed {
+				return fault.New(fault.Auth, "trinet %s: HTTP 401 after renewing the access token", cl.endpoint)
+			}
+			renewed = true
+			c.tok.invalidate(f.unauthorized)
+			attempt-- // a renewal is not a retry
+			continue
+		}
+		if !f.retry {
+			return f.err
+		}
+		class, _ := fault.ClassOf(f.err)
+		if attempt > c.maxRetries {
+			return fault.Wrap(class, f.err, "gave up after %d attempts", attempt)
+		}
+		wait := bo.NextBackOff()
+		if f.retryAfter > wait {
+			wait = f.retryAfter
+		}
+		if c.now().Sub(start)+wait > c.maxElapsed {
+			return fault.Wrap(class, f.err, "gave up after %d attempts (retry time spent)", attempt)
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "trinet retry",
+			slog.String("endpoint", cl.endpoint), slog.Int("attempt", attempt),
+			slog.Duration("wait", wait), slog.String("class", class.String()))
+		if err := c.sleep(ctx, wait); err != nil {
+			return &fault.Error{Class: class, Err: err,
+				Message: "trinet " + cl.endpoint + ": cancelled while retrying after: " + f.err.Error()}
+		}
+	}
+}
+
+// attempt sends cl once.
+func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
+	auth := tokenAuthScheme + " " + cl.basic
+	bearer := ""
+	if cl.basic == "" {
+		if err := c.limiter.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return &failure{err: fault.Wrap(fault.Transient, ctx.Err(), "trinet %s: cancelled", cl.endpoint)}
+			}
+			// The wait would outlast ctx's deadline.
+			return &failure{err: fault.Wrap(fault.Throttled, err, "trinet %s: client-side rate limit", cl.endpoint)}
+		}
+		tok, err := c.token(ctx)
+		if err != nil {
+			return &failure{err: err}
+		}
+		bearer = tok
+		auth = apiAuthScheme + " " + tok
+	}
+
+	target := c.base + cl.path
+	if cl.query != "" {
+		target += "?" + cl.query
+	}
+	var wrote atomic.Bool
+	rctx := ctx
+	if cl.once {
+		rctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+			WroteHeaders: func() { wrote.Store(true) },
+		})
+	}
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(rctx, cl.method, target, body)
+	if err != nil {
+		return &failure{err: fault.Wrap(fault.Validation, err, "trinet %s: bad request", cl.endpoint)}
+	}
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Accept", jsonContentType)
+	req.Header.Set("User-Agent", userAgent)
+	if cl.body != nil {
+		req.Header.Set("Content-Type", jsonContentType)
+	}
+
+	began := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.logAttempt(ctx, cl, n, 0, began)
+		err = scrubURLError(err)
+		switch {
+		case cl.once && wrote.Load():
+			return &failure{err: fault.Wrap(fault.OutcomeUnknown, err,
+				"trinet %s: no answer; it may or may not have been applied, and is not sent again", cl.endpoint)}
+		case ctx.Err() != nil:
+			return &failure{err: fault.Wrap(fault.Transient, ctx.Err(), "trinet %s: cancelled", cl.endpoint)}
+		default:
+			return &failure{err: fault.Wrap(fault.Transient, err, "trinet %s: connection failed", cl.endpoint), retry: true}
+		}
+	}
+	defer resp.Body.Close()
+	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	c.logAttempt(ctx, cl, n, resp.StatusCode, began)
+	if readErr == nil && len(data) > maxBody {
+		readErr = errors.New("answer larger than the client reads")
+	}
+
+	st := resp.StatusCode
+	switch {
+	case st >= 200 && st < 300:
+		if readErr != nil {
+			if cl.once {
+				// Applied (TriNet said 2xx); only the details were lost.
+				return nil
+			}
+			return &failure{err: fault.Wrap(fault.Transient, readErr, "trinet %s: reading the answer", cl.endpoint), retry: true}
+		}
+		if cl.decode != nil {
+			if err := cl.decode(data); err != nil {
+				if cl.once {
+					return nil
+				}
+				return &failure{err: decodeFailure(cl.endpoint, err), retry: true}
+			}
+		}
+		return nil
+	case st == http.StatusUnauthorized:
+		if bearer == "" {
+			return &failure{err: fault.New(fault.Auth, "trinet %s: HTTP 401: TriNet rejected the client id or secret", cl.endpoint)}
+		}
+		return &failure{unauthorized: bearer}
+	case st == http.StatusForbidden:
+		return &failure{err: fault.New(fault.Forbidden, "trinet %s: HTTP 403: the credentials may not access company %s%s",
+			cl.endpoint, c.rawCo, c.detail(data, cl))}
+	case st == http.StatusNotFound:
+		return &failure{err: fault.New(fault.NotFound, "trinet %s: HTTP 404: not found%s", cl.endpoint, c.detail(data, cl))}
+	case st == http.StatusTooManyRequests:
+		return &failure{
+			err:        fault.New(fault.Throttled, "trinet %s: HTTP 429: rate limited", cl.endpoint),
+			retry:      true,
+			retryAfter: retryAfter(resp.Header.Get(retryAfterHdr), c.now()),
+		}
+	case st >= 500 || st == http.StatusRequestTimeout:
+		if cl.once {
+			return &failure{err: fault.New(fault.OutcomeUnknown,
+				"trinet %s: HTTP %d; it may or may not have been applied, and is not sent again", cl.endpoint, st)}
+		}
+		return &failure{
+			err:        fault.New(fault.Transient, "trinet %s: HTTP %d", cl.endpoint, st),
+			retry:      true,
+			retryAfter: retryAfter(resp.Header.Get(retryAfterHdr), c.now()),
+		}
+	case st >= 400:
+		field, msg := c.validation(data, cl)
+		return &failure{err: fault.Invalid(field, "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
+	default:
+		return &failure{err: fault.New(fault.Transient, "trinet %s: unexpected HTTP %d", cl.endpoint, st)}
+	}
+}
+
+func (c *Client) logAttempt(ctx context.Context, cl *call, n, status int, began time.Time) {
+	c.log.LogAttrs(ctx, slog.LevelDebug, "trinet call",
+		slog.String("company", c.rawCo), slog.String("endpoint", cl.endpoint),
+		slog.String("method", cl.method), slog.Int("status", status), slog.Int("attempt", n),
+		slog.Duration("took", time.Since(began)))
+}
+
+// decodeFailure classifies an unreadable 2xx answer without quoting it.
+func decodeFailure(endpoint string, err error) error {
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return fault.Wrap(fault.Transient, err, "trinet %s: unusable answer", endpoint)
+	}
+	return fault.New(fault.Transient, "trinet %s: unreadable answer: %s", endpoint, decodeError(err))
+}
+
+// validation reads the field and message of a 4xx answer.
+func (c *Client) validation(data []byte, cl *call) (field, msg string) {
+	var env envelope[errorData]
+	if json.Unmarshal(data, &env) != nil {
+		return "", ""
+	}
+	if len(env.Data.Errors) > 0 {
+		field = string(env.Data.Errors[0].Field)
+	}
+	m := string(env.StatusMessage)
+	if m == "" && len(env.Data.Errors) > 0 {
+		m = string(env.Data.Errors[0].Message)
+	}
+	if m = clean(m, cl.redact); m != "" {
+		msg = ": " + m
+	}
+	return field, msg
+}
+
+// detail is TriNet's _statusMessage, cleaned, for messages that carry it.
+func (c *Client) detail(data []byte, cl *call) string {
+	var env envelope[json.RawMessage]
+	if json.Unmarshal(data, &env) != nil {
+		return ""
+	}
+	if m := clean(string(env.StatusMessage), cl.redact); m != "" {
+		return ": " + m
+	}
+	return ""
+}
+
+// ssnLike matches anything shaped like a US SSN, as a last guard for
+// messages that echo the request.
+var ssnLike = regexp.MustCompile(`\b\d{3}-?\d{2}-?\d{4}\b`)
+
+// clean strips the request's sensitive values and SSN-shaped numbers from a
+// TriNet message and bounds its length.
+func clean(m string, redact []string) string {
+	for _, v := range redact {
+		if v != "" {
+			m = strings.ReplaceAll(m, v, "[redacted]")
+		}
+	}
+	m = ssnLike.ReplaceAllString(m, "[redacted]")
+	m = strings.Join(strings.Fields(m), " ")
+	if len(m) > maxMessage {
+		m = m[:maxMessage] + "…"
+	}
+	return m
+}
+
+// retryAfter reads a Retry-After header: seconds [assume], or an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(h); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * retryAfterUnit
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// scrubURLError keeps the transport's reason but not the URL's query, which
+// for the token call names the grant (harmless) and could name more later.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		u := ue.URL
+		if i := strings.IndexByte(u, '?'); i >= 0 {
+			u = u[:i]
+		}
+		return &url.Error{Op: ue.Op, URL: u, Err: ue.Err}
+	}
+	return err
+}

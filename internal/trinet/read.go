@@ -1,0 +1,213 @@
+package trinet
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+// maxPages bounds a listing (a million employees) so that a server that
+// always says hasMore cannot keep a run paging forever.
+const maxPages = 10_000
+
+func getData[T any](ctx context.Context, c *Client, endpoint, path, query string) (T, error) {
+	var env envelope[T]
+	err := c.do(ctx, &call{
+		endpoint: endpoint,
+		method:   http.MethodGet,
+		path:     path,
+		query:    query,
+		decode: func(b []byte) error {
+			env = envelope[T]{}
+			return json.Unmarshal(b, &env)
+		},
+	})
+	return env.Data, err
+}
+
+// OrgDetails reads the company the credentials belong to. It is the cheapest
+// call that proves both the credentials (401 → fault.ErrAuth) and the company
+// id (403 → fault.ErrForbidden).
+func (c *Client) OrgDetails(ctx context.Context) (OrgDetails, error) {
+	d, err := getData[wireOrgDetails](ctx, c, epOrgDetails, c.path(pathOrgDetails), "")
+	if err != nil {
+		return OrgDetails{}, err
+	}
+	return OrgDetails{CompanyID: string(d.CompanyID), CompanyName: string(d.CompanyName)}, nil
+}
+
+// Departments lists the company's departments. Entries without an id are
+// skipped: nothing could be assigned to them.
+func (c *Client) Departments(ctx context.Context) ([]provision.Department, error) {
+	ds, err := getData[[]wireDepartment](ctx, c, epDepartments, c.path(pathDepartments), "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]provision.Department, 0, len(ds))
+	for i, d := range ds {
+		id := strings.TrimSpace(string(d.DeptID))
+		if id == "" {
+			c.log.Warn("trinet departments: entry without deptId skipped", "company", c.rawCo, "index", i)
+			continue
+		}
+		out = append(out, provision.Department{ID: id, Name: string(d.DeptName)})
+	}
+	return out, nil
+}
+
+// Locations lists the company's work locations, skipping entries without an id.
+func (c *Client) Locations(ctx context.Context) ([]provision.Location, error) {
+	ls, err := getData[[]wireLocation](ctx, c, epLocations, c.path(pathLocations), "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]provision.Location, 0, len(ls))
+	for i, l := range ls {
+		id := strings.TrimSpace(string(l.LocationID))
+		if id == "" {
+			c.log.Warn("trinet locations: entry without locationId skipped", "company", c.rawCo, "index", i)
+			continue
+		}
+		out = append(out, provision.Location{ID: id, Name: string(l.LocationName), Country: string(l.Country)})
+	}
+	return out, nil
+}
+
+type page struct {
+	offset int
+	data   wireEmployeePage
+}
+
+func (c *Client) page(ctx context.Context, offset int) (page, error) {
+	q := url.Values{
+		queryViewType: {employeesView},
+		queryOffset:   {strconv.Itoa(offset)},
+		queryLimit:    {strconv.Itoa(pageLimit)},
+	}
+	d, err := getData[wireEmployeePage](ctx, c, epEmployees, c.path(pathEmployees), q.Encode())
+	if err != nil {
+		return page{}, fmt.Errorf("list employees at offset %d: %w", offset, err)
+	}
+	return page{offset: offset, data: d}, nil
+}
+
+// Employees lists every employee TriNet lists (pending hires are not among
+// them), in TriNet's order, each once.
+//
+// TriNet gives no total, only hasMore. After the first page the next pages are
+// fetched in windows of growing width (2, 4, … up to PageWindow) at once; the
+// listing ends at the first page that is empty or says hasMore false, and the
+// pages fetched past it are dropped. A page shorter than the limit that still
+// says hasMore shifts the following offsets, so the rest of its window is
+// dropped and the next window starts right after it: no record is skipped.
+func (c *Client) Employees(ctx context.Context) ([]provision.Employee, error) {
+	first, err := c.page(ctx, 1)
+	if err != nil {
+		return nil, err
+	}
+	l := lister{c: c, seen: make(map[string]struct{}, len(first.data.EmployeeData))}
+	l.out = make([]provision.Employee, 0, len(first.data.EmployeeData))
+	next, more := l.add(first)
+	width := min(2, c.window)
+	for pages := 1; more; pages++ {
+		if pages >= maxPages {
+			return nil, fault.New(fault.Transient, "trinet employees: still more after %d pages", maxPages)
+		}
+		window := make([]page, width)
+		g, gctx := errgroup.WithContext(ctx)
+		for i := range window {
+			off := next + i*pageLimit
+			g.Go(func() error {
+				p, err := c.page(gctx, off)
+				window[i] = p
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		for _, p := range window {
+			if p.offset != next {
+				break // the previous page was short: refetch from next
+			}
+			next, more = l.add(p)
+			if !more {
+				break
+			}
+		}
+		width = min(width*2, c.window)
+	}
+	return l.out, nil
+}
+
+type lister struct {
+	c    *Client
+	out  []provision.Employee
+	seen map[string]struct{}
+}
+
+// add takes one page and says where the next starts and whether there is one.
+func (l *lister) add(p page) (next int, more bool) {
+	recs := p.data.EmployeeData
+	for i := range recs {
+		e, ok := toEmployee(&recs[i])
+		if !ok {
+			l.c.log.Warn("trinet employees: record without employeeId skipped",
+				"company", l.c.rawCo, "position", p.offset+i)
+			continue
+		}
+		// Records shift when someone is added while we page: keep the first.
+		if _, dup := l.seen[e.ID]; dup {
+			continue
+		}
+		l.seen[e.ID] = struct{}{}
+		l.out = append(l.out, e)
+	}
+	return p.offset + len(recs), bool(p.data.HasMore) && len(recs) > 0
+}
+
+func toEmployee(w *wireEmployee) (provision.Employee, bool) {
+	id := strings.TrimSpace(string(w.EmployeeID))
+	if id == "" {
+		return provision.Employee{}, false
+	}
+	e := provision.Employee{ID: id}
+	name := -1
+	for i, n := range w.Names {
+		t := strings.TrimSpace(string(n.NameType))
+		if strings.EqualFold(t, listPrimaryNameType) {
+			name = i
+			break
+		}
+		// A record with one untyped name: that is the name.
+		if t == "" && name < 0 && len(w.Names) == 1 {
+			name = i
+		}
+	}
+	if name >= 0 {
+		n := w.Names[name]
+		e.FirstName, e.MiddleName, e.LastName = string(n.FirstName), string(n.MiddleName), string(n.LastName)
+	}
+	b := &w.BiographicalInfo
+	e.Gender, e.BirthDate, e.Ethnicity = string(b.Gender), string(b.BirthDate), string(b.Ethnicity)
+	e.MaritalStatus, e.Country = string(b.MaritalStatus), string(b.Country)
+	m := &w.EmploymentInfo
+	e.Status, e.StartDate, e.Title = string(m.EmploymentStatus), string(m.StartDate), string(m.BusinessTitle)
+	e.EmployeeType, e.FLSACode = string(m.EmployeeType), string(m.FLSACode)
+	e.StandardHours = strings.TrimSpace(string(m.StandardHours))
+	e.WorkEmail, e.WorkPhone = string(m.WorkEmail), string(m.WorkPhone)
+	e.CustomGroupA, e.CustomGroupB = string(m.CustomGroupA), string(m.CustomGroupB)
+	e.LocationID, e.LocationName = strings.TrimSpace(string(m.Location.LocationID)), string(m.Location.LocationName)
+	e.DeptID, e.DeptName = strings.TrimSpace(string(m.Department.DeptID)), string(m.Department.DeptName)
+	e.SupervisorID = strings.TrimSpace(string(m.Supervisor.SupervisorID))
+	return e, true
+}

@@ -1,0 +1,182 @@
+package trinet
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+// Hire submits a new hire, Incomplete for an HR Authorizer to approve in
+// TriNet. It sends only the fields it is given.
+//
+// TriNet does not deduplicate hires, so Hire never repeats a request that may
+// have reached TriNet: a 5xx, a timeout or a dropped connection after the
+// request was written gives fault.OutcomeUnknown. A 429 (not applied) is
+// retried; a 4xx gives fault.Validation naming TriNet's field when it names
+// one. A 2xx whose body lacks the id gives an empty EmployeeID and no error.
+func (c *Client) Hire(ctx context.Context, h provision.Hire) (provision.HireResult, error) {
+	req, err := hireBody(h)
+	if err != nil {
+		return provision.HireResult{}, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return provision.HireResult{}, fault.Wrap(fault.Validation, err, "trinet hire: encode")
+	}
+	var res hireResponse
+	decoded := false
+	err = c.do(ctx, &call{
+		endpoint: epHire,
+		method:   http.MethodPost,
+		path:     c.path(pathHire),
+		body:     body,
+		once:     true,
+		redact:   []string{h.NationalID, h.BirthDate},
+		decode: func(b []byte) error {
+			var env envelope[hireResponse]
+			if err := json.Unmarshal(b, &env); err != nil {
+				return err
+			}
+			res, decoded = env.Data, true
+			return nil
+		},
+	})
+	if err != nil {
+		return provision.HireResult{}, err
+	}
+	out := provision.HireResult{
+		EmployeeID:     strings.TrimSpace(string(res.EmployeeID)),
+		ApprovalStatus: string(res.ApprovalStatus),
+	}
+	if out.EmployeeID == "" {
+		// Applied; the engine links it by work email when it is listed.
+		c.log.Warn("trinet hire: accepted without an employee id", "company", c.rawCo, "readable", decoded)
+	}
+	return out, nil
+}
+
+func hireBody(h provision.Hire) (hireRequest, error) {
+	r := hireRequest{
+		ApprovalStatus: hireApprovalStatus,
+		Name:           hireName{FirstName: h.FirstName, MiddleName: h.MiddleName, LastName: h.LastName},
+		EmploymentInfo: hireEmploymentReq{
+			StartDate:        h.StartDate,
+			ReasonCode:       hireReasonCode,
+			EmployeeType:     h.EmployeeType,
+			RegularTemporary: orDefault(h.RegularTemporary, defaultRegularTemporary),
+			BusinessTitle:    h.Title,
+			SupervisorID:     h.SupervisorID,
+			LocationID:       h.LocationID,
+			WorkEmail:        h.WorkEmail,
+			WorkPhone:        h.WorkPhone,
+		},
+	}
+	if hrs := strings.TrimSpace(h.StandardHours); hrs != "" {
+		v, err := strconv.ParseFloat(hrs, 64)
+		if err != nil || v < 0 || v > 168 || math.IsNaN(v) {
+			return hireRequest{}, fault.Invalid("employmentInfo.standardHoursPerWeek", "must be a number of hours per week")
+		}
+		r.EmploymentInfo.StandardHoursPerWeek = json.Number(strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	if h.DeptID != "" {
+		r.EmploymentInfo.HomeDepartment = &hireDept{DeptID: h.DeptID}
+	}
+	if h.FLSACode != "" {
+		r.EmploymentInfo.Compliance = &hireComplia{FLSACode: h.FLSACode}
+	}
+	bio := hireBio{Gender: h.Gender, Ethnicity: h.Ethnicity, BirthDate: h.BirthDate, Country: h.Country, NationalID: h.NationalID}
+	if bio != (hireBio{}) {
+		r.BiographicalInfo = &bio
+	}
+	home := hireContact{Address1: h.Address1, Address2: h.Address2, City: h.City, State: h.State,
+		PostalCode: h.PostalCode, Country: h.AddressCountry}
+	if home != (hireContact{}) {
+		r.HomeContact = &home
+	}
+	return r, nil
+}
+
+// UpdateNames changes the legal name from u.EffectiveDate (today, UTC, when
+// empty). It always sends the whole name as given: TriNet replaces all parts.
+func (c *Client) UpdateNames(ctx context.Context, employeeID string, u provision.NamesUpdate) error {
+	if err := checkEmployeeID(employeeID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(u.FirstName) == "" {
+		return fault.Invalid("firstName", "is required in a name change")
+	}
+	if strings.TrimSpace(u.LastName) == "" {
+		return fault.Invalid("lastName", "is required in a name change")
+	}
+	return c.put(ctx, epNames, c.path(pathNames, employeeID), namesRequest{
+		EffectiveDate: c.effective(u.EffectiveDate),
+		NameType:      updateNameType,
+		FirstName:     u.FirstName,
+		MiddleName:    u.MiddleName,
+		LastName:      u.LastName,
+	}, nil)
+}
+
+// UpdatePersonals sends the non-empty fields of u; with none it sends nothing.
+func (c *Client) UpdatePersonals(ctx context.Context, employeeID string, u provision.PersonalsUpdate) error {
+	if err := checkEmployeeID(employeeID); err != nil {
+		return err
+	}
+	r := personalsRequest{Gender: u.Gender, BirthDate: u.BirthDate, Ethnicity: u.Ethnicity,
+		Country: u.Country, MaritalStatus: u.MaritalStatus}
+	if r == (personalsRequest{}) {
+		return nil
+	}
+	r.EffectiveDate = c.effective(u.EffectiveDate)
+	return c.put(ctx, epPersonals, c.path(pathPersonals, employeeID), r, []string{u.BirthDate})
+}
+
+// UpdateJobs sends the non-empty fields of u; with none it sends nothing.
+func (c *Client) UpdateJobs(ctx context.Context, employeeID string, u provision.JobsUpdate) error {
+	if err := checkEmployeeID(employeeID); err != nil {
+		return err
+	}
+	r := jobsRequest{BusinessTitle: u.Title, DeptID: u.DeptID, WorkPhone: u.WorkPhone}
+	if u.LocationID != "" {
+		r.EmployeeTransfer = &jobsTransfer{LocationID: u.LocationID}
+	}
+	if u.GroupA != "" || u.GroupB != "" {
+		r.OptionalGrouping = &jobsOptionalGrps{GroupA: u.GroupA, GroupB: u.GroupB}
+	}
+	if r.BusinessTitle == "" && r.DeptID == "" && r.WorkPhone == "" && r.EmployeeTransfer == nil && r.OptionalGrouping == nil {
+		return nil
+	}
+	r.EffectiveDate = c.effective(u.EffectiveDate)
+	return c.put(ctx, epJobs, c.path(pathJobs, employeeID), r, nil)
+}
+
+func (c *Client) put(ctx context.Context, endpoint, path string, v any, redact []string) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return fault.Wrap(fault.Validation, err, "trinet %s: encode", endpoint)
+	}
+	// An update repeats harmlessly (same values, same effective date), so it
+	// is retried like a read.
+	return c.do(ctx, &call{endpoint: endpoint, method: http.MethodPut, path: path, body: body, redact: redact})
+}
+
+// effective is the update's effective date: as given, else today (UTC).
+func (c *Client) effective(d string) string {
+	if d != "" {
+		return d
+	}
+	return c.now().UTC().Format(dateLayout)
+}
+
+func checkEmployeeID(id string) error {
+	if strings.TrimSpace(id) == "" || strings.ContainsAny(id, "/?#") {
+		return fault.Invalid("employeeId", "must be a TriNet employee id")
+	}
+	return nil
+}
