@@ -1,0 +1,151 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+// Backend is what the HTTP edge needs from the service layer: one method per
+// operation. Tenant ids reach it already validated and authorized. Errors are
+// classified with internal/fault; see errorFor for how each class is answered.
+type Backend interface {
+	Fields(ctx context.Context) (Catalog, error)
+
+	Connect(ctx context.Context, tenant string, req ConnectRequest) (Connection, error)
+	Connection(ctx context.Context, tenant string) (Connection, error)
+	Disconnect(ctx context.Context, tenant string) error
+
+	Settings(ctx context.Context, tenant string) (provision.Settings, error)
+	PutSettings(ctx context.Context, tenant string, s provision.Settings) (provision.Settings, error)
+
+	// Trigger answers the queued or running manual run with the same flags, or
+	// a new queued run. A tenant that is not connected (or revoked) is
+	// ErrNotConnected.
+	Trigger(ctx context.Context, tenant string, req TriggerRequest) (provision.Run, error)
+	Runs(ctx context.Context, tenant string, p Page) ([]provision.Run, string, error)
+	Run(ctx context.Context, tenant, syncID string) (provision.Run, error)
+	Plan(ctx context.Context, tenant, syncID string, p Page) ([]provision.PlanItem, string, error)
+	// Issues lists the issues of syncID, or, when syncID is empty, of the
+	// latest finished run that is not skipped; IssuePage.SyncID is empty when
+	// there is none yet.
+	Issues(ctx context.Context, tenant, syncID string, p Page) (IssuePage, error)
+
+	// Hires lists the hire ledger; state "" means pending and unknown.
+	Hires(ctx context.Context, tenant string, state provision.HireState, p Page) ([]provision.HireEntry, string, error)
+	// ReleaseHire deletes an unknown hire: pending → fault.Conflict, none →
+	// fault.NotFound.
+	ReleaseHire(ctx context.Context, tenant, userID string) error
+}
+
+// ErrNotConnected is returned (wrapped or not) by Backend.Trigger for a tenant
+// that is not connected or was revoked; it is answered 409 not_connected. It is
+// of class fault.Conflict, so errors.Is(err, fault.ErrConflict) holds as well.
+// An error of class fault.CredentialsRevoked is answered the same way.
+var ErrNotConnected = fault.New(fault.Conflict, "the tenant is not connected to TriNet: authorize it first")
+
+// Page asks for one page of a list. Limit is within 1..MaxLimit; NextToken is
+// the opaque token of the previous page or "". A token the backend cannot read
+// should be fault.Invalid("nextToken", …).
+type Page struct {
+	Limit     int
+	NextToken string
+}
+
+// Paging bounds, as in docs/openapi.yaml.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// Catalog is the body of GET /v1/fields.
+type Catalog struct {
+	Targets []CatalogTarget `json:"targets"`
+	Sources []string        `json:"sources"`
+}
+
+// CatalogTarget is one TriNet target that can be mapped. Codes is nil when the
+// target takes free text.
+type CatalogTarget struct {
+	Target   string   `json:"target"`
+	Label    string   `json:"label"` // Every sync, New hire only, Profile updates
+	Mode     string   `json:"mode"`  // every_sync, new_hire_only, update_only
+	Required bool     `json:"required"`
+	Codes    []string `json:"codes"`
+}
+
+// ConnectRequest carries a tenant's credentials. It is never logged.
+type ConnectRequest struct {
+	TriNet   TriNetCredentials
+	Leapsome LeapsomeCredentials
+}
+
+// TriNetCredentials are the TriNet API application's credentials.
+type TriNetCredentials struct {
+	CompanyID    string
+	ClientID     string
+	ClientSecret string
+}
+
+// LeapsomeCredentials are Leapsome's API secret and optional SCIM token.
+type LeapsomeCredentials struct {
+	APISecret string
+	SCIMToken string // "" when none
+}
+
+// ConnectionStatus is a tenant's connection state.
+type ConnectionStatus string
+
+const (
+	StatusNotConnected ConnectionStatus = "not_connected"
+	StatusConnected    ConnectionStatus = "connected"
+	StatusRevoked      ConnectionStatus = "revoked"
+)
+
+// Connection is what GET …/connection shows. Empty strings and zero times are
+// answered as null. It never carries a secret.
+type Connection struct {
+	Status         ConnectionStatus
+	CompanyID      string
+	ClientIDMasked string
+	SCIMConfigured bool
+	ConnectedAt    time.Time
+	RevokedAt      time.Time
+	LastRun        *provision.Run
+	NextRunAt      time.Time
+	Backoff        *Backoff
+}
+
+// Backoff is a tenant's back-off after repeated failed runs.
+type Backoff struct {
+	Until    time.Time
+	Reason   string
+	Failures int
+}
+
+// TriggerRequest is the body of POST …/syncs.
+type TriggerRequest struct {
+	DryRun         bool
+	ConfirmCreates bool
+}
+
+// IssuePage is one page of a run's issues.
+type IssuePage struct {
+	SyncID    string // "" when no run has finished yet
+	Items     []provision.Issue
+	NextToken string
+}
+
+// CatalogFrom converts the engine's field catalog (provision.Fields()) to the
+// body of GET /v1/fields, so a Backend can answer Fields with
+// CatalogFrom(provision.Fields()).
+func CatalogFrom(c provision.Catalog) Catalog {
+	out := Catalog{Targets: make([]CatalogTarget, 0, len(c.Targets)), Sources: c.Sources}
+	for _, t := range c.Targets {
+		out.Targets = append(out.Targets, CatalogTarget{
+			Target: t.Target, Label: t.Label, Mode: string(t.Mode), Required: t.Required, Codes: t.Codes})
+	}
+	return out
+}

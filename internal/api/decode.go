@@ -1,0 +1,149 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// DefaultMaxBodyBytes bounds request bodies; the largest legitimate body (a
+// settings document with every target mapped and value maps) is far smaller.
+const DefaultMaxBodyBytes = 64 << 10
+
+var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidTenantID reports whether id is a well-formed tenant id.
+func ValidTenantID(id string) bool { return tenantPattern.MatchString(id) }
+
+// decodeBody reads the whole (size-limited) body and decodes it strictly into
+// dst: unknown fields, wrong types, malformed JSON and trailing data are 400
+// naming the field where one is known. An empty body is allowed only when
+// optional is true, and then leaves dst untouched.
+func decodeBody(r *http.Request, dst any, optional bool) *apiError {
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return &apiError{Status: http.StatusRequestEntityTooLarge, Code: CodePayloadTooLarge,
+				Message: fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit)}
+		}
+		return badRequest("", "the request body could not be read")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		if optional {
+			return nil
+		}
+		return badRequest("", "a JSON request body is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return badRequest("", "unexpected data after the JSON body")
+	}
+	return nil
+}
+
+func jsonError(err error) *apiError {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return badRequest("", "malformed JSON at byte %d", syntax.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("", "malformed JSON: the body ends too early")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return badRequest("", "the body must be a JSON %s", jsonKind(typ.Type))
+		}
+		return badRequest(field, "must be %s", withArticle(jsonKind(typ.Type)))
+	}
+	// encoding/json reports unknown fields only in its message.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if unq, err := strconv.Unquote(name); err == nil {
+			name = unq
+		}
+		return badRequest(name, "unknown field %q", name)
+	}
+	return badRequest("", "malformed JSON")
+}
+
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	}
+	return "object"
+}
+
+func withArticle(kind string) string {
+	if strings.IndexByte("aeiou", kind[0]) >= 0 {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// requiredString checks a required string field: present, not blank, at most
+// max bytes. The value itself never appears in the message (it may be a secret).
+func requiredString(field string, v *string, max int) (string, *apiError) {
+	if v == nil {
+		return "", badRequest(field, "is required")
+	}
+	if strings.TrimSpace(*v) == "" {
+		return "", badRequest(field, "must not be blank")
+	}
+	if len(*v) > max {
+		return "", badRequest(field, "must be at most %d bytes", max)
+	}
+	return *v, nil
+}
+
+// pageParams reads limit and nextToken.
+func pageParams(r *http.Request) (Page, *apiError) {
+	q := r.URL.Query()
+	p := Page{Limit: DefaultLimit, NextToken: q.Get("nextToken")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxLimit {
+			return Page{}, badRequest("limit", "must be an integer from 1 to %d", MaxLimit)
+		}
+		p.Limit = n
+	}
+	if len(p.NextToken) > 2048 {
+		return Page{}, badRequest("nextToken", "is not a token this service gave out")
+	}
+	return p, nil
+}
+
+// checkID validates an opaque id from a path or query: the store puts it in a
+// key, so it must be short printable text.
+func checkID(field, v string) *apiError {
+	if v == "" || len(v) > 256 || !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return badRequest(field, "must be 1 to 256 printable characters")
+	}
+	return nil
+}

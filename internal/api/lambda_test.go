@@ -1,0 +1,156 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"trinetsync/internal/api"
+)
+
+// TestLambdaSampleEvents feeds each sample event under events/api through the
+// Lambda adapter with GatewayAuthenticator, as API Gateway would, and holds
+// the answers to docs/openapi.yaml.
+func TestLambdaSampleEvents(t *testing.T) {
+	want := map[string]int{
+		"get-healthz":       200,
+		"get-fields":        200,
+		"put-connection":    200,
+		"get-connection":    200,
+		"delete-connection": 204,
+		"get-settings":      200,
+		"put-settings":      200,
+		"post-syncs":        202,
+		"get-syncs":         200,
+		"get-sync":          200,
+		"get-plan":          200,
+		"get-errors":        200,
+		"get-hires":         200,
+		"delete-hire":       204,
+	}
+	files, err := filepath.Glob("../../events/api/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(want) {
+		t.Fatalf("events/api has %d events, want one per route (%d)", len(files), len(want))
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		t.Run(name, func(t *testing.T) {
+			status, ok := want[name]
+			if !ok {
+				t.Fatalf("no expectation for %s", name)
+			}
+			ev := readEvent(t, f)
+			h := newHarness(t)
+			res, c := invoke(t, h, ev)
+			if res.status != status {
+				t.Fatalf("status %d, want %d: %s", res.status, status, res.raw)
+			}
+			h.checkSpec(c, res)
+		})
+	}
+}
+
+func TestLambdaTenancy(t *testing.T) {
+	base := readEvent(t, "../../events/api/get-connection.json")
+	tests := []struct {
+		name   string
+		edit   func(ev *events.APIGatewayV2HTTPRequest)
+		status int
+		code   string
+	}{
+		{"own tenant", func(*events.APIGatewayV2HTTPRequest) {}, 200, ""},
+		{"another tenant", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.RequestContext.Authorizer.JWT.Claims["tenant_id"] = "acme"
+		}, 403, "forbidden"},
+		{"admin scope claim", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.RequestContext.Authorizer.JWT.Claims["tenant_id"] = "acme"
+			ev.RequestContext.Authorizer.JWT.Claims["scope"] = "trinet-sync:admin"
+		}, 200, ""},
+		{"no authorizer", func(ev *events.APIGatewayV2HTTPRequest) { ev.RequestContext.Authorizer = nil }, 401, "unauthorized"},
+		{"bad tenant id", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.RawPath = "/v1/tenants/DEMO/connection"
+		}, 400, "bad_request"},
+		{"unknown route", func(ev *events.APIGatewayV2HTTPRequest) { ev.RawPath = "/v1/nothing" }, 404, "not_found"},
+		{"wrong method", func(ev *events.APIGatewayV2HTTPRequest) { ev.RequestContext.HTTP.Method = "PATCH" }, 405, "method_not_allowed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := base
+			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{}}}
+			for k, v := range base.RequestContext.Authorizer.JWT.Claims {
+				ev.RequestContext.Authorizer.JWT.Claims[k] = v
+			}
+			tt.edit(&ev)
+			h := newHarness(t)
+			res, c := invoke(t, h, ev)
+			if res.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.raw)
+			}
+			if tt.code != "" {
+				wantError(t, res, tt.status, tt.code, fieldFor(tt.code))
+			}
+			h.checkSpec(call{method: c.method, path: c.path, body: c.body, invalid: tt.status != 200}, res)
+		})
+	}
+}
+
+func fieldFor(code string) string {
+	if code == "bad_request" {
+		return "tenant"
+	}
+	return ""
+}
+
+func readEvent(t *testing.T, path string) events.APIGatewayV2HTTPRequest {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return ev
+}
+
+// invoke runs ev through LambdaHandler over h's backend.
+func invoke(t *testing.T, h *harness, ev events.APIGatewayV2HTTPRequest) (result, call) {
+	t.Helper()
+	handler := api.LambdaHandler(api.New(h.b, api.GatewayAuthenticator{}, api.Options{Logger: slog.New(slog.NewJSONHandler(h.logs, nil))}))
+	resp, err := handler(context.Background(), ev)
+	if err != nil {
+		t.Fatalf("adapter: %v", err)
+	}
+	if resp.IsBase64Encoded {
+		t.Fatalf("a JSON answer must not be base64: %+v", resp)
+	}
+	res := result{status: resp.StatusCode, header: http.Header{}, raw: []byte(resp.Body)}
+	for k, v := range resp.Headers {
+		res.header.Set(k, v)
+	}
+	if resp.Body != "" {
+		if err := json.Unmarshal([]byte(resp.Body), &res.body); err != nil {
+			t.Fatalf("answer is not JSON: %v: %s", err, resp.Body)
+		}
+		if res.header.Get("Content-Type") != "application/json" {
+			t.Fatalf("Content-Type %q", res.header.Get("Content-Type"))
+		}
+	}
+	path := ev.RawPath
+	if ev.RawQueryString != "" {
+		path += "?" + ev.RawQueryString
+	}
+	return res, call{method: ev.RequestContext.HTTP.Method, path: path, body: ev.Body}
+}

@@ -1,0 +1,271 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"trinetsync/internal/provision"
+)
+
+func (s *server) health(*http.Request, string) (int, any, error) {
+	return http.StatusOK, map[string]string{"status": "ok"}, nil
+}
+
+func (s *server) fields(r *http.Request, _ string) (int, any, error) {
+	c, err := s.backend.Fields(r.Context())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderCatalog(c), nil
+}
+
+type connectBody struct {
+	TriNet *struct {
+		CompanyID    *string `json:"companyId"`
+		ClientID     *string `json:"clientId"`
+		ClientSecret *string `json:"clientSecret"`
+	} `json:"trinet"`
+	Leapsome *struct {
+		APISecret *string `json:"apiSecret"`
+		SCIMToken *string `json:"scimToken"`
+	} `json:"leapsome"`
+}
+
+func (b connectBody) request() (ConnectRequest, *apiError) {
+	var req ConnectRequest
+	var e *apiError
+	if b.TriNet == nil {
+		return req, badRequest("trinet", "is required")
+	}
+	if b.Leapsome == nil {
+		return req, badRequest("leapsome", "is required")
+	}
+	if req.TriNet.CompanyID, e = requiredString("trinet.companyId", b.TriNet.CompanyID, 64); e != nil {
+		return req, e
+	}
+	if req.TriNet.ClientID, e = requiredString("trinet.clientId", b.TriNet.ClientID, 512); e != nil {
+		return req, e
+	}
+	if req.TriNet.ClientSecret, e = requiredString("trinet.clientSecret", b.TriNet.ClientSecret, 4096); e != nil {
+		return req, e
+	}
+	if req.Leapsome.APISecret, e = requiredString("leapsome.apiSecret", b.Leapsome.APISecret, 4096); e != nil {
+		return req, e
+	}
+	// An empty or null SCIM token means none: the admin cleared the box.
+	if t := b.Leapsome.SCIMToken; t != nil && *t != "" {
+		if req.Leapsome.SCIMToken, e = requiredString("leapsome.scimToken", t, 4096); e != nil {
+			return req, e
+		}
+	}
+	return req, nil
+}
+
+func (s *server) putConnection(r *http.Request, tenant string) (int, any, error) {
+	var body connectBody
+	if e := decodeBody(r, &body, false); e != nil {
+		return 0, nil, e
+	}
+	req, e := body.request()
+	if e != nil {
+		return 0, nil, e
+	}
+	c, err := s.backend.Connect(r.Context(), tenant, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderConnection(c), nil
+}
+
+func (s *server) getConnection(r *http.Request, tenant string) (int, any, error) {
+	c, err := s.backend.Connection(r.Context(), tenant)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderConnection(c), nil
+}
+
+func (s *server) deleteConnection(r *http.Request, tenant string) (int, any, error) {
+	if err := s.backend.Disconnect(r.Context(), tenant); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *server) getSettings(r *http.Request, tenant string) (int, any, error) {
+	st, err := s.backend.Settings(r.Context(), tenant)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderSettings(st), nil
+}
+
+// maxMappings bounds a settings document; the catalog has about 30 targets.
+const maxMappings = 200
+
+type settingsBody struct {
+	AutoCreateNewHires   *bool          `json:"autoCreateNewHires"`
+	MassCreateMaxPercent *int           `json:"massCreateMaxPercent"`
+	Mappings             *[]mappingBody `json:"mappings"`
+}
+
+type mappingBody struct {
+	Target   *string           `json:"target"`
+	Source   *string           `json:"source"`
+	ValueMap map[string]string `json:"valueMap"`
+}
+
+// settings checks the document's shape; what the targets and sources mean is
+// the Backend's to validate (it answers fault.Invalid naming e.g.
+// mappings[2].source).
+func (b settingsBody) settings() (provision.Settings, *apiError) {
+	var st provision.Settings
+	if b.AutoCreateNewHires == nil {
+		return st, badRequest("autoCreateNewHires", "is required")
+	}
+	if b.MassCreateMaxPercent == nil {
+		return st, badRequest("massCreateMaxPercent", "is required")
+	}
+	if b.Mappings == nil {
+		return st, badRequest("mappings", "is required")
+	}
+	if len(*b.Mappings) > maxMappings {
+		return st, badRequest("mappings", "must have at most %d entries", maxMappings)
+	}
+	st.AutoCreateNewHires = *b.AutoCreateNewHires
+	st.MassCreateMaxPercent = *b.MassCreateMaxPercent
+	st.Mappings = make([]provision.Mapping, 0, len(*b.Mappings))
+	for i, m := range *b.Mappings {
+		at := "mappings[" + strconv.Itoa(i) + "]"
+		if m.Target == nil {
+			return st, badRequest(at+".target", "is required")
+		}
+		if m.Source == nil {
+			return st, badRequest(at+".source", "is required")
+		}
+		st.Mappings = append(st.Mappings, provision.Mapping{Target: *m.Target, Source: *m.Source, ValueMap: m.ValueMap})
+	}
+	return st, nil
+}
+
+func (s *server) putSettings(r *http.Request, tenant string) (int, any, error) {
+	var body settingsBody
+	if e := decodeBody(r, &body, false); e != nil {
+		return 0, nil, e
+	}
+	st, e := body.settings()
+	if e != nil {
+		return 0, nil, e
+	}
+	saved, err := s.backend.PutSettings(r.Context(), tenant, st)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderSettings(saved), nil
+}
+
+type triggerBody struct {
+	DryRun         bool `json:"dryRun"`
+	ConfirmCreates bool `json:"confirmCreates"`
+}
+
+func (s *server) trigger(r *http.Request, tenant string) (int, any, error) {
+	var body triggerBody
+	if e := decodeBody(r, &body, true); e != nil {
+		return 0, nil, e
+	}
+	run, err := s.backend.Trigger(r.Context(), tenant, TriggerRequest(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, triggerJSON{SyncID: run.SyncID, Status: run.Status}, nil
+}
+
+func (s *server) listRuns(r *http.Request, tenant string) (int, any, error) {
+	p, e := pageParams(r)
+	if e != nil {
+		return 0, nil, e
+	}
+	runs, next, err := s.backend.Runs(r.Context(), tenant, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderList(runs, next, renderRun), nil
+}
+
+func (s *server) getRun(r *http.Request, tenant string) (int, any, error) {
+	id := r.PathValue("syncId")
+	if e := checkID("syncId", id); e != nil {
+		return 0, nil, e
+	}
+	run, err := s.backend.Run(r.Context(), tenant, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderRun(run), nil
+}
+
+func (s *server) getPlan(r *http.Request, tenant string) (int, any, error) {
+	id := r.PathValue("syncId")
+	if e := checkID("syncId", id); e != nil {
+		return 0, nil, e
+	}
+	p, e := pageParams(r)
+	if e != nil {
+		return 0, nil, e
+	}
+	items, next, err := s.backend.Plan(r.Context(), tenant, id, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderList(items, next, renderPlanItem), nil
+}
+
+func (s *server) listIssues(r *http.Request, tenant string) (int, any, error) {
+	id := r.URL.Query().Get("syncId")
+	if r.URL.Query().Has("syncId") {
+		if e := checkID("syncId", id); e != nil {
+			return 0, nil, e
+		}
+	}
+	p, e := pageParams(r)
+	if e != nil {
+		return 0, nil, e
+	}
+	page, err := s.backend.Issues(r.Context(), tenant, id, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderIssuePage(page), nil
+}
+
+func (s *server) listHires(r *http.Request, tenant string) (int, any, error) {
+	var state provision.HireState
+	switch v := r.URL.Query().Get("state"); v {
+	case "":
+	case string(provision.HirePending), string(provision.HireUnknown):
+		state = provision.HireState(v)
+	default:
+		return 0, nil, badRequest("state", "must be pending or unknown")
+	}
+	p, e := pageParams(r)
+	if e != nil {
+		return 0, nil, e
+	}
+	hires, next, err := s.backend.Hires(r.Context(), tenant, state, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderList(hires, next, renderHire), nil
+}
+
+func (s *server) releaseHire(r *http.Request, tenant string) (int, any, error) {
+	id := r.PathValue("userId")
+	if e := checkID("userId", id); e != nil {
+		return 0, nil, e
+	}
+	if err := s.backend.ReleaseHire(r.Context(), tenant, id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
