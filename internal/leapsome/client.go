@@ -1,0 +1,355 @@
+package leapsome
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+// Config is one tenant's Leapsome connection. Zero knobs take the defaults of
+// profile.go.
+type Config struct {
+	BaseURL   string // Content API, ending /v1
+	SCIMURL   string // SCIM API, ending /scim/v1; needed only with SCIMToken
+	APISecret string
+	SCIMToken string // optional; "" = SCIM not configured
+
+	HTTPClient *http.Client     // default: a client with a 60 s timeout
+	Now        func() time.Time // default time.Now
+	Logger     *slog.Logger     // default slog.Default()
+
+	// MaxRetries is how often a 429, 5xx or connection failure is retried
+	// (at least 5; default 6). MaxElapsed bounds the time one call may spend
+	// retrying (default 2 min); BaseDelay and MaxDelay shape the exponential
+	// backoff (defaults 500 ms and 20 s).
+	MaxRetries int
+	BaseDelay  time.Duration
+	MaxDelay   time.Duration
+	MaxElapsed time.Duration
+
+	// Client-side request rates, shared by every Client of one credential
+	// (defaults 20/s Content API and 30/s SCIM, Leapsome's documented limits).
+	ContentRPS float64
+	SCIMRPS    float64
+}
+
+// Client reads one tenant's people from Leapsome.
+type Client struct {
+	cfg     Config
+	http    *http.Client
+	now     func() time.Time
+	log     *slog.Logger
+	tokens  *tokenSlot
+	content *rate.Limiter
+	scim    *rate.Limiter
+	// sleep waits between retries; tests replace it to see the waits
+	// without spending them.
+	sleep func(context.Context, time.Duration) error
+	// maxPages cuts off a listing that does not end (maxPages of profile.go).
+	maxPages int
+}
+
+var _ provision.PeopleSource = (*Client)(nil)
+
+// New checks cfg and returns a client. Errors name the field at fault.
+func New(cfg Config) (*Client, error) {
+	var err error
+	if cfg.BaseURL, err = checkURL(fieldBaseURL, cfg.BaseURL); err != nil {
+		return nil, err
+	}
+	if cfg.APISecret == "" {
+		return nil, fault.Invalid(fieldAPISecret, "is required")
+	}
+	if cfg.SCIMToken != "" {
+		if cfg.SCIMURL, err = checkURL(fieldSCIMURL, cfg.SCIMURL); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case cfg.MaxRetries == 0:
+		cfg.MaxRetries = defaultMaxRetries
+	case cfg.MaxRetries < minMaxRetries:
+		return nil, fault.Invalid("MaxRetries", "must be at least %d", minMaxRetries)
+	}
+	if cfg.BaseDelay <= 0 {
+		cfg.BaseDelay = defaultBaseDelay
+	}
+	if cfg.MaxDelay <= 0 {
+		cfg.MaxDelay = defaultMaxDelay
+	}
+	cfg.MaxDelay = max(cfg.MaxDelay, cfg.BaseDelay)
+	if cfg.MaxElapsed <= 0 {
+		cfg.MaxElapsed = defaultMaxElapsed
+	}
+	if cfg.ContentRPS <= 0 {
+		cfg.ContentRPS = defaultContentRPS
+	}
+	if cfg.SCIMRPS <= 0 {
+		cfg.SCIMRPS = defaultSCIMRPS
+	}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient, now: cfg.Now, log: cfg.Logger, sleep: sleepCtx, maxPages: maxPages}
+	if c.http == nil {
+		c.http = &http.Client{Timeout: defaultTimeout}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	content := newCredential(cfg.BaseURL, cfg.APISecret)
+	c.tokens = slotFor(content)
+	c.content = limiterFor(contentAPI, content, cfg.ContentRPS)
+	if cfg.SCIMToken != "" {
+		c.scim = limiterFor(scimAPI, newCredential(cfg.SCIMURL, cfg.SCIMToken), cfg.SCIMRPS)
+	}
+	return c, nil
+}
+
+func checkURL(field, raw string) (string, error) {
+	raw = strings.TrimRight(strings.TrimSpace(raw), "/")
+	if raw == "" {
+		return "", fault.Invalid(field, "is required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fault.Invalid(field, "must be an http(s) URL without query")
+	}
+	return raw, nil
+}
+
+func (c *Client) baseURL(api apiKind) string {
+	if api == scimAPI {
+		return c.cfg.SCIMURL
+	}
+	return c.cfg.BaseURL
+}
+
+func (c *Client) limiter(api apiKind) *rate.Limiter {
+	if api == scimAPI {
+		return c.scim
+	}
+	return c.content
+}
+
+// CheckToken exchanges the API secret for a token (never from the cache, so a
+// revoked secret is seen). A rejected secret is fault.ErrAuth naming
+// leapsome.apiSecret.
+func (c *Client) CheckToken(ctx context.Context) error {
+	_, err := c.token(ctx, "", true)
+	return err
+}
+
+// CheckSCIM reads one SCIM user. A rejected token (401 or 403) is
+// fault.ErrAuth naming leapsome.scimToken.
+func (c *Client) CheckSCIM(ctx context.Context) error {
+	if c.cfg.SCIMToken == "" {
+		return fault.Invalid(fieldSCIMToken, "is not configured")
+	}
+	op := "GET " + pathSCIMUsers
+	body, err := c.do(ctx, request{api: scimAPI, path: pathSCIMUsers, query: url.Values{paramCount: {"1"}}, op: op})
+	if err != nil {
+		return err
+	}
+	_, err = decodeSCIMPage(op, body)
+	return err
+}
+
+// Directory reads every person (whatever their status: scope is the engine's
+// decision), every work location and, when a SCIM token is configured, every
+// SCIM user, merged into the people by id. The three listings run at once.
+func (c *Client) Directory(ctx context.Context) (provision.Directory, error) {
+	var (
+		people []provision.Person
+		locs   []provision.WorkLocation
+		users  map[string]*provision.SCIMUser
+	)
+	// One token before the listings start, so that they do not queue for
+	// it and a rejected secret fails once.
+	if _, err := c.token(ctx, "", false); err != nil {
+		return provision.Directory{}, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { people, err = c.employees(gctx); return err })
+	g.Go(func() (err error) { locs, err = c.workLocations(gctx); return err })
+	if c.cfg.SCIMToken != "" {
+		g.Go(func() (err error) { users, err = c.scimUsers(gctx); return err })
+	}
+	if err := g.Wait(); err != nil {
+		return provision.Directory{}, err
+	}
+	matched := 0
+	for i := range people {
+		if u, ok := users[people[i].ID]; ok {
+			people[i].SCIM = u
+			matched++
+		}
+	}
+	if len(users) > matched {
+		c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome SCIM users without a Content API person",
+			slog.Int("count", len(users)-matched))
+	}
+	return provision.Directory{People: people, Locations: locs, SCIM: c.cfg.SCIMToken != ""}, nil
+}
+
+func (c *Client) employees(ctx context.Context) ([]provision.Person, error) {
+	var people []provision.Person
+	rep := newReadReport(pathEmployees)
+	defer rep.log(ctx, c.log)
+	err := c.contentPages(ctx, pathEmployees, func(raw json.RawMessage) {
+		p, bad, err := decodeEmployee(raw)
+		if rep.keep(p.ID, bad, err) {
+			people = append(people, p)
+		}
+	})
+	return people, err
+}
+
+func (c *Client) workLocations(ctx context.Context) ([]provision.WorkLocation, error) {
+	var locs []provision.WorkLocation
+	rep := newReadReport(pathWorkLocations)
+	defer rep.log(ctx, c.log)
+	err := c.contentPages(ctx, pathWorkLocations, func(raw json.RawMessage) {
+		w, bad, err := decodeWorkLocation(raw)
+		if rep.keep(w.ID, bad, err) {
+			locs = append(locs, w)
+		}
+	})
+	return locs, err
+}
+
+func (c *Client) scimUsers(ctx context.Context) (map[string]*provision.SCIMUser, error) {
+	users := make(map[string]*provision.SCIMUser)
+	rep := newReadReport(pathSCIMUsers)
+	defer rep.log(ctx, c.log)
+	start := scimFirstIndex
+	for n := 0; ; n++ {
+		if n >= c.maxPages {
+			return nil, fault.New(fault.Transient, "leapsome GET %s: paging did not end after %d pages", pathSCIMUsers, c.maxPages)
+		}
+		op := fmt.Sprintf("GET %s startIndex %d", pathSCIMUsers, start)
+		body, err := c.do(ctx, request{api: scimAPI, path: pathSCIMUsers, op: op, query: url.Values{
+			paramStartIndex: {strconv.Itoa(start)}, paramCount: {strconv.Itoa(scimPageSize)}}})
+		if err != nil {
+			return nil, err
+		}
+		pg, err := decodeSCIMPage(op, body)
+		if err != nil {
+			return nil, err
+		}
+		for _, raw := range pg.items {
+			if id, u, bad, err := decodeSCIMUser(raw); rep.keep(id, bad, err) {
+				users[id] = u
+			}
+		}
+		read := start - scimFirstIndex + len(pg.items)
+		if done(len(pg.items), read, pg.total, pg.perPage, scimPageSize) {
+			return users, nil
+		}
+		start += len(pg.items)
+	}
+}
+
+// contentPages reads every page of a Content API list and hands each item to
+// each, in order.
+func (c *Client) contentPages(ctx context.Context, path string, each func(raw json.RawMessage)) error {
+	read := 0
+	for page := contentFirstPage; ; page++ {
+		if page-contentFirstPage >= c.maxPages {
+			return fault.New(fault.Transient, "leapsome GET %s: paging did not end after %d pages", path, c.maxPages)
+		}
+		op := fmt.Sprintf("GET %s page %d", path, page)
+		body, err := c.do(ctx, request{api: contentAPI, path: path, op: op, bearer: true, query: url.Values{
+			paramPage: {strconv.Itoa(page)}, paramPageSize: {strconv.Itoa(contentPageSize)}}})
+		if err != nil {
+			return err
+		}
+		pg, err := decodeContentPage(op, body)
+		if err != nil {
+			return err
+		}
+		for _, raw := range pg.items {
+			each(raw)
+		}
+		read += len(pg.items)
+		if done(len(pg.items), read, pg.total, pg.perPage, contentPageSize) {
+			return nil
+		}
+	}
+}
+
+// done decides whether a listing is complete after a page of n items: an
+// empty page ends it; else the server's total decides, or, without one, a
+// page shorter than the page size.
+func done(n, read int, total, perPage int64, asked int) bool {
+	switch {
+	case n == 0:
+		return true
+	case total >= 0:
+		return int64(read) >= total
+	case perPage > 0:
+		return int64(n) < perPage
+	default:
+		return n < asked
+	}
+}
+
+// readReport sums up what one listing left out or read as absent, logged
+// once per listing rather than per record (a systematic oddity would
+// otherwise log thousands of lines). It names fields and ids, never values.
+type readReport struct {
+	list    string
+	seen    map[string]bool
+	skipped map[string]int // reason → records
+	dropped map[string]int // field → records
+	sample  []string       // ids of some records with dropped fields
+}
+
+func newReadReport(list string) *readReport {
+	return &readReport{list: list, seen: map[string]bool{}, skipped: map[string]int{}, dropped: map[string]int{}}
+}
+
+// keep records one decoded record and says whether to keep it. Offset paging
+// may repeat a record when the list changes between pages: the first copy
+// is kept.
+func (r *readReport) keep(id string, bad []string, err error) bool {
+	switch {
+	case err != nil:
+		r.skipped[err.Error()]++
+		return false
+	case r.seen[id]:
+		r.skipped["duplicate id"]++
+		return false
+	}
+	r.seen[id] = true
+	for _, f := range bad {
+		r.dropped[f]++
+	}
+	if len(bad) > 0 && len(r.sample) < 5 {
+		r.sample = append(r.sample, id)
+	}
+	return true
+}
+
+func (r *readReport) log(ctx context.Context, log *slog.Logger) {
+	if len(r.skipped) > 0 {
+		log.LogAttrs(ctx, slog.LevelWarn, "leapsome records skipped",
+			slog.String("list", r.list), slog.Any("reasons", r.skipped))
+	}
+	if len(r.dropped) > 0 {
+		log.LogAttrs(ctx, slog.LevelWarn, "leapsome fields ignored: unexpected type",
+			slog.String("list", r.list), slog.Any("fields", r.dropped), slog.Any("sampleIds", r.sample))
+	}
+}
