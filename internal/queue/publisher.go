@@ -1,0 +1,365 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+	"github.com/cenkalti/backoff/v5"
+	"golang.org/x/sync/errgroup"
+
+	"trinetsync/internal/fault"
+)
+
+// BatchSize is SQS's limit of entries per SendMessageBatch call.
+const BatchSize = 10
+
+// MaxDelay is SQS's limit on a message's DelaySeconds.
+const MaxDelay = 15 * time.Minute
+
+// BatchSender is the SQS call Enqueue makes; *sqs.Client implements it.
+type BatchSender interface {
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+}
+
+// MessageSender is the SQS call Send makes; *sqs.Client implements it.
+type MessageSender interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
+// Sender is what a Publisher needs of SQS.
+type Sender interface {
+	BatchSender
+	MessageSender
+}
+
+// Options tune a Publisher; zero values take the defaults.
+type Options struct {
+	// Parallel is how many batches are in flight at once (default 16).
+	Parallel int
+	// MaxAttempts bounds the calls made for one entry, the first included
+	// (default 5). The SDK's own retries happen inside each call.
+	MaxAttempts int
+	// InitialBackoff and MaxBackoff shape the jittered exponential wait between
+	// attempts (defaults 200ms and 5s).
+	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
+	Logger         *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Parallel <= 0 {
+		o.Parallel = 16
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.InitialBackoff <= 0 {
+		o.InitialBackoff = 200 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Second
+	}
+	if o.MaxBackoff < o.InitialBackoff {
+		o.MaxBackoff = o.InitialBackoff
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Publisher sends jobs to the sync-jobs queue.
+type Publisher struct {
+	s    Sender
+	url  string
+	opts Options
+}
+
+// NewPublisher returns a Publisher sending to queueURL through s.
+func NewPublisher(s Sender, queueURL string, opts Options) *Publisher {
+	return &Publisher{s: s, url: queueURL, opts: opts.withDefaults()}
+}
+
+// Failure is one job that could not be enqueued, and why.
+type Failure struct {
+	Job Job
+	Err error
+}
+
+// EnqueueError reports the jobs Enqueue could not send. errors.Is and
+// fault.ClassOf see every failure's cause, so a caller can tell a passing
+// outage (fault.Transient, fault.Throttled) from a rejected job.
+type EnqueueError struct {
+	Total    int
+	Failures []Failure
+}
+
+func (e *EnqueueError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "queue: %d of %d jobs could not be enqueued (tenants ", len(e.Failures), e.Total)
+	for i, f := range e.Failures {
+		if i == 5 {
+			fmt.Fprintf(&b, ", and %d more", len(e.Failures)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(f.Job.TenantID)
+	}
+	b.WriteString(")")
+	if len(e.Failures) > 0 {
+		b.WriteString(": ")
+		b.WriteString(e.Failures[0].Err.Error())
+	}
+	return b.String()
+}
+
+func (e *EnqueueError) Unwrap() []error {
+	errs := make([]error, len(e.Failures))
+	for i, f := range e.Failures {
+		errs[i] = f.Err
+	}
+	return errs
+}
+
+// entryIDs are the batch entry ids: an entry's index within its batch, kept
+// across retries so that a response maps back to its job.
+var entryIDs = [BatchSize]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+
+// Enqueue sends jobs in batches of BatchSize, Parallel batches at a time.
+// Entries SQS fails without blaming the sender, and whole calls that fail
+// for a reason that may pass, are retried with backoff up to MaxAttempts;
+// one batch's failure never stops the others. It returns how many jobs were
+// sent and, when some were not, an *EnqueueError listing them.
+func (p *Publisher) Enqueue(ctx context.Context, jobs []Job) (sent int, err error) {
+	var (
+		n        atomic.Int64
+		mu       sync.Mutex
+		failures []Failure
+	)
+	fail := func(fs []Failure) {
+		if len(fs) == 0 {
+			return
+		}
+		mu.Lock()
+		failures = append(failures, fs...)
+		mu.Unlock()
+	}
+	var g errgroup.Group
+	g.SetLimit(p.opts.Parallel)
+	for start := 0; start < len(jobs); start += BatchSize {
+		batch := jobs[start:min(start+BatchSize, len(jobs))]
+		if ctx.Err() != nil {
+			fail(failAll(batch, fault.Wrap(fault.Transient, context.Cause(ctx), "enqueue stopped")))
+			continue
+		}
+		g.Go(func() error {
+			ok, fs := p.sendBatch(ctx, batch)
+			n.Add(int64(ok))
+			fail(fs)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	sent = int(n.Load())
+	if len(failures) > 0 {
+		p.opts.Logger.WarnContext(ctx, "some sync jobs could not be enqueued",
+			"queued", sent, "failed", len(failures), "total", len(jobs), "cause", failures[0].Err.Error())
+		return sent, &EnqueueError{Total: len(jobs), Failures: failures}
+	}
+	return sent, nil
+}
+
+func failAll(jobs []Job, err error) []Failure {
+	fs := make([]Failure, len(jobs))
+	for i, j := range jobs {
+		fs[i] = Failure{Job: j, Err: err}
+	}
+	return fs
+}
+
+// sendBatch sends up to BatchSize jobs, retrying what may pass.
+func (p *Publisher) sendBatch(ctx context.Context, jobs []Job) (sent int, failures []Failure) {
+	var pending [BatchSize]types.SendMessageBatchRequestEntry
+	k := 0
+	for i, j := range jobs {
+		body, err := j.Marshal()
+		if err != nil {
+			failures = append(failures, Failure{Job: j, Err: err})
+			continue
+		}
+		pending[k] = types.SendMessageBatchRequestEntry{Id: aws.String(entryIDs[i]), MessageBody: aws.String(body)}
+		k++
+	}
+	entries := pending[:k]
+	if len(entries) == 0 {
+		return 0, failures
+	}
+	bo := p.newBackOff()
+	for attempt := 1; ; attempt++ {
+		out, err := p.s.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.url), Entries: entries})
+		var retry []types.SendMessageBatchRequestEntry
+		var lastErr error
+		if err != nil {
+			lastErr = classify(err, "send %d sync jobs", len(entries))
+			if !fault.Retryable(lastErr) {
+				return sent, append(failures, p.failEntries(jobs, entries, lastErr)...)
+			}
+			retry = entries
+		} else if len(out.Successful) == 0 && len(out.Failed) == 0 {
+			// A 200 that reports on no entry at all. SQS always lists each
+			// entry; goaws v0.5.4 answers the JSON protocol under other field
+			// names, so the SDK sees none. The call succeeded, so the entries
+			// were accepted: resending them would only duplicate jobs.
+			return sent + len(entries), failures
+		} else {
+			for _, e := range entries {
+				id := aws.ToString(e.Id)
+				if reported(out.Successful, id) {
+					sent++
+					continue
+				}
+				f, ok := failedEntry(out.Failed, id)
+				if !ok {
+					// Left out of a response that lists others: resend it. A
+					// duplicate job is harmless (the worker keys runs on syncId);
+					// a lost one is not.
+					lastErr = fault.New(fault.Transient, "SQS did not report on a sync job")
+					retry = append(retry, e)
+					continue
+				}
+				ferr := entryError(f)
+				if f.SenderFault || !fault.Retryable(ferr) {
+					failures = append(failures, Failure{Job: jobs[entryJob(id)], Err: ferr})
+					continue
+				}
+				lastErr = ferr
+				retry = append(retry, e)
+			}
+		}
+		if len(retry) == 0 {
+			return sent, failures
+		}
+		entries = retry
+		if attempt >= p.opts.MaxAttempts {
+			return sent, append(failures, p.failEntries(jobs, entries, fault.Wrap(classOrTransient(lastErr), lastErr, "gave up after %d attempts", attempt))...)
+		}
+		p.opts.Logger.DebugContext(ctx, "retrying sync jobs", "entries", len(entries), "attempt", attempt, "cause", lastErr.Error())
+		if werr := wait(ctx, bo.NextBackOff()); werr != nil {
+			return sent, append(failures, p.failEntries(jobs, entries, fault.Wrap(fault.Transient, werr, "enqueue stopped"))...)
+		}
+	}
+}
+
+// reported and failedEntry look an entry up by id; a batch holds at most
+// BatchSize entries, so a scan beats building maps.
+func reported(ok []types.SendMessageBatchResultEntry, id string) bool {
+	for _, s := range ok {
+		if aws.ToString(s.Id) == id {
+			return true
+		}
+	}
+	return false
+}
+
+func failedEntry(failed []types.BatchResultErrorEntry, id string) (types.BatchResultErrorEntry, bool) {
+	for _, f := range failed {
+		if aws.ToString(f.Id) == id {
+			return f, true
+		}
+	}
+	return types.BatchResultErrorEntry{}, false
+}
+
+func classOrTransient(err error) fault.Class {
+	if c, ok := fault.ClassOf(err); ok {
+		return c
+	}
+	return fault.Transient
+}
+
+func entryJob(id string) int { return int(id[0] - '0') }
+
+func (p *Publisher) failEntries(jobs []Job, entries []types.SendMessageBatchRequestEntry, err error) []Failure {
+	fs := make([]Failure, len(entries))
+	for i, e := range entries {
+		fs[i] = Failure{Job: jobs[entryJob(aws.ToString(e.Id))], Err: err}
+	}
+	return fs
+}
+
+// entryError classifies one failed batch entry. Its message is SQS's, which
+// never carries the body.
+func entryError(f types.BatchResultErrorEntry) error {
+	code := aws.ToString(f.Code)
+	fl := smithy.FaultServer
+	if f.SenderFault {
+		fl = smithy.FaultClient
+	}
+	return fault.New(classOfCode(code, fl, 0), "SQS rejected a sync job: %s: %s", code, aws.ToString(f.Message))
+}
+
+func (p *Publisher) newBackOff() *backoff.ExponentialBackOff {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = p.opts.InitialBackoff
+	bo.MaxInterval = p.opts.MaxBackoff
+	bo.Multiplier = 2
+	bo.Reset()
+	return bo
+}
+
+func wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// Send sends one job whose delivery is to wait delay (continuations, manual
+// triggers). Delays are rounded up to whole seconds; more than MaxDelay is
+// invalid. Failures that may pass are retried with backoff up to MaxAttempts.
+func (p *Publisher) Send(ctx context.Context, job Job, delay time.Duration) error {
+	if delay < 0 || delay > MaxDelay {
+		return fault.Invalid("delay", "must be between 0 and %s", MaxDelay)
+	}
+	body, err := job.Marshal()
+	if err != nil {
+		return err
+	}
+	in := &sqs.SendMessageInput{
+		QueueUrl:     aws.String(p.url),
+		MessageBody:  aws.String(body),
+		DelaySeconds: int32(math.Ceil(delay.Seconds())),
+	}
+	_, err = backoff.Retry(ctx, func() (struct{}, error) {
+		_, err := p.s.SendMessage(ctx, in)
+		if err == nil {
+			return struct{}{}, nil
+		}
+		cerr := classify(err, "send sync job for tenant %s", job.TenantID)
+		if !fault.Retryable(cerr) {
+			return struct{}{}, backoff.Permanent(cerr)
+		}
+		return struct{}{}, cerr
+	}, backoff.WithBackOff(p.newBackOff()), backoff.WithMaxTries(uint(p.opts.MaxAttempts)), backoff.WithMaxElapsedTime(0))
+	if _, ok := fault.ClassOf(err); err != nil && !ok {
+		// The context ended between attempts.
+		return fault.Wrap(fault.Transient, err, "send sync job for tenant %s", job.TenantID)
+	}
+	return err
+}
