@@ -174,4 +174,11 @@ type Run struct {
 	Error          *RunError
 	// Cursor is where a continued run resumes; empty when none is pending.
 	Cursor string
+	// ErrorPeople counts the people with at least one error issue (an update
+	// that went ahead without its faulty field counts here but not in
+	// Counts.Errors); any makes the run partial.
+	ErrorPeople int
+	// LeaseUntil is when the lease of a running run expires (renewed at each
+	// continuation); a run whose lease expired long ago is abandoned.
+	LeaseUntil time.Time
 }

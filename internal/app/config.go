@@ -1,0 +1,129 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"trinetsync/internal/fault"
+)
+
+// Config is everything the functions and the local stack read from the
+// environment. Every field has a default except the AWS resource names.
+type Config struct {
+	TableName     string // TABLE_NAME
+	QueueURL      string // QUEUE_URL
+	SecretPrefix  string // SECRET_PREFIX, default "trinet-sync/tenants/"
+	TriNetBaseURL string // TRINET_BASE_URL, no path
+	LeapsomeURL   string // LEAPSOME_BASE_URL, ending /v1
+	LeapsomeSCIM  string // LEAPSOME_SCIM_URL, ending /scim/v1
+	TriNetRPS     float64
+	// SyncInterval is the schedule's period: the scheduler's slots are the
+	// tick time truncated to it.
+	SyncInterval time.Duration
+	// WorkerTimeout is the worker function's timeout; the lease lasts it plus a minute.
+	WorkerTimeout time.Duration
+	// VisibilityTimeout and MaxReceiveCount are the queue's; a run left queued
+	// or with an expired lease for their product is abandoned.
+	VisibilityTimeout time.Duration
+	MaxReceiveCount   int
+	LogLevel          slog.Level
+}
+
+// AbandonAfter is how long a run may sit queued, or with an expired lease,
+// before it is written failed with code abandoned.
+func (c Config) AbandonAfter() time.Duration {
+	return time.Duration(c.MaxReceiveCount) * c.VisibilityTimeout
+}
+
+// LeaseTTL is how long a worker's lease on a tenant lasts.
+func (c Config) LeaseTTL() time.Duration { return c.WorkerTimeout + time.Minute }
+
+// LoadConfig reads the configuration from getenv (os.Getenv in production).
+func LoadConfig(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := Config{
+		TableName:     getenv("TABLE_NAME"),
+		QueueURL:      getenv("QUEUE_URL"),
+		SecretPrefix:  orDefault(getenv("SECRET_PREFIX"), "trinet-sync/tenants/"),
+		TriNetBaseURL: strings.TrimRight(orDefault(getenv("TRINET_BASE_URL"), "https://api.trinet.com"), "/"),
+		LeapsomeURL:   strings.TrimRight(orDefault(getenv("LEAPSOME_BASE_URL"), "https://api.leapsome.com/v1"), "/"),
+		LeapsomeSCIM:  strings.TrimRight(orDefault(getenv("LEAPSOME_SCIM_URL"), "https://api.leapsome.com/scim/v1"), "/"),
+	}
+	var err error
+	if c.TriNetRPS, err = floatVar(getenv, "TRINET_RPS", 10); err != nil {
+		return c, err
+	}
+	if c.SyncInterval, err = durationVar(getenv, "SYNC_INTERVAL", 10*time.Minute); err != nil {
+		return c, err
+	}
+	if c.WorkerTimeout, err = durationVar(getenv, "WORKER_TIMEOUT", 300*time.Second); err != nil {
+		return c, err
+	}
+	if c.VisibilityTimeout, err = durationVar(getenv, "QUEUE_VISIBILITY_TIMEOUT", 1800*time.Second); err != nil {
+		return c, err
+	}
+	n, err := floatVar(getenv, "QUEUE_MAX_RECEIVE_COUNT", 5)
+	if err != nil {
+		return c, err
+	}
+	c.MaxReceiveCount = int(n)
+	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "INFO"))); err != nil {
+		return c, fault.Invalid("LOG_LEVEL", "%v", err)
+	}
+	if c.TableName == "" {
+		return c, fault.Invalid("TABLE_NAME", "is required")
+	}
+	if c.SyncInterval < time.Second {
+		return c, fault.Invalid("SYNC_INTERVAL", "must be at least 1s")
+	}
+	if c.MaxReceiveCount < 1 {
+		return c, fault.Invalid("QUEUE_MAX_RECEIVE_COUNT", "must be at least 1")
+	}
+	return c, nil
+}
+
+func orDefault(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return strings.TrimSpace(v)
+}
+
+func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fault.Invalid(name, "must be a positive duration such as 10m, got %q", v)
+	}
+	return d, nil
+}
+
+func floatVar(getenv func(string) string, name string, def float64) (float64, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		return 0, fault.Invalid(name, "must be a positive number, got %q", v)
+	}
+	return f, nil
+}
+
+// NewLogger is the service's JSON logger at the configured level.
+func NewLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func (c Config) String() string {
+	return fmt.Sprintf("table=%s queue=%s prefix=%s trinet=%s leapsome=%s", c.TableName, c.QueueURL, c.SecretPrefix, c.TriNetBaseURL, c.LeapsomeURL)
+}

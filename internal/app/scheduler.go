@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"trinetsync/internal/provision"
+	"trinetsync/internal/queue"
+)
+
+// tenantLister lists the connected tenants with their back-off.
+type tenantLister interface {
+	ConnectedTenants(ctx context.Context, fn func(id string, backoffUntil time.Time) error) error
+}
+
+// jobPublisher enqueues jobs in batches.
+type jobPublisher interface {
+	Enqueue(ctx context.Context, jobs []queue.Job) (int, error)
+}
+
+// Scheduler enqueues one job per connected tenant that is not backing off. It
+// writes nothing per tenant: the worker creates each run from its job.
+type Scheduler struct {
+	Interval time.Duration
+	Tenants  tenantLister
+	Jobs     jobPublisher
+	Logger   *slog.Logger
+}
+
+// TickResult is what a tick did.
+type TickResult struct {
+	Slot      time.Time `json:"slot"`
+	Enqueued  int       `json:"enqueued"`
+	BackedOff int       `json:"backedOff"`
+}
+
+// Slot is the schedule slot of a tick: its time truncated to the interval.
+func Slot(t time.Time, interval time.Duration) time.Time {
+	return t.UTC().Truncate(interval)
+}
+
+// ScheduledSyncID is the sync id of a tenant's scheduled run in a slot, so a
+// duplicate invocation or a redelivery names the same run.
+func ScheduledSyncID(tenantID string, slot time.Time) string {
+	return fmt.Sprintf("sched-%s-%s", slot.UTC().Format("20060102t150405z"), tenantID)
+}
+
+// Tick enqueues the jobs of the slot that now falls in.
+func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error) {
+	log := s.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	slot := Slot(now, s.Interval)
+	res := TickResult{Slot: slot}
+	var (
+		mu   sync.Mutex // the store calls back from several shards at once
+		jobs []queue.Job
+	)
+	err := s.Tenants.ConnectedTenants(ctx, func(id string, backoffUntil time.Time) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if backoffUntil.After(now) {
+			res.BackedOff++
+			return nil
+		}
+		jobs = append(jobs, queue.Job{
+			Version: queue.JobVersion, TenantID: id, SyncID: ScheduledSyncID(id, slot),
+			Trigger: provision.TriggerSchedule,
+		})
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("list connected tenants: %w", err)
+	}
+	n, err := s.Jobs.Enqueue(ctx, jobs)
+	res.Enqueued = n
+	log.Info("scheduler tick", "slot", slot, "enqueued", n, "backedOff", res.BackedOff, "tenants", len(jobs))
+	if err != nil {
+		return res, fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
+	}
+	return res, nil
+}

@@ -1,0 +1,337 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"trinetsync/internal/api"
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+	"trinetsync/internal/queue"
+	"trinetsync/internal/secrets"
+	"trinetsync/internal/store"
+)
+
+// serviceStore is what the HTTP API's backend needs from the store.
+type serviceStore interface {
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	Connect(ctx context.Context, t store.Tenant) (store.Tenant, error)
+	Disconnect(ctx context.Context, id string) error
+	SaveSettings(ctx context.Context, id string, s provision.Settings) error
+	CreateRun(ctx context.Context, r provision.Run) error
+	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
+	UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error
+	ListRuns(ctx context.Context, tenantID string, limit int, token string) ([]provision.Run, string, error)
+	LatestFinishedRun(ctx context.Context, tenantID string) (provision.Run, error)
+	StartManualRun(ctx context.Context, r provision.Run) (provision.Run, bool, error)
+	ListPlan(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.PlanItem, string, error)
+	ListIssues(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.Issue, string, error)
+	ListHires(ctx context.Context, tenantID string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error)
+	Hire(ctx context.Context, tenantID, userID string) (provision.HireEntry, error)
+	DeleteHire(ctx context.Context, tenantID, userID string) error
+}
+
+// credentialStore keeps tenants' credentials.
+type credentialStore interface {
+	Name(tenantID string) string
+	Put(ctx context.Context, tenantID string, c secrets.Credentials) error
+	Delete(ctx context.Context, tenantID string) error
+}
+
+// credentialChecker verifies credentials against the two APIs.
+type credentialChecker interface {
+	Check(ctx context.Context, c secrets.Credentials) error
+}
+
+// Service is the HTTP API's backend.
+type Service struct {
+	cfg     Config
+	store   serviceStore
+	secrets credentialStore
+	checker credentialChecker
+	jobs    jobSender
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+var _ api.Backend = (*Service)(nil)
+
+// NewService builds the API backend.
+func NewService(cfg Config, st serviceStore, sec credentialStore, checker credentialChecker, jobs jobSender, now func() time.Time, log *slog.Logger) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log}
+}
+
+// Fields serves the field catalog.
+func (s *Service) Fields(context.Context) (api.Catalog, error) {
+	return api.CatalogFrom(provision.Fields()), nil
+}
+
+// Connect checks the credentials against both APIs, stores them, and marks
+// the tenant connected (clearing any back-off).
+func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectRequest) (api.Connection, error) {
+	var creds secrets.Credentials
+	creds.TriNet.CompanyID = strings.TrimSpace(req.TriNet.CompanyID)
+	creds.TriNet.ClientID = strings.TrimSpace(req.TriNet.ClientID)
+	creds.TriNet.ClientSecret = req.TriNet.ClientSecret
+	creds.Leapsome.APISecret = req.Leapsome.APISecret
+	creds.Leapsome.SCIMToken = req.Leapsome.SCIMToken
+	if err := creds.Validate(); err != nil {
+		return api.Connection{}, err
+	}
+	if err := s.checker.Check(ctx, creds); err != nil {
+		return api.Connection{}, err
+	}
+	if err := s.secrets.Put(ctx, tenant, creds); err != nil {
+		return api.Connection{}, fmt.Errorf("store credentials: %w", err)
+	}
+	prev, err := s.store.Tenant(ctx, tenant)
+	if err != nil {
+		return api.Connection{}, err
+	}
+	t := prev
+	t.ID = tenant
+	t.Status = store.Connected
+	t.CompanyID = creds.TriNet.CompanyID
+	t.ClientIDMasked = secrets.MaskID(creds.TriNet.ClientID)
+	t.SecretName = s.secrets.Name(tenant)
+	t.SCIMConfigured = creds.Leapsome.SCIMToken != ""
+	t.ConnectedAt = s.now().UTC()
+	t.RevokedAt = time.Time{}
+	t.ConsecutiveFailures = 0
+	t.Backoff = nil
+	if _, err := s.store.Connect(ctx, t); err != nil {
+		return api.Connection{}, err
+	}
+	s.log.Info("tenant connected", "tenant", tenant, "companyId", t.CompanyID, "scim", t.SCIMConfigured)
+	return s.Connection(ctx, tenant)
+}
+
+// Connection describes the tenant's connection, its last run and its next slot.
+func (s *Service) Connection(ctx context.Context, tenant string) (api.Connection, error) {
+	t, err := s.store.Tenant(ctx, tenant)
+	if err != nil {
+		return api.Connection{}, err
+	}
+	c := api.Connection{
+		Status:         api.ConnectionStatus(t.Status),
+		CompanyID:      t.CompanyID,
+		ClientIDMasked: t.ClientIDMasked,
+		SCIMConfigured: t.SCIMConfigured,
+		ConnectedAt:    t.ConnectedAt,
+		RevokedAt:      t.RevokedAt,
+	}
+	if c.Status == "" {
+		c.Status = api.StatusNotConnected
+	}
+	runs, _, err := s.store.ListRuns(ctx, tenant, 1, "")
+	if err != nil {
+		return api.Connection{}, err
+	}
+	if len(runs) > 0 {
+		r := s.settleAbandoned(ctx, runs[0])
+		c.LastRun = &r
+	}
+	now := s.now().UTC()
+	if t.Status == store.Connected {
+		c.NextRunAt = Slot(now, s.cfg.SyncInterval).Add(s.cfg.SyncInterval)
+	}
+	if t.Backoff != nil && !t.Backoff.Until.IsZero() {
+		c.Backoff = &api.Backoff{Until: t.Backoff.Until, Reason: t.Backoff.Reason, Failures: t.Backoff.Failures}
+		if t.Status == store.Connected && t.Backoff.Until.After(c.NextRunAt) {
+			c.NextRunAt = t.Backoff.Until
+		}
+	}
+	return c, nil
+}
+
+// Disconnect deletes the secret, settings and links. Runs and the hire ledger
+// are kept, so a reconnect cannot hire anyone twice.
+func (s *Service) Disconnect(ctx context.Context, tenant string) error {
+	if err := s.secrets.Delete(ctx, tenant); err != nil {
+		return fmt.Errorf("delete credentials: %w", err)
+	}
+	if err := s.store.Disconnect(ctx, tenant); err != nil {
+		return err
+	}
+	s.log.Info("tenant disconnected", "tenant", tenant)
+	return nil
+}
+
+// Settings answers the saved settings, or the defaults.
+func (s *Service) Settings(ctx context.Context, tenant string) (provision.Settings, error) {
+	t, err := s.store.Tenant(ctx, tenant)
+	if err != nil {
+		return provision.Settings{}, err
+	}
+	if t.Settings != nil {
+		return *t.Settings, nil
+	}
+	return provision.DefaultSettings(t.SCIMConfigured), nil
+}
+
+// PutSettings validates and saves settings.
+func (s *Service) PutSettings(ctx context.Context, tenant string, in provision.Settings) (provision.Settings, error) {
+	t, err := s.store.Tenant(ctx, tenant)
+	if err != nil {
+		return provision.Settings{}, err
+	}
+	if err := provision.ValidateSettings(in, t.SCIMConfigured); err != nil {
+		return provision.Settings{}, err
+	}
+	if err := s.store.SaveSettings(ctx, tenant, in); err != nil {
+		return provision.Settings{}, err
+	}
+	return in, nil
+}
+
+// Trigger queues a manual run, or answers the one already queued or running
+// with the same flags.
+func (s *Service) Trigger(ctx context.Context, tenant string, req api.TriggerRequest) (provision.Run, error) {
+	t, err := s.store.Tenant(ctx, tenant)
+	if err != nil {
+		return provision.Run{}, err
+	}
+	if t.Status != store.Connected {
+		return provision.Run{}, api.ErrNotConnected
+	}
+	run := provision.Run{
+		TenantID: tenant, SyncID: "manual-" + strings.ReplaceAll(uuid.NewString(), "-", ""),
+		Trigger: provision.TriggerManual, DryRun: req.DryRun, ConfirmCreates: req.ConfirmCreates,
+		Status: provision.RunQueued, CreatedAt: s.now().UTC(),
+	}
+	// The store de-duplicates concurrent triggers with the same flags. A
+	// stuck run found there is settled as abandoned and a new one started.
+	created := false
+	for attempt := 0; attempt < 2 && !created; attempt++ {
+		got, existing, err := s.store.StartManualRun(ctx, run)
+		if err != nil {
+			return provision.Run{}, err
+		}
+		if !existing {
+			run, created = got, true
+			break
+		}
+		if got = s.settleAbandoned(ctx, got); !got.Status.Final() {
+			return got, nil
+		}
+	}
+	if !created {
+		return provision.Run{}, fault.New(fault.Conflict, "another sync was started at the same moment; try again")
+	}
+	job := queue.Job{Version: queue.JobVersion, TenantID: tenant, SyncID: run.SyncID, Trigger: run.Trigger, DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates}
+	if err := s.jobs.Send(ctx, job, 0); err != nil {
+		// A run nobody will pick up must not block later triggers.
+		run.Status = provision.RunFailed
+		run.FinishedAt = s.now().UTC()
+		run.Error = &provision.RunError{Code: CodeUpstream, Message: "The sync could not be queued; try again."}
+		if uerr := s.store.UpdateRun(ctx, run, provision.RunQueued); uerr != nil {
+			s.log.Error("fail unqueued run", "tenant", tenant, "syncId", run.SyncID, "err", uerr)
+		}
+		return provision.Run{}, fmt.Errorf("enqueue sync: %w", err)
+	}
+	s.log.Info("manual sync queued", "tenant", tenant, "syncId", run.SyncID, "dryRun", run.DryRun, "confirmCreates", run.ConfirmCreates)
+	return run, nil
+}
+
+// Runs lists runs newest first.
+func (s *Service) Runs(ctx context.Context, tenant string, p api.Page) ([]provision.Run, string, error) {
+	runs, next, err := s.store.ListRuns(ctx, tenant, p.Limit, p.NextToken)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range runs {
+		runs[i] = s.settleAbandoned(ctx, runs[i])
+	}
+	return runs, next, nil
+}
+
+// Run answers one run.
+func (s *Service) Run(ctx context.Context, tenant, syncID string) (provision.Run, error) {
+	r, err := s.store.Run(ctx, tenant, syncID)
+	if err != nil {
+		return provision.Run{}, err
+	}
+	return s.settleAbandoned(ctx, r), nil
+}
+
+// Plan pages a run's plan.
+func (s *Service) Plan(ctx context.Context, tenant, syncID string, p api.Page) ([]provision.PlanItem, string, error) {
+	if _, err := s.store.Run(ctx, tenant, syncID); err != nil {
+		return nil, "", err
+	}
+	return s.store.ListPlan(ctx, tenant, syncID, p.Limit, p.NextToken)
+}
+
+// Issues pages the issues of a run, by default the latest finished one.
+func (s *Service) Issues(ctx context.Context, tenant, syncID string, p api.Page) (api.IssuePage, error) {
+	if syncID == "" {
+		r, err := s.store.LatestFinishedRun(ctx, tenant)
+		if errors.Is(err, fault.ErrNotFound) {
+			return api.IssuePage{}, nil
+		}
+		if err != nil {
+			return api.IssuePage{}, err
+		}
+		syncID = r.SyncID
+	} else if _, err := s.store.Run(ctx, tenant, syncID); err != nil {
+		return api.IssuePage{}, err
+	}
+	items, next, err := s.store.ListIssues(ctx, tenant, syncID, p.Limit, p.NextToken)
+	if err != nil {
+		return api.IssuePage{}, err
+	}
+	return api.IssuePage{SyncID: syncID, Items: items, NextToken: next}, nil
+}
+
+// Hires pages the hire ledger.
+func (s *Service) Hires(ctx context.Context, tenant string, state provision.HireState, p api.Page) ([]provision.HireEntry, string, error) {
+	return s.store.ListHires(ctx, tenant, state, p.Limit, p.NextToken)
+}
+
+// ReleaseHire deletes a hire whose outcome is unknown, after an admin checked TriNet.
+func (s *Service) ReleaseHire(ctx context.Context, tenant, userID string) error {
+	h, err := s.store.Hire(ctx, tenant, userID)
+	if err != nil {
+		return err
+	}
+	if h.State != provision.HireUnknown {
+		return fault.New(fault.Conflict, "only a hire whose outcome is unknown can be released; this one is %s", h.State)
+	}
+	if err := s.store.DeleteHire(ctx, tenant, userID); err != nil {
+		return err
+	}
+	s.log.Info("hire released", "tenant", tenant, "userId", userID)
+	return nil
+}
+
+// settleAbandoned writes a run that stopped making progress as failed with
+// code abandoned, so no run stays queued or running for ever.
+func (s *Service) settleAbandoned(ctx context.Context, r provision.Run) provision.Run {
+	now := s.now().UTC()
+	if !Abandoned(r, now, s.cfg.AbandonAfter()) {
+		return r
+	}
+	from := r.Status
+	r.Status = provision.RunFailed
+	r.FinishedAt = now
+	r.Error = &provision.RunError{Code: CodeAbandoned, Message: "The run stopped making progress and was abandoned."}
+	if err := s.store.UpdateRun(ctx, r, from); err != nil {
+		if latest, gerr := s.store.Run(ctx, r.TenantID, r.SyncID); gerr == nil {
+			return latest
+		}
+		s.log.Error("mark run abandoned", "tenant", r.TenantID, "syncId", r.SyncID, "err", err)
+	}
+	return r
+}

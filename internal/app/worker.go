@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"trinetsync/internal/queue"
+)
+
+// visibilityChanger delays the next delivery of a failed message.
+type visibilityChanger interface {
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// Worker turns an SQS batch into runs, reporting only the messages that should
+// be retried as batch item failures.
+type Worker struct {
+	Runner     *Runner
+	Visibility visibilityChanger // may be nil: failed messages then keep the queue's timeout
+	QueueURL   string
+	Logger     *slog.Logger
+	// Parallel is how many messages of a batch run at once (default 5).
+	Parallel int
+}
+
+// Handle is the Lambda handler for the worker function.
+func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	log := w.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	parallel := w.Parallel
+	if parallel < 1 {
+		parallel = 5
+	}
+	var (
+		mu       sync.Mutex
+		failures []events.SQSBatchItemFailure
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, parallel)
+	)
+	for _, msg := range ev.Records {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(msg events.SQSMessage) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if !w.handleOne(ctx, log, msg) {
+				mu.Lock()
+				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
+				mu.Unlock()
+			}
+		}(msg)
+	}
+	wg.Wait()
+	return events.SQSEventResponse{BatchItemFailures: failures}, nil
+}
+
+// handleOne reports whether the message is done with (and may be deleted).
+func (w *Worker) handleOne(ctx context.Context, log *slog.Logger, msg events.SQSMessage) bool {
+	job, err := queue.ParseJob(msg.Body)
+	if err != nil {
+		// Never dropped silently: after the queue's receive limit it reaches the
+		// dead-letter queue, whose alarm tells an operator.
+		log.Error("unreadable job message", "messageId", msg.MessageId, "err", err)
+		return false
+	}
+	attempt, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
+	if attempt < 1 {
+		attempt = 1
+	}
+	out := w.Runner.Handle(ctx, job, attempt)
+	if !out.Retry {
+		return true
+	}
+	if w.Visibility != nil && msg.ReceiptHandle != "" {
+		secs := int32(out.Delay.Seconds())
+		if _, err := w.Visibility.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+			QueueUrl: aws.String(w.QueueURL), ReceiptHandle: aws.String(msg.ReceiptHandle), VisibilityTimeout: secs,
+		}); err != nil {
+			log.Warn("change message visibility", "tenant", job.TenantID, "syncId", job.SyncID, "err", err)
+		}
+	}
+	return false
+}

@@ -1,0 +1,391 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"trinetsync/internal/fault"
+)
+
+// Applying carries out a plan: one goroutine per person that has writes, at
+// most Concurrency at once, a hire only after its manager's hire, every
+// outcome recorded on the person's item. Nothing one person's writes do stops
+// another's.
+
+// bookkeepingTimeout bounds the ledger and link writes that follow a TriNet
+// write; they run even when the invocation's context is cancelled, because a
+// hire TriNet has taken must be recorded.
+const bookkeepingTimeout = 10 * time.Second
+
+type executor struct {
+	e     *Engine
+	in    Input
+	steps []Step
+	cur   cursor
+
+	from    int    // first step this invocation covers
+	skip    []bool // reported by an earlier invocation
+	started []bool
+	stopAt  int // first step not started, -1 when all were
+
+	done    []chan struct{} // closed when a manager's hire has finished
+	hiredID []string        // a manager's new employee id, set before done closes
+}
+
+func newExecutor(e *Engine, in Input, steps []Step, cur cursor) *executor {
+	x := &executor{
+		e: e, in: in, steps: steps, cur: cur, stopAt: -1,
+		skip:    make([]bool, len(steps)),
+		started: make([]bool, len(steps)),
+		done:    make([]chan struct{}, len(steps)),
+		hiredID: make([]string, len(steps)),
+	}
+	x.from = sort.Search(len(steps), func(i int) bool { return steps[i].Item.UserID >= cur.From })
+	if len(cur.Done) > 0 {
+		doneSet := make(map[string]bool, len(cur.Done))
+		for _, id := range cur.Done {
+			doneSet[id] = true
+		}
+		for i := x.from; i < len(steps); i++ {
+			if doneSet[steps[i].Item.UserID] {
+				x.skip[i] = true
+			}
+		}
+	}
+	for i := range steps {
+		if j := steps[i].ManagerStep; j >= 0 {
+			if x.skip[j] || j < x.from {
+				// The manager was hired by an earlier invocation; had TriNet given an
+				// id, this plan would have found it in the ledger.
+				x.dropManager(&steps[i])
+				continue
+			}
+			if x.done[j] == nil {
+				x.done[j] = make(chan struct{})
+			}
+		}
+	}
+	return x
+}
+
+func (x *executor) dryRun() {
+	for i := x.from; i < len(x.steps); i++ {
+		if !x.skip[i] {
+			x.started[i] = true
+		}
+	}
+}
+
+// needsWrites reports whether a step writes anything.
+func needsWrites(st *Step) bool {
+	switch st.Item.Action {
+	case ActionCreate, ActionLink, ActionUpdate:
+		return true
+	}
+	return st.LedgerState != ""
+}
+
+func (x *executor) timeUp(ctx context.Context) bool {
+	return ctx.Err() != nil || (!x.in.Deadline.IsZero() && !x.e.now().Before(x.in.Deadline))
+}
+
+func (x *executor) apply(ctx context.Context) {
+	sem := make(chan struct{}, x.e.conc)
+	var wg sync.WaitGroup
+	launch := func(i int) {
+		x.started[i] = true
+		st := &x.steps[i]
+		if !needsWrites(st) {
+			return
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			x.runStep(ctx, i)
+		}()
+	}
+	processed := 0
+	var chain []int
+	for i := x.from; i < len(x.steps); i++ {
+		if x.started[i] || x.skip[i] {
+			continue
+		}
+		if processed > 0 && x.timeUp(ctx) {
+			x.stopAt = i
+			break
+		}
+		// Managers hired in this run go first, even when their ids sort later.
+		chain = chain[:0]
+		for k := i; k >= 0 && !x.started[k]; k = x.steps[k].ManagerStep {
+			chain = append(chain, k)
+		}
+		for c := len(chain) - 1; c >= 0; c-- {
+			launch(chain[c])
+		}
+		processed++
+	}
+	wg.Wait()
+}
+
+// runStep carries out one person's writes.
+func (x *executor) runStep(ctx context.Context, i int) {
+	st := &x.steps[i]
+	switch st.Item.Action {
+	case ActionCreate:
+		x.hire(ctx, i)
+		return
+	case ActionLink, ActionUpdate:
+		if st.NewLink && !x.storeLink(ctx, st) {
+			return
+		}
+	}
+	if st.LedgerState != "" {
+		x.moveLedger(ctx, st)
+	}
+	if st.Item.Action == ActionLink || st.Item.Action == ActionUpdate {
+		x.update(ctx, st)
+	}
+}
+
+func (x *executor) bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
+}
+
+func (x *executor) logWarn(ctx context.Context, msg string, st *Step, err error) {
+	x.e.log.LogAttrs(ctx, slog.LevelWarn, msg,
+		slog.String("tenant", x.in.TenantID), slog.String("syncId", x.in.SyncID),
+		slog.String("userId", st.Item.UserID), slog.String("error", err.Error()))
+}
+
+// storeLink persists a new link; false when the person must not be written.
+func (x *executor) storeLink(ctx context.Context, st *Step) bool {
+	err := x.in.Links.PutLink(ctx, x.in.TenantID, Link{UserID: st.Item.UserID, EmployeeID: st.EmployeeID, LinkedAt: x.e.now().UTC()})
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, fault.ErrConflict):
+		st.Item.Action, st.Item.Code, st.Item.Fields = ActionError, CodeDuplicateEmail, nil
+		st.Issues = append(st.Issues, personIssue(st.person, CodeDuplicateEmail, "email",
+			"The matching TriNet employee is already linked to another Leapsome person. Correct the work email in Leapsome or TriNet."))
+		return false
+	default:
+		// Not stored: the next run matches the person again by email, so the
+		// updates can go ahead.
+		x.logWarn(ctx, "link not stored", st, err)
+		return true
+	}
+}
+
+func (x *executor) moveLedger(ctx context.Context, st *Step) {
+	if st.Ledger == nil {
+		return
+	}
+	e := *st.Ledger
+	e.State = st.LedgerState
+	if st.LedgerState == HireLinked {
+		e.EmployeeID = st.EmployeeID
+	}
+	bctx, cancel := x.bookkeeping(ctx)
+	defer cancel()
+	if err := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, e); err != nil {
+		// The next run finds the entry as it was and moves it again.
+		x.logWarn(ctx, "hire ledger entry not moved", st, err)
+	}
+}
+
+// update sends the person's update calls; each call's failure drops only its fields.
+func (x *executor) update(ctx context.Context, st *Step) {
+	type callFn struct {
+		name string
+		fn   func() error
+	}
+	var calls []callFn
+	if st.Names != nil {
+		calls = append(calls, callFn{"names", func() error { return x.in.Company.UpdateNames(ctx, st.EmployeeID, *st.Names) }})
+	}
+	if st.Personals != nil {
+		calls = append(calls, callFn{"personals", func() error { return x.in.Company.UpdatePersonals(ctx, st.EmployeeID, *st.Personals) }})
+	}
+	if st.Jobs != nil {
+		calls = append(calls, callFn{"jobs", func() error { return x.in.Company.UpdateJobs(ctx, st.EmployeeID, *st.Jobs) }})
+	}
+	failed := 0
+	var firstCode string
+	for _, c := range calls {
+		err := c.fn()
+		if err == nil {
+			continue
+		}
+		failed++
+		is := x.writeIssue(st, err, "update of "+c.name)
+		if firstCode == "" {
+			firstCode = is.Code
+		}
+		st.Issues = append(st.Issues, is)
+		x.logWarn(ctx, "TriNet update failed", st, err)
+	}
+	if failed > 0 && failed == len(calls) && st.Item.Action == ActionUpdate {
+		st.Item.Action, st.Item.Code = ActionError, firstCode
+	}
+}
+
+// notApplied reports whether TriNet surely did not apply a hire: it answered
+// with a rejection (4xx) or throttled it to the end of the retries.
+func notApplied(err error) bool {
+	c, ok := fault.ClassOf(err)
+	if !ok {
+		return false
+	}
+	switch c {
+	case fault.Validation, fault.Auth, fault.Forbidden, fault.NotFound, fault.Conflict, fault.Throttled:
+		return true
+	}
+	return false
+}
+
+// writeIssue turns a failed TriNet write into the person's issue.
+func (x *executor) writeIssue(st *Step, err error, what string) Issue {
+	if notApplied(err) && !errors.Is(err, fault.ErrThrottled) {
+		field := targetOfTriNetField(fault.FieldOf(err))
+		msg := "TriNet rejected the " + what
+		var fe *fault.Error
+		if errors.As(err, &fe) && fe.Message != "" {
+			msg += ": " + fe.Message
+		}
+		return personIssue(st.person, CodeTriNetRejected, field, msg+". Correct the value in Leapsome or in TriNet.")
+	}
+	if errors.Is(err, fault.ErrThrottled) && strings.HasPrefix(what, "new hire") {
+		return personIssue(st.person, CodeTriNetRejected, "",
+			"TriNet kept refusing the new hire because of its rate limit; it was not created and is sent again by the next sync.")
+	}
+	return personIssue(st.person, CodeTriNetUnavailable, "",
+		"TriNet did not answer the "+what+"; the next sync tries again.")
+}
+
+// hire submits a new hire under the ledger's protection: the entry is written
+// first, so a crash at any later point leaves a record that stops a second hire.
+func (x *executor) hire(ctx context.Context, i int) {
+	st := &x.steps[i]
+	if x.done[i] != nil {
+		defer close(x.done[i])
+	}
+	if j := st.ManagerStep; j >= 0 {
+		<-x.done[j] // launched before this step, so it finishes
+		if id := x.hiredID[j]; id != "" {
+			st.Hire.SupervisorID = id
+			setField(st, "supervisor", id)
+		} else {
+			x.dropManager(st)
+		}
+	}
+	entry := HireEntry{
+		UserID: st.Item.UserID, Email: st.Item.Email, State: HireSubmitted,
+		SubmittedAt: x.e.now().UTC(), SyncID: x.in.SyncID,
+	}
+	if err := x.in.Ledger.CreateHire(ctx, x.in.TenantID, entry); err != nil {
+		if errors.Is(err, fault.ErrConflict) {
+			// Another run submitted this person meanwhile: never hire twice.
+			st.Item.Action, st.Item.Code = ActionPending, CodeHireOutcomeUnknown
+			st.Issues = append(st.Issues, personIssue(st.person, CodeHireOutcomeUnknown, "",
+				"Another sync submitted this person's new hire at the same time. Check TriNet; the next sync reports its state."))
+			return
+		}
+		x.logWarn(ctx, "hire ledger entry not written; hire not sent", st, err)
+		st.Item.Action, st.Item.Code = ActionError, CodeStoreUnavailable
+		st.Issues = append(st.Issues, personIssue(st.person, CodeStoreUnavailable, "",
+			"The new hire could not be recorded safely, so it was not sent to TriNet; the next sync tries again."))
+		return
+	}
+	res, err := x.in.Company.Hire(ctx, *st.Hire)
+	bctx, cancel := x.bookkeeping(ctx)
+	defer cancel()
+	switch {
+	case err == nil:
+		entry.State, entry.EmployeeID = HirePending, res.EmployeeID
+		if uerr := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry); uerr != nil {
+			// The entry stays submitted; the next run reports it unknown until TriNet lists it.
+			x.logWarn(ctx, "hire ledger entry not moved to pending", st, uerr)
+		}
+		x.hiredID[i] = res.EmployeeID
+	case notApplied(err):
+		if derr := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, st.Item.UserID); derr != nil {
+			x.logWarn(ctx, "rejected hire's ledger entry not cleared", st, derr)
+		}
+		x.logWarn(ctx, "TriNet rejected a hire", st, err)
+		is := x.writeIssue(st, err, "new hire")
+		st.Item.Action, st.Item.Code = ActionError, is.Code
+		st.Issues = append(st.Issues, is)
+	default:
+		entry.State = HireUnknown
+		if uerr := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry); uerr != nil {
+			x.logWarn(ctx, "hire ledger entry not moved to unknown", st, uerr)
+		}
+		x.logWarn(ctx, "hire outcome unknown", st, err)
+		st.Item.Action, st.Item.Code = ActionPending, CodeHireOutcomeUnknown
+		st.Issues = append(st.Issues, personIssue(st.person, CodeHireOutcomeUnknown, "",
+			"TriNet did not confirm the new hire, so it is not known whether it was created. Check TriNet: if the hire is not there, release it in the integration so it can be sent again."))
+	}
+}
+
+// dropManager hires st without its supervisor, with a warning.
+func (x *executor) dropManager(st *Step) {
+	st.ManagerStep = -1
+	removeField(st, "supervisor")
+	st.Issues = append(st.Issues, personIssue(st.person, CodeSupervisorNotInTriNet, "supervisor",
+		"The person's manager was not hired in TriNet, so the new hire is created without a supervisor. Set the supervisor in TriNet."))
+}
+
+func setField(st *Step, field, to string) {
+	for k := range st.Item.Fields {
+		if st.Item.Fields[k].Field == field {
+			st.Item.Fields[k].To = to
+			return
+		}
+	}
+	st.Item.Fields = append(st.Item.Fields, FieldChange{Field: field, To: to})
+}
+
+func removeField(st *Step, field string) {
+	st.Item.Fields = slices.DeleteFunc(st.Item.Fields, func(f FieldChange) bool { return f.Field == field })
+}
+
+// result reports the steps this invocation covered, in user-id order.
+func (x *executor) result() Result {
+	var idx []int
+	for i := x.from; i < len(x.steps); i++ {
+		if x.started[i] {
+			idx = append(idx, i)
+		}
+	}
+	res := Result{Plan: make([]PlanItem, 0, len(idx))}
+	for _, i := range idx {
+		st := &x.steps[i]
+		if st.Item.Fields == nil {
+			st.Item.Fields = []FieldChange{}
+		}
+		res.Plan = append(res.Plan, st.Item)
+		res.Issues = append(res.Issues, st.Issues...)
+		if slices.ContainsFunc(st.Issues, func(is Issue) bool { return is.Severity == SeverityError }) {
+			res.ErrorPeople++
+		}
+	}
+	res.Counts = counts(res.Plan, res.Issues)
+	if x.stopAt >= 0 {
+		c := cursor{From: x.steps[x.stopAt].Item.UserID}
+		for i := x.stopAt; i < len(x.steps); i++ {
+			if x.started[i] || x.skip[i] {
+				c.Done = append(c.Done, x.steps[i].Item.UserID)
+			}
+		}
+		res.Cursor = c.encode()
+	}
+	return res
+}

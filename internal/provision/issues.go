@@ -1,0 +1,73 @@
+package provision
+
+// Issue and plan-item codes. The contract's list, plus a few the contract left
+// open ("more may be added"); the additions are marked.
+const (
+	CodeUnsupportedGender     = "unsupported_gender"
+	CodeStartDateTooOld       = "start_date_too_old"
+	CodeMissingStartDate      = "missing_start_date"
+	CodeNotInTriNet           = "not_in_trinet"
+	CodePendingApproval       = "pending_approval"
+	CodeHireOutcomeUnknown    = "hire_outcome_unknown"
+	CodeDuplicateEmail        = "duplicate_email"
+	CodeMissingEmail          = "missing_email"
+	CodeDepartmentNotFound    = "department_not_found"
+	CodeLocationNotFound      = "location_not_found"
+	CodeSupervisorNotInTriNet = "supervisor_not_in_trinet"
+	CodeSupervisorCycle       = "supervisor_cycle"
+	CodeTerminatedInTriNet    = "terminated_in_trinet"
+	CodeMassCreateHeld        = "mass_create_held"
+	CodeSCIMUnavailable       = "scim_unavailable"
+	CodeTriNetRejected        = "trinet_rejected"
+	CodeStatusNotSynced       = "status_not_synced"
+	CodeLifecycleNotSynced    = "lifecycle_not_synced"
+	CodeInvalidValue          = "invalid_value"      // added: a Leapsome value TriNet cannot take (bad date, phone, code, empty name)
+	CodeTriNetUnavailable     = "trinet_unavailable" // added: a write failed after its retries (5xx, 429, timeout); the next run retries
+	CodeStoreUnavailable      = "store_unavailable"  // added: the hire ledger could not be written, so no hire was sent
+)
+
+// errorCodes are the codes of severity error: the contract's list plus
+// invalid_value, which blocks a hire like the other value errors do.
+var errorCodes = map[string]bool{
+	CodeUnsupportedGender:  true,
+	CodeStartDateTooOld:    true,
+	CodeMissingStartDate:   true,
+	CodeDuplicateEmail:     true,
+	CodeDepartmentNotFound: true,
+	CodeLocationNotFound:   true,
+	CodeTerminatedInTriNet: true,
+	CodeTriNetRejected:     true,
+	CodeInvalidValue:       true,
+}
+
+// SeverityOf returns a code's severity: every code not in the error list is a warning.
+func SeverityOf(code string) Severity {
+	if errorCodes[code] {
+		return SeverityError
+	}
+	return SeverityWarning
+}
+
+// personIssue builds an issue about p.
+func personIssue(p *Person, code, field, msg string) Issue {
+	return Issue{
+		UserID:   p.ID,
+		Email:    p.Email,
+		Name:     personName(p),
+		Severity: SeverityOf(code),
+		Code:     code,
+		Field:    field,
+		Message:  msg,
+	}
+}
+
+func personName(p *Person) string {
+	switch {
+	case p.FirstName != "" && p.LastName != "":
+		return p.FirstName + " " + p.LastName
+	case p.DisplayedName != "":
+		return p.DisplayedName
+	default:
+		return p.FirstName + p.LastName
+	}
+}

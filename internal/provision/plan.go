@@ -1,0 +1,787 @@
+package provision
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Planning is pure: from what was read it decides, for every Leapsome person,
+// exactly one action and the writes it takes. It does no I/O, so it can be
+// tested and benchmarked alone, and a dry run is the plan itself.
+
+// MassCreateMinLinks is how many links a tenant needs before the mass-create
+// brake applies: a first sync of a new tenant creates many people on purpose.
+const MassCreateMinLinks = 20
+
+// PlanInput is everything the planner reads.
+type PlanInput struct {
+	Settings       Settings // effective settings
+	Directory      Directory
+	Company        CompanyData
+	Links          []Link
+	Hires          []HireEntry
+	Now            time.Time
+	ConfirmCreates bool
+}
+
+// Planned is the plan of one run.
+type Planned struct {
+	// Steps holds one step per Leapsome person, sorted by user id.
+	Steps []Step
+}
+
+// Step is the plan of one person and the writes that carry it out.
+type Step struct {
+	Item   PlanItem
+	Issues []Issue
+
+	// EmployeeID is the TriNet employee the person is (matched or linked).
+	EmployeeID string
+	// NewLink: the link to EmployeeID is new and must be stored.
+	NewLink bool
+	// LedgerState, when set, is the state the person's ledger entry moves to.
+	LedgerState HireState
+	Ledger      *HireEntry // the person's ledger entry, if any
+
+	// Hire is the new-hire request of a create.
+	Hire *Hire
+	// ManagerStep is the index of the step of a manager hired in the same run,
+	// whose new employee id becomes Hire.SupervisorID; -1 when none.
+	ManagerStep int
+
+	Names     *NamesUpdate
+	Personals *PersonalsUpdate
+	Jobs      *JobsUpdate
+
+	person        *Person
+	managerUserID string
+}
+
+type mapping struct {
+	t  *Target
+	m  Mapping
+	vm map[string]string
+}
+
+type planner struct {
+	in         PlanInput
+	today      time.Time
+	todayStr   string
+	maps       []mapping // in catalog order
+	autoCreate bool
+
+	depts, locs nameIndex
+	locCountry  map[string]string // TriNet location id → ISO alpha-2
+	wlRaw       map[string]string // Leapsome work location id and lower name → country as typed
+	wlCountry   map[string]string // Leapsome work location id and lower name → ISO alpha-2
+
+	emps       map[string]*Employee
+	byEmail    map[string][]*Employee // non-terminated employees by work email
+	termEmail  map[string]bool        // emails of terminated employees
+	linkByUser map[string]string
+	linkedEmp  map[string]string // employee id → user id, for stored links to listed employees
+	ledger     map[string]*HireEntry
+
+	countryMemo map[string]string // TriNet country value → normalised
+}
+
+// Plan decides the action of every person. It never fails: whatever is wrong
+// with one person's data becomes that person's issue.
+func Plan(in PlanInput) Planned {
+	pl := newPlanner(in)
+	people := make([]*Person, len(in.Directory.People))
+	for i := range in.Directory.People {
+		people[i] = &in.Directory.People[i]
+	}
+	slices.SortStableFunc(people, func(a, b *Person) int { return strings.Compare(a.ID, b.ID) })
+
+	steps := make([]Step, len(people))
+	emailCount := make(map[string]int, len(people))
+	for i, p := range people {
+		st := &steps[i]
+		st.person = p
+		st.ManagerStep = -1
+		st.Item = PlanItem{UserID: p.ID, Email: strings.TrimSpace(p.Email), Name: personName(p)}
+		if code := Scope(p); code != "" {
+			st.Item.Action, st.Item.Code = ActionExcluded, code
+			if code == CodeMissingEmail {
+				st.Issues = append(st.Issues, personIssue(p, code, "email", excludedMessages[code]))
+			}
+			continue
+		}
+		emailCount[normEmail(p.Email)]++
+	}
+	for i := range steps {
+		st := &steps[i]
+		if st.Item.Action == ActionExcluded {
+			continue
+		}
+		if emailCount[normEmail(st.person.Email)] > 1 {
+			pl.fail(st, personIssue(st.person, CodeDuplicateEmail, "email",
+				"Another Leapsome person has the same email. Give each person their own work email in Leapsome."))
+			continue
+		}
+		pl.planPerson(st)
+	}
+	pl.brake(steps)
+	pl.supervisors(steps)
+	return Planned{Steps: steps}
+}
+
+func newPlanner(in PlanInput) *planner {
+	today := in.Now.UTC().Truncate(24 * time.Hour)
+	pl := &planner{
+		in:         in,
+		today:      today,
+		todayStr:   today.Format(time.DateOnly),
+		autoCreate: in.Settings.AutoCreateNewHires,
+		depts:      newNameIndex(len(in.Company.Departments)),
+		locs:       newNameIndex(len(in.Company.Locations)),
+		locCountry: make(map[string]string, len(in.Company.Locations)),
+		wlRaw:      make(map[string]string, 2*len(in.Directory.Locations)),
+		wlCountry:  make(map[string]string, 2*len(in.Directory.Locations)),
+		emps:       make(map[string]*Employee, len(in.Company.Employees)),
+		byEmail:    make(map[string][]*Employee, len(in.Company.Employees)),
+		termEmail:  make(map[string]bool),
+		linkByUser: make(map[string]string, len(in.Links)),
+		linkedEmp:  make(map[string]string, len(in.Links)),
+		ledger:     make(map[string]*HireEntry, len(in.Hires)),
+
+		countryMemo: make(map[string]string),
+	}
+	byTarget := make(map[string]Mapping, len(in.Settings.Mappings))
+	for _, m := range in.Settings.Mappings {
+		if _, dup := byTarget[m.Target]; !dup {
+			byTarget[m.Target] = m
+		}
+	}
+	for i := range catalog {
+		if m, ok := byTarget[catalog[i].Target]; ok {
+			pl.maps = append(pl.maps, mapping{t: &catalog[i], m: m, vm: m.ValueMap})
+		}
+	}
+	for _, d := range in.Company.Departments {
+		pl.depts.add(d.ID, d.Name)
+	}
+	for _, l := range in.Company.Locations {
+		pl.locs.add(l.ID, l.Name)
+		if c, ok := normCountry(l.Country); ok {
+			pl.locCountry[l.ID] = c
+		}
+	}
+	for _, w := range in.Directory.Locations {
+		c, _ := normCountry(w.Country)
+		for _, k := range []string{w.ID, "name:" + strings.ToLower(strings.TrimSpace(w.Name))} {
+			if _, dup := pl.wlRaw[k]; !dup {
+				pl.wlRaw[k] = w.Country
+				pl.wlCountry[k] = c
+			}
+		}
+	}
+	for i := range in.Company.Employees {
+		e := &in.Company.Employees[i]
+		if _, dup := pl.emps[e.ID]; dup || e.ID == "" {
+			continue
+		}
+		pl.emps[e.ID] = e
+		em := normEmail(e.WorkEmail)
+		if em == "" {
+			continue
+		}
+		if isTerminated(e) {
+			pl.termEmail[em] = true
+		} else {
+			pl.byEmail[em] = append(pl.byEmail[em], e)
+		}
+	}
+	for _, l := range in.Links {
+		if _, dup := pl.linkByUser[l.UserID]; dup {
+			continue
+		}
+		pl.linkByUser[l.UserID] = l.EmployeeID
+		if _, listed := pl.emps[l.EmployeeID]; listed {
+			if _, taken := pl.linkedEmp[l.EmployeeID]; !taken {
+				pl.linkedEmp[l.EmployeeID] = l.UserID
+			}
+		}
+	}
+	for i := range in.Hires {
+		h := &in.Hires[i]
+		if _, dup := pl.ledger[h.UserID]; !dup {
+			pl.ledger[h.UserID] = h
+		}
+	}
+	return pl
+}
+
+func isTerminated(e *Employee) bool { return strings.EqualFold(strings.TrimSpace(e.Status), "T") }
+
+// fail makes st an error whose code is the issue's.
+func (pl *planner) fail(st *Step, is Issue) {
+	st.Item.Action, st.Item.Code = ActionError, is.Code
+	st.Issues = append(st.Issues, is)
+}
+
+// region is the ISO country of p's work location, or "".
+func (pl *planner) region(p *Person) string {
+	if c, ok := pl.wlCountry[p.WorkLocationID]; ok && p.WorkLocationID != "" {
+		return c
+	}
+	return pl.wlCountry["name:"+strings.ToLower(strings.TrimSpace(p.WorkLocation))]
+}
+
+// source reads a mapping's source from p.
+func (pl *planner) source(p *Person, src string) string {
+	switch src {
+	case SourceFirstName:
+		return p.FirstName
+	case SourceLastName:
+		return p.LastName
+	case SourceMiddleName:
+		return p.MiddleName
+	case SourceDisplayedName:
+		return p.DisplayedName
+	case SourceEmail:
+		return p.Email
+	case SourceTitle:
+		return p.Title
+	case SourcePhone:
+		return p.Phone
+	case SourceStartDate:
+		return p.StartDate
+	case SourceManager:
+		return p.ManagerID
+	case SourceDepartment:
+		if len(p.Departments) > 0 {
+			return p.Departments[0]
+		}
+		return ""
+	case SourceTeam:
+		if len(p.Teams) > 0 {
+			return p.Teams[0]
+		}
+		return ""
+	case SourceWorkLocation:
+		return p.WorkLocation
+	case SourceWorkCountry:
+		if v, ok := pl.wlRaw[p.WorkLocationID]; ok && p.WorkLocationID != "" {
+			return v
+		}
+		return pl.wlRaw["name:"+strings.ToLower(strings.TrimSpace(p.WorkLocation))]
+	}
+	if strings.HasPrefix(src, scimPrefix) {
+		if p.SCIM == nil {
+			return ""
+		}
+		switch src {
+		case SourceSCIMGender:
+			return p.SCIM.Gender
+		case SourceSCIMBirthday:
+			return p.SCIM.Birthday
+		case SourceSCIMEmployment:
+			return p.SCIM.EmploymentType
+		case SourceSCIMLegalName:
+			return p.SCIM.LegalName
+		}
+		return ""
+	}
+	if name, ok := strings.CutPrefix(src, SourceCustomPrefix); ok {
+		if v, ok := p.CustomAttributes[name]; ok {
+			return v
+		}
+		for k, v := range p.CustomAttributes {
+			if strings.EqualFold(strings.TrimSpace(k), strings.TrimSpace(name)) {
+				return v
+			}
+		}
+		return ""
+	}
+	if v, ok := strings.CutPrefix(src, SourceConstPrefix); ok {
+		return v
+	}
+	return ""
+}
+
+// value is a mapping's value for p after the value map and the target's rules;
+// "" with no problem means blank (never written).
+func (pl *planner) value(p *Person, mp mapping, region string) (string, *problem) {
+	v := strings.TrimSpace(applyValueMap(pl.source(p, mp.m.Source), mp.vm))
+	if v == "" {
+		return "", nil
+	}
+	return pl.normalise(mp.t, v, region)
+}
+
+func change(t *Target, from, to string) FieldChange {
+	if t.Sensitive {
+		return FieldChange{Field: t.Target, Sensitive: true}
+	}
+	return FieldChange{Field: t.Target, From: from, To: to}
+}
+
+// planPerson matches an in-scope person to TriNet and plans their action.
+func (pl *planner) planPerson(st *Step) {
+	p := st.person
+	entry := pl.ledger[p.ID]
+	st.Ledger = entry
+	var emp *Employee
+	newLink := false
+	if id, ok := pl.linkByUser[p.ID]; ok {
+		if e := pl.emps[id]; e != nil && pl.linkedEmp[id] == p.ID {
+			emp = e
+		}
+	}
+	// A hire this service submitted is the person's employee once TriNet lists it.
+	if emp == nil && entry != nil && entry.EmployeeID != "" {
+		if e := pl.emps[entry.EmployeeID]; e != nil && pl.linkedEmp[e.ID] == "" {
+			emp, newLink = e, true
+		}
+	}
+	if emp == nil {
+		cands := pl.byEmail[normEmail(p.Email)]
+		switch {
+		case len(cands) > 1:
+			pl.fail(st, personIssue(p, CodeDuplicateEmail, "email",
+				"Several TriNet employees have this person's work email, so the right one cannot be chosen. Give each TriNet employee their own work email."))
+			return
+		case len(cands) == 1:
+			if owner := pl.linkedEmp[cands[0].ID]; owner != "" && owner != p.ID {
+				pl.fail(st, personIssue(p, CodeDuplicateEmail, "email",
+					"The TriNet employee with this person's work email is already linked to another Leapsome person. Correct the work email in Leapsome or TriNet."))
+				return
+			}
+			emp, newLink = cands[0], true
+		}
+	}
+	if emp != nil {
+		st.EmployeeID = emp.ID
+		if isTerminated(emp) {
+			pl.fail(st, personIssue(p, CodeTerminatedInTriNet, "",
+				"The person is terminated in TriNet but active in Leapsome. Rehire them in TriNet or end their employment in Leapsome."))
+			return
+		}
+		st.NewLink = newLink
+		if entry != nil && (entry.State != HireLinked || entry.EmployeeID != emp.ID) {
+			st.LedgerState = HireLinked
+		}
+		pl.planUpdate(st, emp)
+		return
+	}
+	if entry != nil {
+		pl.planLedgerOnly(st, entry)
+		return
+	}
+	if pl.termEmail[normEmail(p.Email)] {
+		pl.fail(st, personIssue(p, CodeTerminatedInTriNet, "email",
+			"The only TriNet employee with this work email is terminated, so no new hire is created. Rehire them in TriNet or give the person a different work email in Leapsome."))
+		return
+	}
+	pl.planCreate(st)
+}
+
+// planLedgerOnly plans a person whose hire was submitted but who is not listed.
+func (pl *planner) planLedgerOnly(st *Step, e *HireEntry) {
+	p := st.person
+	st.Item.Action = ActionPending
+	switch e.State {
+	case HirePending:
+		st.Item.Code = CodePendingApproval
+		st.Issues = append(st.Issues, personIssue(p, CodePendingApproval, "",
+			"The new hire was sent to TriNet and waits for approval by the HR Authorizer in TriNet. Profile updates start once it is approved."))
+		return
+	case HireSubmitted:
+		// The run that wrote it stopped before it learned TriNet's answer.
+		st.LedgerState = HireUnknown
+	case HireLinked:
+		// TriNet no longer lists the employee; treat it as unknown so an admin can
+		// check TriNet and release it, rather than hiring the person again.
+		st.LedgerState = HireUnknown
+	}
+	st.Item.Code = CodeHireOutcomeUnknown
+	st.Issues = append(st.Issues, personIssue(p, CodeHireOutcomeUnknown, "",
+		"It is not known whether TriNet received this new hire. Check TriNet: if the hire is not there, release it in the integration so it can be sent again."))
+}
+
+// planUpdate plans the updates of a matched employee.
+func (pl *planner) planUpdate(st *Step, emp *Employee) {
+	p := st.person
+	region := pl.region(p)
+	var names NamesUpdate
+	var personals PersonalsUpdate
+	var jobs JobsUpdate
+	var hasNames, hasPersonals, hasJobs bool
+	var firstErr string
+	for _, mp := range pl.maps {
+		t := mp.t
+		if t.Mode == ModeNewHireOnly {
+			continue
+		}
+		if t.kind == kindPhone && pl.samePhone(p, mp, emp) {
+			continue
+		}
+		v, prob := pl.value(p, mp, region)
+		if prob != nil {
+			st.Issues = append(st.Issues, personIssue(p, prob.code, t.Target, prob.message))
+			if firstErr == "" {
+				firstErr = prob.code
+			}
+			continue
+		}
+		if v == "" {
+			continue
+		}
+		cur := pl.current(t, emp, region)
+		if v == cur {
+			continue
+		}
+		st.Item.Fields = append(st.Item.Fields, change(t, cur, v))
+		switch t.call {
+		case callNames:
+			if !hasNames {
+				names = NamesUpdate{
+					FirstName:  strings.TrimSpace(emp.FirstName),
+					MiddleName: strings.TrimSpace(emp.MiddleName),
+					LastName:   strings.TrimSpace(emp.LastName),
+				}
+				hasNames = true
+			}
+			switch t.Target {
+			case "firstName":
+				names.FirstName = v
+			case "middleName":
+				names.MiddleName = v
+			case "lastName":
+				names.LastName = v
+			}
+		case callPersonals:
+			hasPersonals = true
+			switch t.Target {
+			case "gender":
+				personals.Gender = v
+			case "birthDate":
+				personals.BirthDate = v
+			case "ethnicity":
+				personals.Ethnicity = v
+			case "country":
+				personals.Country = v
+			case "maritalStatus":
+				personals.MaritalStatus = v
+			}
+		case callJobs:
+			hasJobs = true
+			switch t.Target {
+			case "jobTitle":
+				jobs.Title = v
+			case "department":
+				jobs.DeptID = v
+			case "phoneNumber":
+				jobs.WorkPhone = v
+			case "location":
+				jobs.LocationID = v
+			case "customGroupA":
+				jobs.GroupA = v
+			case "customGroupB":
+				jobs.GroupB = v
+			}
+		}
+	}
+	if hasNames {
+		names.EffectiveDate = pl.todayStr
+		st.Names = &names
+	}
+	if hasPersonals {
+		personals.EffectiveDate = pl.todayStr
+		st.Personals = &personals
+	}
+	if hasJobs {
+		jobs.EffectiveDate = pl.todayStr
+		st.Jobs = &jobs
+	}
+	switch {
+	case st.NewLink:
+		st.Item.Action = ActionLink
+	case hasNames || hasPersonals || hasJobs:
+		st.Item.Action = ActionUpdate
+	case firstErr != "":
+		st.Item.Action, st.Item.Code = ActionError, firstErr
+	default:
+		st.Item.Action = ActionUnchanged
+	}
+}
+
+// samePhone reports whether Leapsome's phone is, as written, TriNet's: then
+// nothing is to be written and the costly parsing of both can be skipped. After
+// the first sync this is the common case, as the service writes E.164.
+func (pl *planner) samePhone(p *Person, mp mapping, emp *Employee) bool {
+	v := strings.TrimSpace(applyValueMap(pl.source(p, mp.m.Source), mp.vm))
+	return v != "" && v == strings.TrimSpace(emp.WorkPhone)
+}
+
+// planCreate plans the new hire of a person TriNet does not have.
+func (pl *planner) planCreate(st *Step) {
+	p := st.person
+	region := pl.region(p)
+	h := &Hire{}
+	var probs []Issue
+	for _, mp := range pl.maps {
+		t := mp.t
+		if t.Mode == ModeUpdateOnly {
+			continue
+		}
+		if t.kind == kindSupervisor {
+			st.managerUserID = strings.TrimSpace(pl.source(p, mp.m.Source))
+			continue
+		}
+		v, prob := pl.value(p, mp, region)
+		if prob == nil && t.Target == "hireDate" && v != "" {
+			prob = pl.checkStartDate(v)
+		}
+		if prob != nil {
+			probs = append(probs, personIssue(p, prob.code, t.Target, prob.message))
+			continue
+		}
+		if v == "" {
+			continue
+		}
+		setHire(h, t.Target, v)
+		st.Item.Fields = append(st.Item.Fields, change(t, "", v))
+	}
+	if h.FirstName == "" && !hasIssueFor(probs, "firstName") {
+		probs = append(probs, personIssue(p, CodeInvalidValue, "firstName", "The person has no first name in Leapsome; TriNet needs one. Add it in Leapsome."))
+	}
+	if h.LastName == "" && !hasIssueFor(probs, "lastName") {
+		probs = append(probs, personIssue(p, CodeInvalidValue, "lastName", "The person has no last name in Leapsome; TriNet needs one. Add it in Leapsome."))
+	}
+	if h.StartDate == "" && !hasIssueFor(probs, "hireDate") {
+		probs = append(probs, personIssue(p, CodeMissingStartDate, "hireDate", "The person has no start date in Leapsome; TriNet needs one for a new hire. Add it in Leapsome."))
+	}
+	if !pl.autoCreate {
+		// Problems that would block the hire are reported once auto-create is on:
+		// with it off nobody is created, so they are not errors of this run.
+		st.Item.Action, st.Item.Code = ActionSuggest, CodeNotInTriNet
+		st.Issues = append(st.Issues, personIssue(p, CodeNotInTriNet, "",
+			"The person is in Leapsome but not in TriNet. Turn on automatic creation of new hires to create them, or add them in TriNet with the same work email."))
+		return
+	}
+	hasErr := false
+	for _, is := range probs {
+		if is.Severity == SeverityError {
+			if !hasErr {
+				st.Item.Action, st.Item.Code = ActionError, is.Code
+			}
+			hasErr = true
+		}
+	}
+	st.Issues = append(st.Issues, probs...)
+	if hasErr {
+		st.managerUserID = ""
+		return
+	}
+	st.Item.Action = ActionCreate
+	st.Hire = h
+}
+
+func hasIssueFor(is []Issue, field string) bool {
+	for _, i := range is {
+		if i.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// checkStartDate applies TriNet's rule: not more than three days in the past.
+func (pl *planner) checkStartDate(d string) *problem {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return &problem{CodeMissingStartDate, "The start date in Leapsome is not a valid date. Correct it in Leapsome."}
+	}
+	if t.Before(pl.today.AddDate(0, 0, -3)) {
+		return &problem{CodeStartDateTooOld, "TriNet accepts new hires with a start date at most 3 days in the past. Correct the start date in Leapsome or add the person in TriNet by hand."}
+	}
+	return nil
+}
+
+func setHire(h *Hire, target, v string) {
+	switch target {
+	case "firstName":
+		h.FirstName = v
+	case "lastName":
+		h.LastName = v
+	case "middleName":
+		h.MiddleName = v
+	case "gender":
+		h.Gender = v
+	case "birthDate":
+		h.BirthDate = v
+	case "jobTitle":
+		h.Title = v
+	case "department":
+		h.DeptID = v
+	case "country":
+		h.Country = v
+	case "location":
+		h.LocationID = v
+	case "phoneNumber":
+		h.WorkPhone = v
+	case "ethnicity":
+		h.Ethnicity = v
+	case "workEmail":
+		h.WorkEmail = v
+	case "hireDate":
+		h.StartDate = v
+	case "standardHours":
+		h.StandardHours = v
+	case "employeeType":
+		h.EmployeeType = v
+	case "flsaCode":
+		h.FLSACode = v
+	case "address1":
+		h.Address1 = v
+	case "address2":
+		h.Address2 = v
+	case "city":
+		h.City = v
+	case "state":
+		h.State = v
+	case "addressCountry":
+		h.AddressCountry = v
+	case "postalCode":
+		h.PostalCode = v
+	case "ssn":
+		h.NationalID = v
+	}
+}
+
+// brake holds every create when a tenant that already has links would create
+// more than massCreateMaxPercent of its in-scope people.
+func (pl *planner) brake(steps []Step) {
+	if pl.in.ConfirmCreates || len(pl.in.Links) < MassCreateMinLinks {
+		return
+	}
+	creates, inScope := 0, 0
+	for i := range steps {
+		switch steps[i].Item.Action {
+		case ActionExcluded:
+			continue
+		case ActionCreate:
+			creates++
+		}
+		inScope++
+	}
+	if creates == 0 || creates*100 <= pl.in.Settings.MassCreateMaxPercent*inScope {
+		return
+	}
+	msg := "This run would create " + strconv.Itoa(creates) + " of " + strconv.Itoa(inScope) +
+		" people as new hires in TriNet, more than the mass-create limit. Check that they are new, then trigger a sync that confirms the creates."
+	for i := range steps {
+		st := &steps[i]
+		if st.Item.Action != ActionCreate {
+			continue
+		}
+		st.Item.Action, st.Item.Code = ActionHeld, CodeMassCreateHeld
+		st.Hire, st.managerUserID = nil, ""
+		st.Issues = append(st.Issues, personIssue(st.person, CodeMassCreateHeld, "", msg))
+	}
+}
+
+// supervisors resolves each create's supervisor: a manager TriNet already has
+// (linked, matched, or a submitted hire with an id), or a manager hired earlier
+// in the same run. A missing manager or a management cycle leaves the hire
+// without a supervisor, with a warning.
+func (pl *planner) supervisors(steps []Step) {
+	byUser := make(map[string]int, len(steps))
+	for i := range steps {
+		if _, dup := byUser[steps[i].Item.UserID]; !dup {
+			byUser[steps[i].Item.UserID] = i
+		}
+	}
+	supField := targetIndex["supervisor"]
+	for i := range steps {
+		st := &steps[i]
+		if st.Item.Action != ActionCreate || st.managerUserID == "" {
+			continue
+		}
+		j, ok := byUser[st.managerUserID]
+		if ok {
+			if id := pl.managerEmployeeID(&steps[j]); id != "" {
+				st.Hire.SupervisorID = id
+				st.Item.Fields = append(st.Item.Fields, change(supField, "", id))
+				continue
+			}
+			if steps[j].Item.Action == ActionCreate && j != i {
+				st.ManagerStep = j
+				continue
+			}
+		}
+		if ok && j == i {
+			pl.noSupervisor(st, CodeSupervisorCycle)
+			continue
+		}
+		pl.noSupervisor(st, CodeSupervisorNotInTriNet)
+	}
+	// Break management cycles among the people hired in this run: nobody in a
+	// cycle can be hired after their manager.
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]uint8, len(steps))
+	var path []int
+	for i := range steps {
+		if state[i] != unseen || steps[i].ManagerStep < 0 {
+			continue
+		}
+		path = path[:0]
+		k := i
+		for k >= 0 && state[k] == unseen {
+			state[k] = onPath
+			path = append(path, k)
+			k = steps[k].ManagerStep
+		}
+		if k >= 0 && state[k] == onPath {
+			// k is on the current path: the path from k onwards is a cycle.
+			start := slices.Index(path, k)
+			for _, c := range path[start:] {
+				steps[c].ManagerStep = -1
+				pl.noSupervisor(&steps[c], CodeSupervisorCycle)
+			}
+		}
+		for _, c := range path {
+			state[c] = done
+		}
+	}
+	for i := range steps {
+		if j := steps[i].ManagerStep; j >= 0 {
+			steps[i].Item.Fields = append(steps[i].Item.Fields, change(supField, "", "new hire: "+steps[j].Item.Name))
+		}
+	}
+}
+
+func (pl *planner) noSupervisor(st *Step, code string) {
+	msg := "The person's manager is not in TriNet (not synced, not matched, or their hire is not confirmed), so the new hire is created without a supervisor. Set the supervisor in TriNet."
+	if code == CodeSupervisorCycle {
+		msg = "The managers in Leapsome form a loop (someone is, through others, their own manager), so the new hire is created without a supervisor. Correct the managers in Leapsome and set the supervisor in TriNet."
+	}
+	st.Issues = append(st.Issues, personIssue(st.person, code, "supervisor", msg))
+}
+
+// managerEmployeeID is the TriNet id a manager's step already has: the matched
+// employee, or the id of a submitted hire (TriNet accepts a pending hire as
+// supervisor). A hire with an unknown outcome has no id.
+func (pl *planner) managerEmployeeID(m *Step) string {
+	switch m.Item.Action {
+	case ActionExcluded, ActionSuggest, ActionHeld, ActionCreate:
+		return ""
+	}
+	if m.EmployeeID != "" && m.Item.Code != CodeTerminatedInTriNet && m.Item.Code != CodeDuplicateEmail {
+		return m.EmployeeID
+	}
+	if e := m.Ledger; e != nil && e.EmployeeID != "" && (e.State == HirePending || e.State == HireLinked) {
+		return e.EmployeeID
+	}
+	return ""
+}

@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+const hirePrefix = "HIRE#"
+
+type hireItem struct {
+	UserID      string `json:"userId"`
+	Email       string `json:"email"`
+	State       string `json:"state"`
+	EmployeeID  string `json:"employeeId"`
+	SubmittedAt string `json:"submittedAt"`
+	SyncID      string `json:"syncId"`
+}
+
+func (h hireItem) entry() provision.HireEntry {
+	return provision.HireEntry{
+		UserID: h.UserID, Email: h.Email, State: provision.HireState(h.State),
+		EmployeeID: h.EmployeeID, SubmittedAt: parseTime(h.SubmittedAt), SyncID: h.SyncID,
+	}
+}
+
+func hiresList(tenant string) string { return "HIRES#" + tenant }
+
+// listedState reports whether entries in state s are in the open-hires index
+// (what the API lists and an admin acts on).
+func listedState(s provision.HireState) bool {
+	return s == provision.HirePending || s == provision.HireUnknown
+}
+
+func checkHire(e provision.HireEntry) error {
+	if e.UserID == "" {
+		return fault.Invalid("userId", "a hire ledger entry needs the Leapsome person's id")
+	}
+	switch e.State {
+	case provision.HireSubmitted, provision.HirePending, provision.HireUnknown, provision.HireLinked:
+		return nil
+	}
+	return fault.Invalid("state", "unknown hire state %q", e.State)
+}
+
+func (st *Store) hireItem(tenant string, e provision.HireEntry) map[string]types.AttributeValue {
+	it := map[string]types.AttributeValue{
+		attrPK: s(tenantPK(tenant)), attrSK: s(hirePrefix + e.UserID),
+		"userId": s(e.UserID), "email": s(e.Email), "state": s(string(e.State)),
+		"employeeId": s(e.EmployeeID), "submittedAt": s(fmtTime(e.SubmittedAt)), "syncId": s(e.SyncID),
+	}
+	if listedState(e.State) {
+		it[attrGSI1PK] = s(hiresList(tenant))
+		it[attrGSI1SK] = s(string(e.State) + "#" + fmtTime(e.SubmittedAt) + "#" + e.UserID)
+	}
+	return it
+}
+
+func decodeHire(it map[string]types.AttributeValue) (provision.HireEntry, error) {
+	var h hireItem
+	if err := unmarshal(it, &h); err != nil {
+		return provision.HireEntry{}, fault.Wrap(fault.Transient, err, "decode a hire ledger entry")
+	}
+	return h.entry(), nil
+}
+
+// Hires returns a tenant's whole hire ledger (strongly consistent).
+func (st *Store) Hires(ctx context.Context, tenant string) ([]provision.HireEntry, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	items, err := st.all(ctx, &dynamodb.QueryInput{
+		TableName:                 st.table,
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(hirePrefix)},
+		ConsistentRead:            aws.Bool(true),
+	}, "hire ledger of "+tenant)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]provision.HireEntry, 0, len(items))
+	for _, it := range items {
+		e, err := decodeHire(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// CreateHire records a hire before it is sent. A person who already has an
+// entry (in any state) gets fault.Conflict: nobody is hired twice.
+func (st *Store) CreateHire(ctx context.Context, tenant string, e provision.HireEntry) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	if err := checkHire(e); err != nil {
+		return err
+	}
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: st.table, Item: st.hireItem(tenant, e), ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return fault.Wrap(fault.Conflict, err, "person %s already has a hire ledger entry", e.UserID)
+	}
+	return classify(err, "record hire of %s", e.UserID)
+}
+
+// UpdateHire replaces an existing entry (its new state); fault.NotFound when
+// there is none.
+func (st *Store) UpdateHire(ctx context.Context, tenant string, e provision.HireEntry) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	if err := checkHire(e); err != nil {
+		return err
+	}
+	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: st.table, Item: st.hireItem(tenant, e), ConditionExpression: aws.String("attribute_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return fault.Wrap(fault.NotFound, err, "person %s has no hire ledger entry", e.UserID)
+	}
+	return classify(err, "update hire of %s", e.UserID)
+}
+
+// DeleteHire removes an entry whatever its state (a hire TriNet rejected).
+// Deleting an absent entry is not an error.
+func (st *Store) DeleteHire(ctx context.Context, tenant, userID string) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: st.table, Key: key(tenantPK(tenant), hirePrefix+userID)})
+	return classify(err, "delete hire of %s", userID)
+}
+
+// Hire reads one entry; fault.NotFound when there is none.
+func (st *Store) Hire(ctx context.Context, tenant, userID string) (provision.HireEntry, error) {
+	if err := checkTenant(tenant); err != nil {
+		return provision.HireEntry{}, err
+	}
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: st.table, Key: key(tenantPK(tenant), hirePrefix+userID), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return provision.HireEntry{}, classify(err, "read hire of %s", userID)
+	}
+	if out.Item == nil {
+		return provision.HireEntry{}, fault.New(fault.NotFound, "person %s has no hire ledger entry", userID)
+	}
+	return decodeHire(out.Item)
+}
+
+// ReleaseHire is an admin's release of a hire whose outcome is unknown, after
+// checking TriNet: the entry is deleted only if it is still unknown. A pending
+// hire is fault.Conflict (TriNet has it); no entry is fault.NotFound.
+func (st *Store) ReleaseHire(ctx context.Context, tenant, userID string) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 st.table,
+		Key:                       key(tenantPK(tenant), hirePrefix+userID),
+		ConditionExpression:       aws.String("#s = :u"),
+		ExpressionAttributeNames:  map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": s(string(provision.HireUnknown))},
+	})
+	if !isConditionFailed(err) {
+		return classify(err, "release hire of %s", userID)
+	}
+	e, rerr := st.Hire(ctx, tenant, userID)
+	if rerr != nil {
+		return rerr
+	}
+	return fault.Wrap(fault.Conflict, err, "the hire of %s is %s, not unknown", userID, e.State)
+}
+
+// ListHires pages through the hires an admin may have to act on: state
+// pending or unknown, or both when state is "". Other states are not listed.
+func (st *Store) ListHires(ctx context.Context, tenant string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, "", err
+	}
+	cond := "gsi1pk = :pk"
+	vals := map[string]types.AttributeValue{":pk": s(hiresList(tenant))}
+	switch {
+	case state == "":
+	case listedState(state):
+		cond += " AND begins_with(gsi1sk, :st)"
+		vals[":st"] = s(string(state) + "#")
+	default:
+		return nil, "", fault.Invalid("state", "must be pending or unknown")
+	}
+	items, next, err := st.page(ctx, &dynamodb.QueryInput{
+		TableName: st.table, IndexName: aws.String(indexList),
+		KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals,
+	}, "hires"+string(state), attrGSI1PK, hiresList(tenant), limit, token, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]provision.HireEntry, 0, len(items))
+	for _, it := range items {
+		e, err := decodeHire(it)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, e)
+	}
+	return out, next, nil
+}

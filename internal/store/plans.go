@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+const (
+	planPrefix  = "PLAN#"
+	issuePrefix = "ISSUE#"
+)
+
+// PutPlan adds plan entries to a run (a continued run adds more). Entries are
+// keyed by person, so writing the same entries again (a redelivered message)
+// replaces rather than duplicates them; within one call the last entry of a
+// person wins. Sensitive fields are stored without values whatever they carry.
+func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []provision.PlanItem) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	pk, exp := runPartition(tenant, syncID), n(st.expiresAt())
+	byUser := make(map[string]int, len(items))
+	reqs := make([]types.WriteRequest, 0, len(items))
+	for _, p := range items {
+		if p.UserID == "" {
+			return fault.Invalid("userId", "a plan entry needs the Leapsome person's id")
+		}
+		fields := make([]provision.FieldChange, len(p.Fields))
+		for i, f := range p.Fields {
+			if f.Sensitive {
+				f.From, f.To = "", ""
+			}
+			fields[i] = f
+		}
+		p.Fields = fields
+		it, err := marshal(p)
+		if err != nil {
+			return fault.Wrap(fault.Validation, err, "encode the plan entry of %s", p.UserID)
+		}
+		it[attrPK], it[attrSK], it[AttrExpiresAt] = s(pk), s(planPrefix+p.UserID), exp
+		if i, ok := byUser[p.UserID]; ok {
+			reqs[i] = putReq(it)
+			continue
+		}
+		byUser[p.UserID] = len(reqs)
+		reqs = append(reqs, putReq(it))
+	}
+	return st.batchWrite(ctx, reqs, "plan of run "+syncID)
+}
+
+// ListPlan pages through a run's plan, ordered by person id.
+func (st *Store) ListPlan(ctx context.Context, tenant, syncID string, limit int, token string) ([]provision.PlanItem, string, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, "", err
+	}
+	items, next, err := st.runPage(ctx, tenant, syncID, planPrefix, limit, token)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]provision.PlanItem, len(items))
+	for i, it := range items {
+		if err := unmarshal(it, &out[i]); err != nil {
+			return nil, "", fault.Wrap(fault.Transient, err, "decode a plan entry of run %s", syncID)
+		}
+		if out[i].Fields == nil {
+			out[i].Fields = []provision.FieldChange{}
+		}
+	}
+	return out, next, nil
+}
+
+// issueKey identifies an issue by its person and content, so that writing the
+// same issues again replaces them while different issues of one person (or of
+// the tenant, with no person) all stay.
+func issueKey(is provision.Issue) string {
+	h := sha256.New()
+	for _, part := range []string{string(is.Severity), is.Code, is.Field, is.Message, is.Email, is.Name} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return issuePrefix + is.UserID + "#" + hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// PutIssues adds issues to a run; like PutPlan, writing them again is
+// harmless. Issues about the tenant have an empty UserID.
+func (st *Store) PutIssues(ctx context.Context, tenant, syncID string, issues []provision.Issue) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	pk, exp := runPartition(tenant, syncID), n(st.expiresAt())
+	seen := make(map[string]bool, len(issues))
+	reqs := make([]types.WriteRequest, 0, len(issues))
+	for _, is := range issues {
+		if is.Severity != provision.SeverityError && is.Severity != provision.SeverityWarning {
+			return fault.Invalid("severity", "unknown severity %q", is.Severity)
+		}
+		k := issueKey(is)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		it, err := marshal(is)
+		if err != nil {
+			return fault.Wrap(fault.Validation, err, "encode an issue of %s", is.UserID)
+		}
+		it[attrPK], it[attrSK], it[AttrExpiresAt] = s(pk), s(k), exp
+		reqs = append(reqs, putReq(it))
+	}
+	return st.batchWrite(ctx, reqs, "issues of run "+syncID)
+}
+
+// ListIssues pages through a run's issues: the tenant's first, then by person id.
+func (st *Store) ListIssues(ctx context.Context, tenant, syncID string, limit int, token string) ([]provision.Issue, string, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, "", err
+	}
+	items, next, err := st.runPage(ctx, tenant, syncID, issuePrefix, limit, token)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]provision.Issue, len(items))
+	for i, it := range items {
+		if err := unmarshal(it, &out[i]); err != nil {
+			return nil, "", fault.Wrap(fault.Transient, err, "decode an issue of run %s", syncID)
+		}
+	}
+	return out, next, nil
+}
+
+func (st *Store) runPage(ctx context.Context, tenant, syncID, prefix string, limit int, token string) ([]map[string]types.AttributeValue, string, error) {
+	pk := runPartition(tenant, syncID)
+	return st.page(ctx, &dynamodb.QueryInput{
+		TableName:                 st.table,
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":p": s(prefix)},
+	}, prefix, attrPK, pk, limit, token, st.liveItem)
+}

@@ -1,0 +1,371 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+const runPrefix = "RUN#"
+
+type runItem struct {
+	TenantID       string              `json:"tenantId"`
+	SyncID         string              `json:"syncId"`
+	Trigger        string              `json:"trigger"`
+	DryRun         bool                `json:"dryRun"`
+	ConfirmCreates bool                `json:"confirmCreates"`
+	Status         string              `json:"status"`
+	CreatedAt      string              `json:"createdAt"`
+	StartedAt      string              `json:"startedAt,omitempty"`
+	FinishedAt     string              `json:"finishedAt,omitempty"`
+	Counts         provision.Counts    `json:"counts"`
+	Error          *provision.RunError `json:"error,omitempty"`
+	Cursor         string              `json:"cursor,omitempty"`
+	ErrorPeople    int                 `json:"errorPeople,omitempty"`
+	LeaseUntil     string              `json:"leaseUntil,omitempty"`
+	ExpiresAt      int64               `json:"expiresAt"`
+}
+
+func (r runItem) run() provision.Run {
+	return provision.Run{
+		TenantID: r.TenantID, SyncID: r.SyncID, Trigger: provision.Trigger(r.Trigger),
+		DryRun: r.DryRun, ConfirmCreates: r.ConfirmCreates, Status: provision.RunStatus(r.Status),
+		CreatedAt: parseTime(r.CreatedAt), StartedAt: parseTime(r.StartedAt), FinishedAt: parseTime(r.FinishedAt),
+		Counts: r.Counts, Error: r.Error, Cursor: r.Cursor, ErrorPeople: r.ErrorPeople,
+		LeaseUntil: parseTime(r.LeaseUntil),
+	}
+}
+
+func runsList(tenant string) string { return "RUNS#" + tenant }
+func doneList(tenant string) string { return "DONE#" + tenant }
+
+// listedDone reports whether a run in status st is in the finished-runs index:
+// final and not skipped (what the errors page shows).
+func listedDone(st provision.RunStatus) bool { return st.Final() && st != provision.RunSkipped }
+
+func decodeRun(it map[string]types.AttributeValue) (provision.Run, error) {
+	var r runItem
+	if err := unmarshal(it, &r); err != nil {
+		return provision.Run{}, fault.Wrap(fault.Transient, err, "decode a run")
+	}
+	return r.run(), nil
+}
+
+func checkRun(r provision.Run) error {
+	if err := checkTenant(r.TenantID); err != nil {
+		return err
+	}
+	switch {
+	case r.SyncID == "":
+		return fault.Invalid("syncId", "a run needs its sync id")
+	case r.Trigger != provision.TriggerSchedule && r.Trigger != provision.TriggerManual:
+		return fault.Invalid("trigger", "unknown trigger %q", r.Trigger)
+	}
+	switch r.Status {
+	case provision.RunQueued, provision.RunRunning, provision.RunSucceeded, provision.RunPartial,
+		provision.RunFailed, provision.RunSkipped:
+		return nil
+	}
+	return fault.Invalid("status", "unknown run status %q", r.Status)
+}
+
+// stampFinish gives a final run without a finish time the current time, so
+// that it sorts correctly among the finished runs.
+func (st *Store) stampFinish(r *provision.Run) {
+	if r.Status.Final() && r.FinishedAt.IsZero() {
+		r.FinishedAt = st.cfg.Now()
+	}
+}
+
+// CreateRun creates a run if it is absent (by tenant and sync id); an
+// existing run is fault.Conflict. A zero CreatedAt, and a zero FinishedAt of a
+// final run, are taken as now.
+func (st *Store) CreateRun(ctx context.Context, r provision.Run) error {
+	if err := checkRun(r); err != nil {
+		return err
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = st.cfg.Now()
+	}
+	st.stampFinish(&r)
+	it, err := marshal(runItem{
+		TenantID: r.TenantID, SyncID: r.SyncID, Trigger: string(r.Trigger), DryRun: r.DryRun,
+		ConfirmCreates: r.ConfirmCreates, Status: string(r.Status), CreatedAt: fmtTime(r.CreatedAt),
+		StartedAt: fmtTime(r.StartedAt), FinishedAt: fmtTime(r.FinishedAt), Counts: r.Counts, Error: r.Error,
+		Cursor: r.Cursor, ErrorPeople: r.ErrorPeople, LeaseUntil: fmtTime(r.LeaseUntil), ExpiresAt: st.expiresAt(),
+	})
+	if err != nil {
+		return fault.Wrap(fault.Validation, err, "encode run %s", r.SyncID)
+	}
+	it[attrPK], it[attrSK] = s(tenantPK(r.TenantID)), s(runPrefix+r.SyncID)
+	it[attrGSI1PK], it[attrGSI1SK] = s(runsList(r.TenantID)), s(fmtTime(r.CreatedAt)+"#"+r.SyncID)
+	if listedDone(r.Status) {
+		it[attrGSI2PK], it[attrGSI2SK] = s(doneList(r.TenantID)), s(fmtTime(r.FinishedAt)+"#"+r.SyncID)
+	}
+	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: st.table, Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return fault.Wrap(fault.Conflict, err, "run %s exists", r.SyncID)
+	}
+	return classify(err, "create run %s", r.SyncID)
+}
+
+// Run reads a run; fault.NotFound when it is absent or expired.
+func (st *Store) Run(ctx context.Context, tenant, syncID string) (provision.Run, error) {
+	if err := checkTenant(tenant); err != nil {
+		return provision.Run{}, err
+	}
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: st.table, Key: key(tenantPK(tenant), runPrefix+syncID), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return provision.Run{}, classify(err, "read run %s", syncID)
+	}
+	if out.Item == nil || !st.liveItem(out.Item) {
+		return provision.Run{}, fault.New(fault.NotFound, "no run %s", syncID)
+	}
+	return decodeRun(out.Item)
+}
+
+// UpdateRun writes what changes during a run (status, times, counts, error,
+// cursor) on condition that its current status is one of from (any status
+// when from is empty). A run in another status is fault.Conflict; an absent
+// one fault.NotFound. Trigger, flags and creation time never change; a final
+// run without FinishedAt gets now.
+func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error {
+	if err := checkRun(r); err != nil {
+		return err
+	}
+	st.stampFinish(&r)
+	counts, err := marshal(struct {
+		C provision.Counts    `json:"c"`
+		E *provision.RunError `json:"e,omitempty"`
+	}{r.Counts, r.Error})
+	if err != nil {
+		return fault.Wrap(fault.Validation, err, "encode run %s", r.SyncID)
+	}
+	names := map[string]string{
+		"#status": "status", "#counts": "counts", "#exp": AttrExpiresAt,
+		"#started": "startedAt", "#finished": "finishedAt", "#error": "error", "#cursor": "cursor",
+		"#errp": "errorPeople", "#lease": "leaseUntil",
+		"#g2pk": attrGSI2PK, "#g2sk": attrGSI2SK,
+	}
+	vals := map[string]types.AttributeValue{
+		":status": s(string(r.Status)), ":counts": counts["c"], ":exp": n(st.expiresAt()),
+	}
+	set := []string{"#status = :status", "#counts = :counts", "#exp = :exp"}
+	var remove []string
+	opt := func(name, val string, av types.AttributeValue, present bool) {
+		if present {
+			set = append(set, name+" = "+val)
+			vals[val] = av
+		} else {
+			remove = append(remove, name)
+		}
+	}
+	opt("#started", ":started", s(fmtTime(r.StartedAt)), !r.StartedAt.IsZero())
+	opt("#finished", ":finished", s(fmtTime(r.FinishedAt)), !r.FinishedAt.IsZero())
+	opt("#error", ":error", counts["e"], r.Error != nil)
+	opt("#cursor", ":cursor", s(r.Cursor), r.Cursor != "")
+	opt("#errp", ":errp", n(int64(r.ErrorPeople)), r.ErrorPeople != 0)
+	opt("#lease", ":lease", s(fmtTime(r.LeaseUntil)), !r.LeaseUntil.IsZero())
+	done := listedDone(r.Status)
+	opt("#g2pk", ":g2pk", s(doneList(r.TenantID)), done)
+	opt("#g2sk", ":g2sk", s(fmtTime(r.FinishedAt)+"#"+r.SyncID), done)
+	update := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
+	}
+	cond := "attribute_exists(pk)"
+	if len(from) > 0 {
+		in := make([]string, len(from))
+		for i, f := range from {
+			v := ":from" + strconv.Itoa(i)
+			in[i] = v
+			vals[v] = s(string(f))
+		}
+		cond += " AND #status IN (" + strings.Join(in, ", ") + ")"
+	}
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: key(tenantPK(r.TenantID), runPrefix+r.SyncID),
+		UpdateExpression: aws.String(update), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
+	})
+	if !isConditionFailed(err) {
+		return classify(err, "update run %s", r.SyncID)
+	}
+	cur, rerr := st.Run(ctx, r.TenantID, r.SyncID)
+	if rerr != nil {
+		return rerr
+	}
+	return fault.Wrap(fault.Conflict, err, "run %s is %s", r.SyncID, cur.Status)
+}
+
+func (st *Store) decodeRuns(items []map[string]types.AttributeValue) ([]provision.Run, error) {
+	out := make([]provision.Run, 0, len(items))
+	for _, it := range items {
+		r, err := decodeRun(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// ListRuns pages through a tenant's runs, newest (by creation) first.
+func (st *Store) ListRuns(ctx context.Context, tenant string, limit int, token string) ([]provision.Run, string, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, "", err
+	}
+	items, next, err := st.page(ctx, &dynamodb.QueryInput{
+		TableName: st.table, IndexName: aws.String(indexList),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(runsList(tenant))},
+		ScanIndexForward:          aws.Bool(false),
+	}, "runs", attrGSI1PK, runsList(tenant), limit, token, st.liveItem)
+	if err != nil {
+		return nil, "", err
+	}
+	runs, err := st.decodeRuns(items)
+	return runs, next, err
+}
+
+// LatestFinishedRun is the run that finished last among those that
+// succeeded, were partial or failed (skipped runs do not count);
+// fault.NotFound when there is none.
+func (st *Store) LatestFinishedRun(ctx context.Context, tenant string) (provision.Run, error) {
+	if err := checkTenant(tenant); err != nil {
+		return provision.Run{}, err
+	}
+	items, _, err := st.page(ctx, &dynamodb.QueryInput{
+		TableName: st.table, IndexName: aws.String(indexDone),
+		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(doneList(tenant))},
+		ScanIndexForward:          aws.Bool(false),
+	}, "done", attrGSI2PK, doneList(tenant), 1, "", st.liveItem)
+	if err != nil {
+		return provision.Run{}, err
+	}
+	if len(items) == 0 {
+		return provision.Run{}, fault.New(fault.NotFound, "tenant %s has no finished run", tenant)
+	}
+	return decodeRun(items[0])
+}
+
+func manualGuard(dryRun, confirm bool) string {
+	return "MANUAL#" + strconv.FormatBool(dryRun) + "#" + strconv.FormatBool(confirm)
+}
+
+func active(r provision.Run) bool {
+	return r.Status == provision.RunQueued || r.Status == provision.RunRunning
+}
+
+// guardedRun reads the manual run the guard for these flags points at: its
+// sync id ("" without guard), and the run if it is queued or running.
+func (st *Store) guardedRun(ctx context.Context, tenant string, dryRun, confirm bool) (string, *provision.Run, error) {
+	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: st.table, Key: key(tenantPK(tenant), manualGuard(dryRun, confirm)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return "", nil, classify(err, "read manual run guard of %s", tenant)
+	}
+	sv, _ := out.Item["syncId"].(*types.AttributeValueMemberS)
+	if sv == nil {
+		return "", nil, nil
+	}
+	r, err := st.Run(ctx, tenant, sv.Value)
+	switch {
+	case errors.Is(err, fault.ErrNotFound):
+		return sv.Value, nil, nil
+	case err != nil:
+		return "", nil, err
+	case active(r):
+		return sv.Value, &r, nil
+	}
+	return sv.Value, nil, nil
+}
+
+// ActiveManualRun is the queued or running manual run with these flags;
+// fault.NotFound when there is none.
+func (st *Store) ActiveManualRun(ctx context.Context, tenant string, dryRun, confirm bool) (provision.Run, error) {
+	if err := checkTenant(tenant); err != nil {
+		return provision.Run{}, err
+	}
+	_, r, err := st.guardedRun(ctx, tenant, dryRun, confirm)
+	if err != nil {
+		return provision.Run{}, err
+	}
+	if r == nil {
+		return provision.Run{}, fault.New(fault.NotFound, "no queued or running manual run")
+	}
+	return *r, nil
+}
+
+// StartManualRun is the de-duplicated manual trigger: it returns the queued
+// or running manual run with r's DryRun and ConfirmCreates (existing true),
+// or else creates r (a manual run, normally queued) and returns it. Two
+// concurrent calls with the same flags get the same run: the new run is
+// created first and then made the current one by a conditional write on the
+// guard item; the loser deletes its run (never enqueued) and takes the
+// winner's.
+func (st *Store) StartManualRun(ctx context.Context, r provision.Run) (provision.Run, bool, error) {
+	if r.Trigger != provision.TriggerManual {
+		return provision.Run{}, false, fault.Invalid("trigger", "only manual runs are de-duplicated")
+	}
+	if err := checkRun(r); err != nil {
+		return provision.Run{}, false, err
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = st.cfg.Now()
+	}
+	for range maxCASAttempts {
+		seen, cur, err := st.guardedRun(ctx, r.TenantID, r.DryRun, r.ConfirmCreates)
+		if err != nil {
+			return provision.Run{}, false, err
+		}
+		if cur != nil {
+			return *cur, true, nil
+		}
+		if err := st.CreateRun(ctx, r); err != nil {
+			return provision.Run{}, false, err
+		}
+		cond, vals := "attribute_not_exists(pk)", map[string]types.AttributeValue{}
+		if seen != "" {
+			cond, vals[":seen"] = "syncId = :seen", s(seen)
+		}
+		in := &dynamodb.PutItemInput{
+			TableName: st.table,
+			Item: map[string]types.AttributeValue{
+				attrPK: s(tenantPK(r.TenantID)), attrSK: s(manualGuard(r.DryRun, r.ConfirmCreates)), "syncId": s(r.SyncID),
+			},
+			ConditionExpression: aws.String(cond),
+		}
+		if len(vals) > 0 {
+			in.ExpressionAttributeValues = vals
+		}
+		_, err = st.db.PutItem(ctx, in)
+		if err == nil {
+			return r, false, nil
+		}
+		_, derr := st.db.DeleteItem(context.WithoutCancel(ctx), &dynamodb.DeleteItemInput{
+			TableName: st.table, Key: key(tenantPK(r.TenantID), runPrefix+r.SyncID),
+		})
+		if !isConditionFailed(err) {
+			return provision.Run{}, false, classify(err, "start manual run %s", r.SyncID)
+		}
+		if derr != nil {
+			return provision.Run{}, false, classify(derr, "withdraw duplicate manual run %s", r.SyncID)
+		}
+	}
+	return provision.Run{}, false, fault.New(fault.Conflict, "start manual run: too many concurrent triggers")
+}

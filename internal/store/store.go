@@ -1,0 +1,419 @@
+// Package store keeps everything the service remembers in one DynamoDB table:
+// tenants and their settings and back-off, links between Leapsome people and
+// TriNet employees, the hire ledger, runs with their plans and issues, and the
+// per-tenant lease. It implements provision.LinkStore and provision.Ledger.
+//
+// The table layout and every access pattern are described in docs/data-model.md.
+// Every write that must not lose a race is a single-item conditional write (the
+// local emulator, dynalite, has no transactions); a lost condition is reported
+// as fault.Conflict, throttling as fault.Throttled, and any other failure of
+// DynamoDB as fault.Transient.
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
+)
+
+// Client is the part of the DynamoDB API the store calls; *dynamodb.Client
+// implements it. Tests wrap it to inject the failures dynalite cannot produce.
+type Client interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
+// Config configures a Store.
+type Config struct {
+	Table string
+	// Now is the clock; it decides expiry, leases and back-off. Default time.Now.
+	Now func() time.Time
+	// Retention is how long runs, plans and issues are kept (their TTL).
+	// Default 90 days.
+	Retention time.Duration
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+	// BatchRetryInitial is the first wait before resending unprocessed batch
+	// items (default 50ms; it doubles, with jitter). BatchRetryTries bounds the
+	// attempts of one batch (default 10).
+	BatchRetryInitial time.Duration
+	BatchRetryTries   uint
+}
+
+// DefaultRetention is how long runs, plans and issues are kept by default.
+const DefaultRetention = 90 * 24 * time.Hour
+
+// Store is the DynamoDB store. It is safe for concurrent use.
+type Store struct {
+	db    Client
+	table *string
+	cfg   Config
+	log   *slog.Logger
+}
+
+var (
+	_ provision.LinkStore = (*Store)(nil)
+	_ provision.Ledger    = (*Store)(nil)
+)
+
+// New returns a Store over client and cfg.Table.
+func New(client Client, cfg Config) *Store {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = DefaultRetention
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BatchRetryInitial <= 0 {
+		cfg.BatchRetryInitial = 50 * time.Millisecond
+	}
+	if cfg.BatchRetryTries == 0 {
+		cfg.BatchRetryTries = 10
+	}
+	return &Store{db: client, table: aws.String(cfg.Table), cfg: cfg, log: cfg.Logger}
+}
+
+// Index names and key attributes; they must match template.yaml (see
+// docs/data-model.md).
+const (
+	attrPK       = "pk"
+	attrSK       = "sk"
+	indexList    = "gsi1"
+	attrGSI1PK   = "gsi1pk"
+	attrGSI1SK   = "gsi1sk"
+	indexDone    = "gsi2"
+	attrGSI2PK   = "gsi2pk"
+	attrGSI2SK   = "gsi2sk"
+	indexConn    = "connected"
+	attrShard    = "cshard"
+	attrTenantID = "tenantId"
+	// AttrExpiresAt is the TTL attribute (epoch seconds) of runs, plans and issues.
+	AttrExpiresAt = "expiresAt"
+)
+
+// CreateTable creates the table with its indexes, as template.yaml declares it,
+// and waits until it is ACTIVE. A table that already exists is left as it is
+// (the local stack keeps its data across restarts). Used by tests and the local
+// stack; in AWS the table comes from template.yaml.
+func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	str := func(name string) types.AttributeDefinition {
+		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
+	}
+	keys := func(hash, rng string) []types.KeySchemaElement {
+		return []types.KeySchemaElement{
+			{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(rng), KeyType: types.KeyTypeRange},
+		}
+	}
+	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String(table),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			str(attrPK), str(attrSK), str(attrGSI1PK), str(attrGSI1SK),
+			str(attrGSI2PK), str(attrGSI2SK), str(attrShard), str(attrTenantID),
+		},
+		KeySchema: keys(attrPK, attrSK),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			{IndexName: aws.String(indexList), KeySchema: keys(attrGSI1PK, attrGSI1SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+			{IndexName: aws.String(indexDone), KeySchema: keys(attrGSI2PK, attrGSI2SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
+			{IndexName: aws.String(indexConn), KeySchema: keys(attrShard, attrTenantID),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrBackoffUntil}}},
+		},
+	})
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return classify(err, "create table %s", table)
+	}
+	ticker := time.NewTicker(100 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		out, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		if err != nil {
+			return classify(err, "describe table %s", table)
+		}
+		if out.Table.TableStatus == types.TableStatusActive {
+			// A table kept from an older layout (the local stack's data folder)
+			// would fail later in obscure ways; say so now.
+			have := map[string]bool{}
+			for _, g := range out.Table.GlobalSecondaryIndexes {
+				have[aws.ToString(g.IndexName)] = true
+			}
+			for _, want := range []string{indexList, indexDone, indexConn} {
+				if !have[want] {
+					return fault.New(fault.Validation, "table %s exists without index %s: it was made for another version; delete it (or the local data folder)", table, want)
+				}
+			}
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fault.Wrap(fault.Transient, ctx.Err(), "table %s not active", table)
+		case <-ticker.C:
+		}
+	}
+	// DynamoDB needs TTL switched on separately; dynalite does not know the
+	// operation (and never expires items, which is why reads filter them).
+	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName: aws.String(table),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{
+			AttributeName: aws.String(AttrExpiresAt), Enabled: aws.Bool(true),
+		},
+	})
+	var apiErr smithy.APIError
+	if err != nil && errors.As(err, &apiErr) &&
+		(apiErr.ErrorCode() == "UnknownOperationException" || apiErr.ErrorCode() == "ValidationException") {
+		// Unknown to the emulator, or already enabled.
+		return nil
+	}
+	return classify(err, "enable TTL on %s", table)
+}
+
+// classify wraps a DynamoDB error in its fault class where it arises. A lost
+// condition is a Conflict; callers that know better (NotFound) check first.
+func classify(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf(format, args...)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fault.Wrap(fault.Conflict, err, "%s", msg)
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded":
+			return fault.Wrap(fault.Throttled, err, "%s", msg)
+		case "ValidationException", "ItemCollectionSizeLimitExceededException":
+			// Our request was malformed or an item too large: retrying cannot help.
+			return fault.Wrap(fault.Validation, err, "%s", msg)
+		}
+	}
+	return fault.Wrap(fault.Transient, err, "%s", msg)
+}
+
+func isConditionFailed(err error) bool {
+	var ccf *types.ConditionalCheckFailedException
+	return errors.As(err, &ccf)
+}
+
+var tenantID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// checkTenant keeps ids that could break the key scheme out of it (the API
+// rejects them before; this is the store's own guard).
+func checkTenant(id string) error {
+	if !tenantID.MatchString(id) {
+		return fault.Invalid("tenant", "tenant ids are 1-63 lower-case letters, digits or '-', starting with a letter or digit")
+	}
+	return nil
+}
+
+// Keys. Tenant ids never contain '#' (they match ^[a-z0-9][a-z0-9-]{0,62}$),
+// so the prefixes cannot collide.
+func tenantPK(tenant string) string           { return "TENANT#" + tenant }
+func runPartition(tenant, sync string) string { return "RUN#" + tenant + "#" + sync }
+
+const (
+	skProfile = "PROFILE"
+	skLease   = "LEASE"
+)
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: s(pk), attrSK: s(sk)}
+}
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+func b(v bool) types.AttributeValue { return &types.AttributeValueMemberBOOL{Value: v} }
+
+// timeLayout is fixed-width so that times sort as text in sort keys and
+// compare exactly in conditions.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+func parseTime(v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// marshal and unmarshal use the json tags of the item structs, so one set of
+// names serves the items and the provision records they embed.
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+}
+
+func unmarshal(m map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(m, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+func (st *Store) expiresAt() int64 { return st.cfg.Now().Add(st.cfg.Retention).Unix() }
+
+// live reports whether an item with TTL attribute e (0 = none) has not expired.
+func (st *Store) live(e int64) bool { return e == 0 || e > st.cfg.Now().Unix() }
+
+// Limits of a page of a list.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+func pageSize(limit int) int32 {
+	switch {
+	case limit <= 0:
+		return DefaultPageSize
+	case limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return int32(limit)
+}
+
+// pageToken is what an opaque token holds: the list it belongs to and the
+// last key read, all of whose attributes in this table are strings.
+type pageToken struct {
+	List string            `json:"l"`
+	Key  map[string]string `json:"k"`
+}
+
+func encodeToken(list string, last map[string]types.AttributeValue) (string, error) {
+	if len(last) == 0 {
+		return "", nil
+	}
+	t := pageToken{List: list, Key: make(map[string]string, len(last))}
+	for k, v := range last {
+		sv, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return "", fault.New(fault.Transient, "page key attribute %s is not a string", k)
+		}
+		t.Key[k] = sv.Value
+	}
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return "", fault.Wrap(fault.Transient, err, "encode page token")
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// decodeToken checks that token was made for list and that its key lies in
+// the partition asked for (attr = want), so a token cannot reach another
+// tenant's items.
+func decodeToken(token, list, attr, want string) (map[string]types.AttributeValue, error) {
+	if token == "" {
+		return nil, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return nil, fault.Invalid("nextToken", "not a token of this list")
+	}
+	var t pageToken
+	if err := json.Unmarshal(raw, &t); err != nil || t.List != list || t.Key[attr] != want || len(t.Key) > 6 {
+		return nil, fault.Invalid("nextToken", "not a token of this list")
+	}
+	out := make(map[string]types.AttributeValue, len(t.Key))
+	for k, v := range t.Key {
+		out[k] = s(v)
+	}
+	return out, nil
+}
+
+// page runs q from token until it has limit live items or the list ends, and
+// returns them with the token of the next page. keep drops items (expired
+// ones); q.Limit is set per call so that LastEvaluatedKey is always the last
+// item returned or dropped, never one skipped.
+func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAttr, partValue string, limit int, token string,
+	keep func(map[string]types.AttributeValue) bool) ([]map[string]types.AttributeValue, string, error) {
+	start, err := decodeToken(token, list, partAttr, partValue)
+	if err != nil {
+		return nil, "", err
+	}
+	want := int(pageSize(limit))
+	var items []map[string]types.AttributeValue
+	q.ExclusiveStartKey = start
+	for {
+		q.Limit = aws.Int32(int32(want - len(items)))
+		out, err := st.db.Query(ctx, q)
+		if err != nil {
+			return nil, "", classify(err, "query %s", list)
+		}
+		for _, it := range out.Items {
+			if keep == nil || keep(it) {
+				items = append(items, it)
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return items, "", nil
+		}
+		if len(items) >= want {
+			next, err := encodeToken(list, out.LastEvaluatedKey)
+			return items, next, err
+		}
+		q.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// all runs q to the end of its result.
+func (st *Store) all(ctx context.Context, q *dynamodb.QueryInput, what string) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	for {
+		out, err := st.db.Query(ctx, q)
+		if err != nil {
+			return nil, classify(err, "query %s", what)
+		}
+		items = append(items, out.Items...)
+		if len(out.LastEvaluatedKey) == 0 {
+			return items, nil
+		}
+		q.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// ttlOf reads the TTL attribute of an item (0 when absent).
+func ttlOf(it map[string]types.AttributeValue) int64 {
+	v, ok := it[AttrExpiresAt].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0
+	}
+	e, _ := strconv.ParseInt(v.Value, 10, 64)
+	return e
+}
+
+func (st *Store) liveItem(it map[string]types.AttributeValue) bool { return st.live(ttlOf(it)) }
