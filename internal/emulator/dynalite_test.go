@@ -36,6 +36,12 @@ func dynaliteCreate(t *testing.T, c *dynamodb.Client, name string) {
 	if err != nil {
 		t.Fatalf("CreateTable: %v", err)
 	}
+	// Even with --createTableMs 0 the table turns ACTIVE on a later tick of
+	// dynalite's event loop; a busy machine can send the next call first.
+	w := dynamodb.NewTableExistsWaiter(c, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 20 * time.Millisecond })
+	if err := w.Wait(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second); err != nil {
+		t.Fatalf("table %s not active: %v", name, err)
+	}
 }
 
 func TestDynaliteInMemoryTableIsActiveAtOnce(t *testing.T) {

@@ -123,27 +123,27 @@ func StartInfra(ctx context.Context, cfg InfraConfig) (inf *Infra, err error) {
 		inf.SecretsDir = filepath.Join(inf.tmp, "secrets")
 	}
 	if inf.Dynalite, err = emulator.Dynalite(ctx, dynDir, cfg.EmulatorLog); err != nil {
-		return nil, fmt.Errorf("DynamoDB (dynalite): %w", err)
+		return nil, fmt.Errorf("start dynalite (DynamoDB): %w", err)
 	}
 	if inf.Goaws, err = emulator.Goaws(ctx, cfg.EmulatorLog); err != nil {
-		return nil, fmt.Errorf("SQS (goaws): %w", err)
+		return nil, fmt.Errorf("start goaws (SQS): %w", err)
 	}
 	if inf.SecretsURL, err = inf.serve(standin.New(inf.SecretsDir)); err != nil {
-		return nil, fmt.Errorf("Secrets Manager stand-in: %w", err)
+		return nil, fmt.Errorf("start the Secrets Manager stand-in: %w", err)
 	}
 
 	inf.TriNetURL, inf.LeapsomeURL, inf.LeapsomeSCIMURL = cfg.TriNetURL, cfg.LeapsomeURL, cfg.LeapsomeSCIMURL
 	if inf.TriNetURL == "" {
 		inf.TriNet = trinetsandbox.New(trinetsandbox.Options{Now: cfg.SandboxNow})
 		if inf.TriNetURL, err = inf.serve(inf.TriNet); err != nil {
-			return nil, fmt.Errorf("TriNet sandbox: %w", err)
+			return nil, fmt.Errorf("start the TriNet sandbox: %w", err)
 		}
 	}
 	if inf.LeapsomeURL == "" || inf.LeapsomeSCIMURL == "" {
 		inf.Leapsome = leapsomesandbox.New(leapsomesandbox.Options{Now: cfg.SandboxNow})
 		base, err := inf.serve(inf.Leapsome)
 		if err != nil {
-			return nil, fmt.Errorf("Leapsome sandbox: %w", err)
+			return nil, fmt.Errorf("start the Leapsome sandbox: %w", err)
 		}
 		if inf.LeapsomeURL == "" {
 			inf.LeapsomeURL = base + "/v1"
