@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -151,13 +153,13 @@ func TestEndpoints(t *testing.T) {
 				t.Fatalf("failed run error: %s", res.raw)
 			}
 		}},
-		{"get sync", "GET", "/v1/tenants/demo/syncs/sched-demo-202511300750", "", 200, func(t *testing.T, _ *harness, res result) {
+		{"get sync", "GET", "/v1/tenants/demo/syncs/sched-20251130t075000z-demo", "", 200, func(t *testing.T, _ *harness, res result) {
 			if at(res.body, "status") != "partial" || at(res.body, "counts", "warnings") != 2.0 ||
 				at(res.body, "finishedAt") != "2025-11-30T07:51:00Z" {
 				t.Fatalf("body %s", res.raw)
 			}
 		}},
-		{"get plan", "GET", "/v1/tenants/demo/syncs/sched-demo-202511300750/plan", "", 200, func(t *testing.T, _ *harness, res result) {
+		{"get plan", "GET", "/v1/tenants/demo/syncs/sched-20251130t075000z-demo/plan", "", 200, func(t *testing.T, _ *harness, res result) {
 			if at(res.body, "items", 0, "code") != nil || !has(at(res.body, "items", 0), "code") {
 				t.Fatalf("create must have code null: %s", res.raw)
 			}
@@ -172,7 +174,7 @@ func TestEndpoints(t *testing.T) {
 			}
 		}},
 		{"errors of the latest finished run", "GET", "/v1/tenants/demo/errors", "", 200, func(t *testing.T, h *harness, res result) {
-			if h.b.lastSyncID != "" || at(res.body, "syncId") != "sched-demo-202511300750" {
+			if h.b.lastSyncID != "" || at(res.body, "syncId") != "sched-20251130t075000z-demo" {
 				t.Fatalf("body %s", res.raw)
 			}
 			person := at(res.body, "items", 0)
@@ -186,8 +188,8 @@ func TestEndpoints(t *testing.T) {
 				}
 			}
 		}},
-		{"errors of a given run", "GET", "/v1/tenants/demo/errors?syncId=sched-demo-202511300740", "", 200, func(t *testing.T, h *harness, res result) {
-			if h.b.lastSyncID != "sched-demo-202511300740" || at(res.body, "syncId") != "sched-demo-202511300740" ||
+		{"errors of a given run", "GET", "/v1/tenants/demo/errors?syncId=sched-20251130t074000z-demo", "", 200, func(t *testing.T, h *harness, res result) {
+			if h.b.lastSyncID != "sched-20251130t074000z-demo" || at(res.body, "syncId") != "sched-20251130t074000z-demo" ||
 				len(at(res.body, "items").([]any)) != 0 {
 				t.Fatalf("body %s", res.raw)
 			}
@@ -434,8 +436,6 @@ func TestRequestBodies(t *testing.T) {
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20}`, 400, "bad_request", "mappings"},
 		{"settings with null mappings", "PUT", "/v1/tenants/demo/settings",
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20,"mappings":null}`, 400, "bad_request", "mappings"},
-		{"settings without percent", "PUT", "/v1/tenants/demo/settings",
-			`{"autoCreateNewHires":true,"mappings":[]}`, 400, "bad_request", "massCreateMaxPercent"},
 		{"mapping without source", "PUT", "/v1/tenants/demo/settings",
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20,"mappings":[{"target":"firstName","source":"firstname"},{"target":"lastName"}]}`,
 			400, "bad_request", "mappings[1].source"},
@@ -587,7 +587,7 @@ func TestPaging(t *testing.T) {
 		{"?limit=1.5", 400, "limit", api.Page{}},
 		{"?nextToken=" + strings.Repeat("t", 2049), 400, "nextToken", api.Page{}},
 	}
-	for _, path := range []string{"/v1/tenants/demo/syncs", "/v1/tenants/demo/syncs/sched-demo-202511300750/plan",
+	for _, path := range []string{"/v1/tenants/demo/syncs", "/v1/tenants/demo/syncs/sched-20251130t075000z-demo/plan",
 		"/v1/tenants/demo/errors", "/v1/tenants/demo/hires"} {
 		for _, tt := range tests {
 			t.Run(path+tt.query, func(t *testing.T) {
@@ -620,7 +620,7 @@ func TestPaging(t *testing.T) {
 		}
 		next = at(res.body, "nextToken").(string)
 	}
-	if fmt.Sprint(ids) != "[manual-0001 sched-demo-202511300750 sched-demo-202511300740]" {
+	if fmt.Sprint(ids) != "[manual-0001 sched-20251130t075000z-demo sched-20251130t074000z-demo]" {
 		t.Fatalf("pages gave %v", ids)
 	}
 }
@@ -657,7 +657,7 @@ func TestQueryAndPathParameters(t *testing.T) {
 
 func TestSensitiveValuesNeverLeave(t *testing.T) {
 	h := newHarness(t)
-	res := h.do(call{method: "GET", path: "/v1/tenants/demo/syncs/sched-demo-202511300750/plan", token: adminToken(t)})
+	res := h.do(call{method: "GET", path: "/v1/tenants/demo/syncs/sched-20251130t075000z-demo/plan", token: adminToken(t)})
 	if strings.Contains(string(res.raw), "1990-") {
 		t.Fatalf("a sensitive value is in the plan: %s", res.raw)
 	}
@@ -708,6 +708,85 @@ func TestEngineCatalogMatchesTheSpec(t *testing.T) {
 		}
 		if req := name == "firstName" || name == "lastName"; at(tg, "required") != req {
 			t.Errorf("%s: required %v", name, at(tg, "required"))
+		}
+	}
+}
+
+// TestSettingsOptionalFields: only mappings is required in a PUT; an absent
+// or null autoCreateNewHires is off and massCreateMaxPercent is the
+// contract's default 20. Every mapping is answered as
+// {"target","source","valueMap"}, valueMap {} when it translates nothing.
+func TestSettingsOptionalFields(t *testing.T) {
+	const maps = `"mappings":[{"target":"firstName","source":"firstname"},{"target":"lastName","source":"lastname","valueMap":null},` +
+		`{"target":"employeeType","source":"scim.employmentType","valueMap":{"internal":"F"}}]`
+	tests := []struct {
+		name       string
+		body       string
+		autoCreate bool
+		percent    int
+	}{
+		{"only mappings", `{` + maps + `}`, false, 20},
+		{"nulls are absent", `{"autoCreateNewHires":null,"massCreateMaxPercent":null,` + maps + `}`, false, 20},
+		{"auto-create without percent", `{"autoCreateNewHires":true,` + maps + `}`, true, 20},
+		{"percent without auto-create", `{"massCreateMaxPercent":35,` + maps + `}`, false, 35},
+		{"an explicit 0 is kept", `{"autoCreateNewHires":false,"massCreateMaxPercent":0,` + maps + `}`, false, 0},
+		{"both given", `{"autoCreateNewHires":true,"massCreateMaxPercent":100,` + maps + `}`, true, 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			res := h.do(call{method: "PUT", path: "/v1/tenants/demo/settings", body: tt.body, token: adminToken(t)})
+			if res.status != 200 {
+				t.Fatalf("status %d\n%s", res.status, res.raw)
+			}
+			got := h.b.lastSettings
+			if got.AutoCreateNewHires != tt.autoCreate || got.MassCreateMaxPercent != tt.percent || len(got.Mappings) != 3 {
+				t.Fatalf("backend got %+v, want autoCreate %v percent %d", got, tt.autoCreate, tt.percent)
+			}
+			if at(res.body, "autoCreateNewHires") != tt.autoCreate || at(res.body, "massCreateMaxPercent") != float64(tt.percent) {
+				t.Fatalf("body %s", res.raw)
+			}
+			wantValueMaps(t, res, []map[string]string{{}, {}, {"internal": "F"}})
+		})
+	}
+}
+
+// TestSettingsValueMapAlwaysRendered: the stored defaults have no value maps;
+// GET still answers valueMap {} on each mapping.
+func TestSettingsValueMapAlwaysRendered(t *testing.T) {
+	h := newHarness(t)
+	res := h.do(call{method: "GET", path: "/v1/tenants/demo/settings", token: adminToken(t)})
+	if res.status != 200 {
+		t.Fatalf("status %d\n%s", res.status, res.raw)
+	}
+	n, _ := at(res.body, "mappings").([]any)
+	if len(n) == 0 {
+		t.Fatalf("no mappings: %s", res.raw)
+	}
+	want := make([]map[string]string, len(n))
+	for i := range want {
+		want[i] = map[string]string{}
+	}
+	wantValueMaps(t, res, want)
+}
+
+func wantValueMaps(t *testing.T, res result, want []map[string]string) {
+	t.Helper()
+	var doc struct {
+		Mappings []struct {
+			ValueMap *map[string]string `json:"valueMap"`
+		} `json:"mappings"`
+	}
+	if err := json.Unmarshal(res.raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Mappings) != len(want) {
+		t.Fatalf("%d mappings, want %d: %s", len(doc.Mappings), len(want), res.raw)
+	}
+	for i, m := range doc.Mappings {
+		if m.ValueMap == nil || !reflect.DeepEqual(*m.ValueMap, want[i]) {
+			t.Fatalf("mappings[%d].valueMap absent or null or wrong, want %v: %s", i, want[i], res.raw)
 		}
 	}
 }

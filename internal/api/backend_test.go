@@ -56,13 +56,13 @@ func newMemBackend() *memBackend {
 		ConnectedAt: t0.Add(-24 * time.Hour), NextRunAt: t0.Add(10 * time.Minute),
 	}
 	finished := provision.Run{
-		TenantID: "demo", SyncID: "sched-demo-202511300750", Trigger: provision.TriggerSchedule,
+		TenantID: "demo", SyncID: "sched-20251130t075000z-demo", Trigger: provision.TriggerSchedule,
 		Status: provision.RunPartial, CreatedAt: t0.Add(-10 * time.Minute),
 		StartedAt: t0.Add(-10 * time.Minute).In(cet), FinishedAt: t0.Add(-9 * time.Minute),
 		Counts: provision.Counts{Created: 1, Updated: 2, Errors: 1, Excluded: 1, Warnings: 2},
 	}
 	failed := provision.Run{
-		TenantID: "demo", SyncID: "sched-demo-202511300740", Trigger: provision.TriggerSchedule,
+		TenantID: "demo", SyncID: "sched-20251130t074000z-demo", Trigger: provision.TriggerSchedule,
 		Status: provision.RunFailed, CreatedAt: t0.Add(-20 * time.Minute), StartedAt: t0.Add(-20 * time.Minute),
 		FinishedAt: t0.Add(-20 * time.Minute),
 		Error:      &provision.RunError{Code: "credentials_revoked", Message: "The TriNet credentials were deleted."},
@@ -73,7 +73,7 @@ func newMemBackend() *memBackend {
 	}
 	demo.runs = []provision.Run{queued, finished, failed}
 	demo.conn.LastRun = &finished
-	demo.plans["sched-demo-202511300750"] = []provision.PlanItem{
+	demo.plans["sched-20251130t075000z-demo"] = []provision.PlanItem{
 		{UserID: "u1", Email: "ada@example.com", Action: provision.ActionCreate, Fields: []provision.FieldChange{
 			{Field: "firstName", To: "Ada"}, {Field: "lastName", To: "Lovelace"},
 			{Field: "birthDate", From: "1990-01-01", To: "1990-12-10", Sensitive: true},
@@ -85,7 +85,7 @@ func newMemBackend() *memBackend {
 		{UserID: "u4", Email: "x@example.com", Action: provision.ActionError, Code: "unsupported_gender",
 			Fields: []provision.FieldChange{{Field: "gender", Sensitive: true}}},
 	}
-	demo.issues["sched-demo-202511300750"] = []provision.Issue{
+	demo.issues["sched-20251130t075000z-demo"] = []provision.Issue{
 		{UserID: "u4", Email: "x@example.com", Name: "X Y", Severity: provision.SeverityError,
 			Code: "unsupported_gender", Field: "gender", Message: "Only Male or Female can be sent to TriNet."},
 		{Severity: provision.SeverityWarning, Code: "scim_unavailable", Message: "No SCIM token: gender and birth date are not synced.",

@@ -25,7 +25,7 @@ func BenchmarkPlanPage(b *testing.B) {
 				{Field: "birthDate", Sensitive: true},
 			}}
 	}
-	mb.tenants["demo"].plans["sched-demo-202511300750"] = items
+	mb.tenants["demo"].plans["sched-20251130t075000z-demo"] = items
 	h := api.New(mb, api.HS256Authenticator{Secret: []byte(testSecret)},
 		api.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	tok, err := api.MintToken(testSecret, "bench", "demo", "", 3600e9)
@@ -34,7 +34,7 @@ func BenchmarkPlanPage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest("GET", "/v1/tenants/demo/syncs/sched-demo-202511300750/plan?limit=1000", nil)
+		req := httptest.NewRequest("GET", "/v1/tenants/demo/syncs/sched-20251130t075000z-demo/plan?limit=1000", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
