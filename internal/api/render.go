@@ -113,10 +113,12 @@ type settingsJSON struct {
 	Mappings             []mappingJSON `json:"mappings"`
 }
 
+// mappingJSON is the contract's {"target","source","valueMap"}: valueMap is
+// always there, {} when the mapping translates nothing.
 type mappingJSON struct {
 	Target   string            `json:"target"`
 	Source   string            `json:"source"`
-	ValueMap map[string]string `json:"valueMap,omitempty"`
+	ValueMap map[string]string `json:"valueMap"`
 }
 
 func renderSettings(s provision.Settings) settingsJSON {
@@ -126,7 +128,11 @@ func renderSettings(s provision.Settings) settingsJSON {
 		Mappings:             make([]mappingJSON, 0, len(s.Mappings)),
 	}
 	for _, m := range s.Mappings {
-		out.Mappings = append(out.Mappings, mappingJSON{Target: m.Target, Source: m.Source, ValueMap: m.ValueMap})
+		vm := m.ValueMap
+		if vm == nil {
+			vm = map[string]string{}
+		}
+		out.Mappings = append(out.Mappings, mappingJSON{Target: m.Target, Source: m.Source, ValueMap: vm})
 	}
 	return out
 }

@@ -117,23 +117,24 @@ type mappingBody struct {
 
 // settings checks the document's shape; what the targets and sources mean is
 // the Backend's to validate (it answers fault.Invalid naming e.g.
-// mappings[2].source).
+// mappings[2].source). Only mappings is required: an absent (or null)
+// autoCreateNewHires is off and massCreateMaxPercent takes the contract's
+// default, so a client that only edits mappings cannot switch on creates or
+// loosen the brake by leaving them out.
 func (b settingsBody) settings() (provision.Settings, *apiError) {
-	var st provision.Settings
-	if b.AutoCreateNewHires == nil {
-		return st, badRequest("autoCreateNewHires", "is required")
-	}
-	if b.MassCreateMaxPercent == nil {
-		return st, badRequest("massCreateMaxPercent", "is required")
-	}
+	st := provision.Settings{MassCreateMaxPercent: provision.DefaultMassCreateMaxPercent}
 	if b.Mappings == nil {
 		return st, badRequest("mappings", "is required")
 	}
 	if len(*b.Mappings) > maxMappings {
 		return st, badRequest("mappings", "must have at most %d entries", maxMappings)
 	}
-	st.AutoCreateNewHires = *b.AutoCreateNewHires
-	st.MassCreateMaxPercent = *b.MassCreateMaxPercent
+	if b.AutoCreateNewHires != nil {
+		st.AutoCreateNewHires = *b.AutoCreateNewHires
+	}
+	if b.MassCreateMaxPercent != nil {
+		st.MassCreateMaxPercent = *b.MassCreateMaxPercent
+	}
 	st.Mappings = make([]provision.Mapping, 0, len(*b.Mappings))
 	for i, m := range *b.Mappings {
 		at := "mappings[" + strconv.Itoa(i) + "]"

@@ -237,23 +237,39 @@ func (x *executor) update(ctx context.Context, st *Step) {
 	}
 }
 
-// notApplied reports whether TriNet surely did not apply a hire: it answered
-// with a rejection (4xx) or throttled it to the end of the retries.
-func notApplied(err error) bool {
+// rejected reports whether TriNet refused a write on its merits (a 4xx other
+// than 429): it was not applied, and sending it again unchanged would fail
+// again.
+func rejected(err error) bool {
 	c, ok := fault.ClassOf(err)
 	if !ok {
 		return false
 	}
 	switch c {
-	case fault.Validation, fault.Auth, fault.Forbidden, fault.NotFound, fault.Conflict, fault.Throttled:
+	case fault.Validation, fault.Auth, fault.Forbidden, fault.NotFound, fault.Conflict:
 		return true
 	}
 	return false
 }
 
-// writeIssue turns a failed TriNet write into the person's issue.
+// notSent reports whether a hire certainly did not reach TriNet, or TriNet
+// certainly did not apply it: a rejection, a 429 to the end of the retries,
+// or a failure before the request was written (no token, cancelled, no
+// connection) — the TriNet client gives fault.OutcomeUnknown for everything
+// that may have been applied. An error without a class is not trusted to
+// say so.
+func notSent(err error) bool {
+	if rejected(err) {
+		return true
+	}
+	c, ok := fault.ClassOf(err)
+	return ok && (c == fault.Transient || c == fault.Throttled)
+}
+
+// writeIssue turns a failed TriNet write into the person's issue:
+// trinet_rejected for a rejection, trinet_unavailable otherwise.
 func (x *executor) writeIssue(st *Step, err error, what string) Issue {
-	if notApplied(err) && !errors.Is(err, fault.ErrThrottled) {
+	if rejected(err) {
 		field := targetOfTriNetField(fault.FieldOf(err))
 		msg := "TriNet rejected the " + what
 		var fe *fault.Error
@@ -262,9 +278,9 @@ func (x *executor) writeIssue(st *Step, err error, what string) Issue {
 		}
 		return personIssue(st.person, CodeTriNetRejected, field, msg+". Correct the value in Leapsome or in TriNet.")
 	}
-	if errors.Is(err, fault.ErrThrottled) && strings.HasPrefix(what, "new hire") {
-		return personIssue(st.person, CodeTriNetRejected, "",
-			"TriNet kept refusing the new hire because of its rate limit; it was not created and is sent again by the next sync.")
+	if strings.HasPrefix(what, "new hire") {
+		return personIssue(st.person, CodeTriNetUnavailable, "",
+			"TriNet could not be reached for the new hire (or kept refusing it because of its rate limit); it was not created and the next sync sends it again.")
 	}
 	return personIssue(st.person, CodeTriNetUnavailable, "",
 		"TriNet did not answer the "+what+"; the next sync tries again.")
@@ -272,6 +288,10 @@ func (x *executor) writeIssue(st *Step, err error, what string) Issue {
 
 // hire submits a new hire under the ledger's protection: the entry is written
 // first, so a crash at any later point leaves a record that stops a second hire.
+// Then: accepted → pending; not sent or not applied (see notSent) → entry
+// cleared, issue trinet_rejected (4xx) or trinet_unavailable (transient,
+// throttled); anything that may have been applied → unknown, issue
+// hire_outcome_unknown.
 func (x *executor) hire(ctx context.Context, i int) {
 	st := &x.steps[i]
 	if x.done[i] != nil {
@@ -315,15 +335,21 @@ func (x *executor) hire(ctx context.Context, i int) {
 			x.logWarn(ctx, "hire ledger entry not moved to pending", st, uerr)
 		}
 		x.hiredID[i] = res.EmployeeID
-	case notApplied(err):
+	case notSent(err):
+		// TriNet has not got this hire: clear the entry so that the next sync
+		// (or, after a rejection, the corrected person) is hired without an
+		// admin having to release anything.
 		if derr := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, st.Item.UserID); derr != nil {
-			x.logWarn(ctx, "rejected hire's ledger entry not cleared", st, derr)
+			x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, derr)
 		}
-		x.logWarn(ctx, "TriNet rejected a hire", st, err)
+		x.logWarn(ctx, "hire not applied by TriNet", st, err)
 		is := x.writeIssue(st, err, "new hire")
 		st.Item.Action, st.Item.Code = ActionError, is.Code
 		st.Issues = append(st.Issues, is)
 	default:
+		// fault.OutcomeUnknown (5xx, timeout or dropped connection after the
+		// request was sent) or an error nobody classified: it may have been
+		// applied, so it is never sent again until an admin releases it.
 		entry.State = HireUnknown
 		if uerr := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry); uerr != nil {
 			x.logWarn(ctx, "hire ledger entry not moved to unknown", st, uerr)

@@ -208,6 +208,9 @@ func TestUpdateRejectedEverywhereIsError(t *testing.T) {
 	if it := itemOf(res, "u1"); it.Action != ActionError || it.Code != CodeTriNetUnavailable {
 		t.Fatalf("%+v %+v", it, res.Issues)
 	}
+	if is := issuesOf(res, "u1"); len(is) != 1 || is[0].Severity != SeverityError || res.Counts.Errors != 1 || res.ErrorPeople != 1 {
+		t.Fatalf("issues %+v counts %+v: an error action must be an error item", is, res.Counts)
+	}
 }
 
 func TestSuggestWhenAutoCreateOff(t *testing.T) {
@@ -435,10 +438,13 @@ func TestHireOutcomes(t *testing.T) {
 		{"accepted without id", nil, true, true, ActionCreate, "", "", HirePending, false},
 		{"rejected 400", fault.Invalid("employmentInfo.startDate", "too old"), false, false, ActionError, CodeTriNetRejected, "hireDate", "", false},
 		{"rejected gender", fault.Invalid("biographicalInfo.gender", "M or F"), false, false, ActionError, CodeTriNetRejected, "gender", "", false},
-		{"throttled after retries", fault.New(fault.Throttled, "429"), false, false, ActionError, CodeTriNetRejected, "", "", false},
+		{"credentials rejected: not applied", fault.New(fault.Auth, "401 after renewal"), false, false, ActionError, CodeTriNetRejected, "", "", false},
+		{"throttled after retries: not applied", fault.New(fault.Throttled, "429"), false, false, ActionError, CodeTriNetUnavailable, "", "", false},
 		{"5xx: outcome unknown", fault.New(fault.OutcomeUnknown, "500"), false, false, ActionPending, CodeHireOutcomeUnknown, "", HireUnknown, false},
 		{"lost answer: applied, unknown", fault.New(fault.OutcomeUnknown, "EOF"), true, false, ActionPending, CodeHireOutcomeUnknown, "", HireUnknown, false},
-		{"transient: unknown", fault.New(fault.Transient, "conn reset"), false, false, ActionPending, CodeHireOutcomeUnknown, "", HireUnknown, false},
+		{"no connection: never sent, cleared", fault.New(fault.Transient, "connection refused after retries"), false, false, ActionError, CodeTriNetUnavailable, "", "", false},
+		{"no token: never sent, cleared", fault.Wrap(fault.Transient, fault.New(fault.Transient, "token: HTTP 503"), "hire: not sent"), false, false, ActionError, CodeTriNetUnavailable, "", "", false},
+		{"cancelled before sending: cleared", fault.Wrap(fault.Transient, context.Canceled, "hire: cancelled"), false, false, ActionError, CodeTriNetUnavailable, "", "", false},
 		{"unclassified: unknown", errors.New("boom"), false, false, ActionPending, CodeHireOutcomeUnknown, "", HireUnknown, false},
 	}
 	for _, tt := range tests {
@@ -454,6 +460,11 @@ func TestHireOutcomes(t *testing.T) {
 			it := itemOf(res, "u1")
 			if it.Action != tt.action || it.Code != tt.code {
 				t.Fatalf("%+v %+v", it, res.Issues)
+			}
+			// An error action is an error item: /errors and counts.errors agree.
+			if wantErr := tt.action == ActionError; wantErr != (res.Counts.Errors == 1) ||
+				wantErr && (len(issuesOf(res, "u1")) != 1 || issuesOf(res, "u1")[0].Severity != SeverityError) {
+				t.Fatalf("counts %+v issues %+v", res.Counts, issuesOf(res, "u1"))
 			}
 			if tt.field != "" && issuesOf(res, "u1")[0].Field != tt.field {
 				t.Fatalf("issues %+v", res.Issues)
@@ -474,8 +485,8 @@ func TestHireOutcomes(t *testing.T) {
 			if ok && itemOf(res, "u1").Action != ActionPending {
 				t.Fatalf("rerun %+v", itemOf(res, "u1"))
 			}
-			if !ok && tt.code == CodeTriNetRejected && len(f.company.hires()) != before+1 {
-				t.Fatal("a rejected hire is sent again once fixed (here: the next run)")
+			if !ok && tt.err != nil && len(f.company.hires()) != before+1 {
+				t.Fatal("a hire TriNet did not take is sent again by the next run, without an admin's release")
 			}
 		})
 	}
@@ -714,6 +725,46 @@ func TestLedgerConflictNeverHires(t *testing.T) {
 	res = run(t, f, f.input(autoCreate(false)))
 	if it := itemOf(res, "u1"); it.Action != ActionError || it.Code != CodeStoreUnavailable || len(f.company.hires()) != 0 {
 		t.Fatalf("%+v", it)
+	}
+	if is := issuesOf(res, "u1"); len(is) != 1 || is[0].Severity != SeverityError || res.ErrorPeople != 1 {
+		t.Fatalf("issues %+v, error people %d: an error action must be an error item", is, res.ErrorPeople)
+	}
+}
+
+// Every code the engine gives an `error` action is of severity error, so
+// that /errors and counts.errors agree; the contract's warnings stay warnings.
+func TestSeverityOf(t *testing.T) {
+	tests := []struct {
+		code string
+		want Severity
+	}{
+		{CodeUnsupportedGender, SeverityError},
+		{CodeStartDateTooOld, SeverityError},
+		{CodeMissingStartDate, SeverityError},
+		{CodeDuplicateEmail, SeverityError},
+		{CodeDepartmentNotFound, SeverityError},
+		{CodeLocationNotFound, SeverityError},
+		{CodeTerminatedInTriNet, SeverityError},
+		{CodeTriNetRejected, SeverityError},
+		{CodeInvalidValue, SeverityError},
+		{CodeTriNetUnavailable, SeverityError},
+		{CodeStoreUnavailable, SeverityError},
+		{CodeLinkedEmployeeMissing, SeverityError},
+		{CodeNotInTriNet, SeverityWarning},
+		{CodePendingApproval, SeverityWarning},
+		{CodeHireOutcomeUnknown, SeverityWarning},
+		{CodeMissingEmail, SeverityWarning},
+		{CodeSupervisorNotInTriNet, SeverityWarning},
+		{CodeSupervisorCycle, SeverityWarning},
+		{CodeMassCreateHeld, SeverityWarning},
+		{CodeSCIMUnavailable, SeverityWarning},
+		{CodeStatusNotSynced, SeverityWarning},
+		{CodeLifecycleNotSynced, SeverityWarning},
+	}
+	for _, tt := range tests {
+		if got := SeverityOf(tt.code); got != tt.want {
+			t.Errorf("SeverityOf(%s) = %s, want %s", tt.code, got, tt.want)
+		}
 	}
 }
 

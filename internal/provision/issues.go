@@ -21,23 +21,30 @@ const (
 	CodeTriNetRejected        = "trinet_rejected"
 	CodeStatusNotSynced       = "status_not_synced"
 	CodeLifecycleNotSynced    = "lifecycle_not_synced"
-	CodeInvalidValue          = "invalid_value"      // added: a Leapsome value TriNet cannot take (bad date, phone, code, empty name)
-	CodeTriNetUnavailable     = "trinet_unavailable" // added: a write failed after its retries (5xx, 429, timeout); the next run retries
-	CodeStoreUnavailable      = "store_unavailable"  // added: the hire ledger could not be written, so no hire was sent
+	CodeInvalidValue          = "invalid_value"           // added: a Leapsome value TriNet cannot take (bad date, phone, code, empty name)
+	CodeTriNetUnavailable     = "trinet_unavailable"      // added: a write failed after its retries (5xx, 429, timeout) or a hire surely never reached TriNet; the next run retries
+	CodeStoreUnavailable      = "store_unavailable"       // added: the hire ledger could not be written, so no hire was sent
+	CodeLinkedEmployeeMissing = "linked_employee_missing" // added: the TriNet employee a person is linked to is no longer listed; never hired again
 )
 
-// errorCodes are the codes of severity error: the contract's list plus
-// invalid_value, which blocks a hire like the other value errors do.
+// errorCodes are the codes of severity error: the contract's list plus the
+// added codes that make a person's action `error` — invalid_value (blocks a
+// hire like the other value errors), trinet_unavailable and store_unavailable
+// (the person's writes did not happen this run) and linked_employee_missing —
+// so that /errors and counts.errors agree with the plan's error actions.
 var errorCodes = map[string]bool{
-	CodeUnsupportedGender:  true,
-	CodeStartDateTooOld:    true,
-	CodeMissingStartDate:   true,
-	CodeDuplicateEmail:     true,
-	CodeDepartmentNotFound: true,
-	CodeLocationNotFound:   true,
-	CodeTerminatedInTriNet: true,
-	CodeTriNetRejected:     true,
-	CodeInvalidValue:       true,
+	CodeUnsupportedGender:     true,
+	CodeStartDateTooOld:       true,
+	CodeMissingStartDate:      true,
+	CodeDuplicateEmail:        true,
+	CodeDepartmentNotFound:    true,
+	CodeLocationNotFound:      true,
+	CodeTerminatedInTriNet:    true,
+	CodeTriNetRejected:        true,
+	CodeInvalidValue:          true,
+	CodeTriNetUnavailable:     true,
+	CodeStoreUnavailable:      true,
+	CodeLinkedEmployeeMissing: true,
 }
 
 // SeverityOf returns a code's severity: every code not in the error list is a warning.

@@ -373,6 +373,14 @@ func (pl *planner) planPerson(st *Step) {
 		pl.planLedgerOnly(st, entry)
 		return
 	}
+	if id, ok := pl.linkByUser[p.ID]; ok && pl.emps[id] == nil {
+		// The person is someone's employee in TriNet, which has stopped listing
+		// them (a TriNet glitch, a changed id): hiring them again would make a
+		// second employee. An admin decides.
+		pl.fail(st, personIssue(p, CodeLinkedEmployeeMissing, "",
+			"The TriNet employee this person was linked to is no longer listed by TriNet, so no new hire is created. Check the employee in TriNet; an admin may disconnect and reconnect the integration to link the person again by work email."))
+		return
+	}
 	if pl.termEmail[normEmail(p.Email)] {
 		pl.fail(st, personIssue(p, CodeTerminatedInTriNet, "email",
 			"The only TriNet employee with this work email is terminated, so no new hire is created. Rehire them in TriNet or give the person a different work email in Leapsome."))

@@ -379,6 +379,18 @@ func TestLinking(t *testing.T) {
 			f.company.put(employee("00000002", "Ada", "Lovelace", "ada@example.com"))
 			f.links.links["u1"] = Link{UserID: "u1", EmployeeID: "00000009"}
 		}, "u1", ActionLink, "", "00000002"},
+		{"stale link: employee gone, no email match: never hired again", func(f *fixture) {
+			f.addPerson(person("u1", "Ada", "Lovelace", "ada@example.com"))
+			f.company.put(employee("00000002", "Grace", "Hopper", "grace@example.com"))
+			f.links.links["u1"] = Link{UserID: "u1", EmployeeID: "00000009"}
+		}, "u1", ActionError, CodeLinkedEmployeeMissing, "00000009"},
+		{"stale link: employee gone, email matches only a terminated one", func(f *fixture) {
+			f.addPerson(person("u1", "Ada", "Lovelace", "ada@example.com"))
+			e := employee("00000002", "Ada", "Lovelace", "ada@example.com")
+			e.Status = "T"
+			f.company.put(e)
+			f.links.links["u1"] = Link{UserID: "u1", EmployeeID: "00000009"}
+		}, "u1", ActionError, CodeLinkedEmployeeMissing, "00000009"},
 		{"two Leapsome people with one email", func(f *fixture) {
 			f.addPerson(person("u1", "Ada", "Lovelace", "ada@example.com"))
 			f.addPerson(person("u2", "Ada", "Byron", "ADA@example.com"))
@@ -437,7 +449,7 @@ func TestLinking(t *testing.T) {
 			if len(f.company.hires()) != 0 {
 				t.Fatal("no hire expected")
 			}
-			if tt.code == CodeDuplicateEmail && (len(issuesOf(res, tt.user)) != 1 || issuesOf(res, tt.user)[0].Severity != SeverityError) {
+			if tt.action == ActionError && (len(issuesOf(res, tt.user)) != 1 || issuesOf(res, tt.user)[0].Severity != SeverityError) {
 				t.Fatalf("issues %+v", issuesOf(res, tt.user))
 			}
 		})

@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -112,6 +115,7 @@ type world struct {
 	ledger *ledger
 	engine *provision.Engine
 	wlSF   string
+	tnURL  string
 }
 
 const (
@@ -131,6 +135,7 @@ func newWorld(t *testing.T) *world {
 	lsSrv := httptest.NewServer(w.ls)
 	t.Cleanup(tnSrv.Close)
 	t.Cleanup(lsSrv.Close)
+	w.tnURL = tnSrv.URL
 	must(t, w.tn.AddCompany(trinetsb.Company{ID: co, Name: "Acme", ClientID: "client-" + t.Name(), ClientSecret: "secret",
 		Departments: []trinetsb.Department{{ID: "D100", Name: "Engineering"}, {ID: "D200", Name: "Sales"}},
 		Locations:   []trinetsb.Location{{ID: "SF1", Name: "San Francisco", Country: "US"}}}))
@@ -339,24 +344,63 @@ func TestSandboxLostHireResponse(t *testing.T) {
 	}
 }
 
-// TestSandboxThrottledHire: a hire TriNet throttles past the client's retries
-// was not applied: the ledger entry is cleared, the person gets trinet_rejected,
-// and the next sync hires them exactly once.
-func TestSandboxThrottledHire(t *testing.T) {
-	w := newWorld(t)
-	must(t, w.ls.PutEmployee(tenant, w.person(1, "Ada", "Lovelace", "ada@example.com")))
-	w.tn.SetFaults(co, trinetsb.Faults{Throttle: 1000, Endpoint: "hire"})
-	res := w.run(settings())
-	if it := item(res, hexID(1)); it.Action != provision.ActionError || it.Code != provision.CodeTriNetRejected {
-		t.Fatalf("%+v %+v", it, res.Issues)
+// refusePosts is a transport whose POSTs never get a connection (the hire
+// cannot reach TriNet) while reads go through: a state the sandbox cannot
+// put a real listener in between one call and the next.
+type refusePosts struct{ next http.RoundTripper }
+
+func (r refusePosts) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	}
-	if _, ok := w.ledger.m[hexID(1)]; ok || len(w.tn.Employees(co)) != 0 {
-		t.Fatal("a throttled hire leaves no entry and no employee")
+	return r.next.RoundTrip(req)
+}
+
+// TestSandboxHireNotSent: a hire that certainly did not reach TriNet, or
+// that TriNet certainly did not apply (throttled past the client's retries,
+// no connection), leaves no ledger entry and no employee; the person gets
+// the error trinet_unavailable, and the next sync hires them exactly once
+// without an admin's release.
+func TestSandboxHireNotSent(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(w *world) (undo func())
+	}{
+		{"throttled past the retries", func(w *world) func() {
+			w.tn.SetFaults(co, trinetsb.Faults{Throttle: 1000, Endpoint: "hire"})
+			return func() { w.tn.SetFaults(co, trinetsb.Faults{}) }
+		}},
+		{"no connection for the POST", func(w *world) func() {
+			good := w.comp
+			bad, err := trinet.New(trinet.Config{BaseURL: w.tnURL, CompanyID: co, ClientID: "client-" + w.t.Name(), ClientSecret: "secret",
+				RPS: 1000, Now: w.clock.Now, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: time.Second,
+				HTTPClient: &http.Client{Transport: refusePosts{next: http.DefaultTransport}}})
+			must(w.t, err)
+			w.comp = bad
+			return func() { w.comp = good }
+		}},
 	}
-	w.tn.SetFaults(co, trinetsb.Faults{})
-	res = w.run(settings())
-	if it := item(res, hexID(1)); it.Action != provision.ActionCreate || len(w.tn.Employees(co)) != 1 {
-		t.Fatalf("%+v", it)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			must(t, w.ls.PutEmployee(tenant, w.person(1, "Ada", "Lovelace", "ada@example.com")))
+			undo := tt.setup(w)
+			res := w.run(settings())
+			if it := item(res, hexID(1)); it.Action != provision.ActionError || it.Code != provision.CodeTriNetUnavailable {
+				t.Fatalf("%+v %+v", it, res.Issues)
+			}
+			if len(res.Issues) != 1 || res.Issues[0].Severity != provision.SeverityError || res.ErrorPeople != 1 {
+				t.Fatalf("issues %+v: want one error item", res.Issues)
+			}
+			if _, ok := w.ledger.m[hexID(1)]; ok || len(w.tn.Employees(co)) != 0 {
+				t.Fatal("a hire not sent leaves no entry and no employee")
+			}
+			undo()
+			res = w.run(settings())
+			if it := item(res, hexID(1)); it.Action != provision.ActionCreate || len(w.tn.Employees(co)) != 1 {
+				t.Fatalf("%+v", it)
+			}
+		})
 	}
 }
 

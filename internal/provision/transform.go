@@ -162,6 +162,16 @@ func (x nameIndex) resolve(v string) (string, bool) {
 	return id, ok
 }
 
+// quoted is ` "v"` for a message about t, or "" when t is sensitive: its
+// values (an address, a birth date, …) are personal data and never reach an
+// issue, which the API serves and the run record keeps.
+func quoted(t *Target, v string) string {
+	if t.Sensitive {
+		return ""
+	}
+	return ` "` + clip(v) + `"`
+}
+
 // normalise applies a target's own rules to a Leapsome value (after the value
 // map). region is the person's work location country for phone numbers.
 func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
@@ -191,7 +201,7 @@ func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
 	case kindCountry:
 		c, ok := normCountry(v)
 		if !ok {
-			return "", invalid("The country \"" + clip(v) + "\" in Leapsome is not a known country. Use the country's name or ISO code in Leapsome.")
+			return "", invalid("The " + t.Target + quoted(t, v) + " in Leapsome is not a known country. Use the country's name or ISO code in Leapsome.")
 		}
 		return c, nil
 	case kindPhone:
@@ -203,13 +213,13 @@ func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
 	case kindDepartment:
 		id, ok := pl.depts.resolve(v)
 		if !ok {
-			return "", &problem{CodeDepartmentNotFound, "TriNet has no department named \"" + clip(v) + "\". Create it in TriNet or correct the department in Leapsome (or the field's value map)."}
+			return "", &problem{CodeDepartmentNotFound, "TriNet has no department named" + quoted(t, v) + ". Create it in TriNet or correct the department in Leapsome (or the field's value map)."}
 		}
 		return id, nil
 	case kindLocation:
 		id, ok := pl.locs.resolve(v)
 		if !ok {
-			return "", &problem{CodeLocationNotFound, "TriNet has no location named \"" + clip(v) + "\". Create it in TriNet or correct the work location in Leapsome (or the field's value map)."}
+			return "", &problem{CodeLocationNotFound, "TriNet has no location named" + quoted(t, v) + ". Create it in TriNet or correct the work location in Leapsome (or the field's value map)."}
 		}
 		return id, nil
 	case kindHours:

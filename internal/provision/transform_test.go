@@ -203,6 +203,8 @@ func TestProblemMessagesDoNotEchoSensitiveValues(t *testing.T) {
 		{"ssn", "123-45-67"},
 		{"ethnicity", "secret-ethnicity"},
 		{"maritalStatus", "secret-status"},
+		{"addressCountry", "Secretland"},
+		{"addressCountry", "Atlantis 4242"},
 	} {
 		_, prob := pl.normalise(targetIndex[tc.target], tc.value, "")
 		if prob == nil {
@@ -211,5 +213,27 @@ func TestProblemMessagesDoNotEchoSensitiveValues(t *testing.T) {
 		if containsFold(prob.message, tc.value) {
 			t.Errorf("%s: message %q echoes the value", tc.target, prob.message)
 		}
+	}
+}
+
+// Whatever a sensitive target's rules reject, the message never quotes the
+// value; other targets still name theirs, which helps the admin find it.
+func TestProblemMessagesQuoteOnlyNonSensitiveValues(t *testing.T) {
+	pl := newPlanner(PlanInput{})
+	const v = "Zq-Unknown-Value 123"
+	for _, tgt := range Fields().Targets {
+		t.Run(tgt.Target, func(t *testing.T) {
+			_, prob := pl.normalise(targetIndex[tgt.Target], v, "")
+			if prob == nil {
+				return // the target takes any text
+			}
+			echoed := containsFold(prob.message, v)
+			if tgt.Sensitive && echoed {
+				t.Fatalf("message %q echoes a sensitive value", prob.message)
+			}
+			if !tgt.Sensitive && !echoed && (tgt.Target == "country" || tgt.Target == "department" || tgt.Target == "location") {
+				t.Fatalf("message %q lost the value the admin must correct", prob.message)
+			}
+		})
 	}
 }

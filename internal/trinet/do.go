@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -56,6 +57,14 @@ type failure struct {
 // least MaxRetries times within MaxElapsed, waiting at least Retry-After; a
 // 401 renews the token once. A call marked once is not repeated after its
 // request may have been applied.
+//
+// For a call marked once, fault.OutcomeUnknown means exactly that the request
+// was written and TriNet's answer does not say it was refused (5xx, 408, an
+// odd status, a timeout or a dropped connection after the headers went out).
+// Every failure before the request was written — the token could not be had,
+// the client-side rate limit or the caller's context stopped it, the
+// connection could not be opened — keeps its own class (fault.Transient,
+// fault.Throttled, fault.Auth, …): TriNet certainly did not apply it.
 func (c *Client) do(ctx context.Context, cl *call) error {
 	start := c.now()
 	bo := &backoff.ExponentialBackOff{
@@ -121,7 +130,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		}
 		tok, err := c.token(ctx)
 		if err != nil {
-			return &failure{err: err}
+			return &failure{err: notSent(cl, err)}
 		}
 		bearer = tok
 		auth = apiAuthScheme + " " + tok
@@ -224,8 +233,30 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		field, msg := c.validation(data, cl)
 		return &failure{err: fault.Invalid(field, "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
 	default:
+		if cl.once {
+			// TriNet (or something in front of it) took the request and answered
+			// oddly: it may have been applied.
+			return &failure{err: fault.New(fault.OutcomeUnknown,
+				"trinet %s: unexpected HTTP %d; it may or may not have been applied, and is not sent again", cl.endpoint, st)}
+		}
 		return &failure{err: fault.New(fault.Transient, "trinet %s: unexpected HTTP %d", cl.endpoint, st)}
 	}
+}
+
+// notSent classifies a failure that happened before cl's request was
+// written. For a call marked once it must never read as OutcomeUnknown (the
+// engine would hold the person until an admin releases them), so a cause
+// without a class, or with that one, becomes Transient.
+func notSent(cl *call, err error) error {
+	if !cl.once {
+		return err
+	}
+	class, ok := fault.ClassOf(err)
+	if !ok || errors.Is(err, fault.ErrOutcomeUnknown) {
+		// Not kept as the cause: errors.Is would still find the class.
+		return fault.New(fault.Transient, "trinet %s: not sent: %s", cl.endpoint, err)
+	}
+	return fault.Wrap(class, err, "trinet %s: not sent", cl.endpoint)
 }
 
 func (c *Client) logAttempt(ctx context.Context, cl *call, n, status int, began time.Time) {
@@ -279,13 +310,29 @@ func (c *Client) detail(data []byte, cl *call) string {
 // messages that echo the request.
 var ssnLike = regexp.MustCompile(`\b\d{3}-?\d{2}-?\d{4}\b`)
 
-// clean strips the request's sensitive values and SSN-shaped numbers from a
-// TriNet message and bounds its length.
+// minRedact is the shortest value clean cuts out: shorter ones (a state or
+// gender code) would mangle the words around them.
+const minRedact = 3
+
+// clean strips the request's sensitive values (ignoring case and spaces at
+// their ends) and SSN-shaped numbers from a TriNet message and bounds its
+// length.
 func clean(m string, redact []string) string {
+	vals := make([]string, 0, len(redact))
 	for _, v := range redact {
-		if v != "" {
-			m = strings.ReplaceAll(m, v, "[redacted]")
+		if v = strings.TrimSpace(v); len(v) >= minRedact {
+			vals = append(vals, v)
 		}
+	}
+	if len(vals) > 0 {
+		// Longest first, so a value inside another (a postal code in an
+		// address) does not leave the rest of the longer one behind.
+		sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+		quoted := make([]string, len(vals))
+		for i, v := range vals {
+			quoted[i] = regexp.QuoteMeta(v)
+		}
+		m = regexp.MustCompile(`(?i)`+strings.Join(quoted, "|")).ReplaceAllString(m, "[redacted]")
 	}
 	m = ssnLike.ReplaceAllString(m, "[redacted]")
 	m = strings.Join(strings.Fields(m), " ")

@@ -8,8 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sync/errgroup"
+	"sync"
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
@@ -109,6 +108,11 @@ func (c *Client) page(ctx context.Context, offset int) (page, error) {
 // pages fetched past it are dropped. A page shorter than the limit that still
 // says hasMore shifts the following offsets, so the rest of its window is
 // dropped and the next window starts right after it: no record is skipped.
+//
+// Only a page the listing needs can fail it: one whose offset is the next to
+// read while the previous page said hasMore. A page fetched ahead past the
+// end may fail in any way (some servers answer 400 for an offset beyond the
+// last record); its error is dropped with it.
 func (c *Client) Employees(ctx context.Context) ([]provision.Employee, error) {
 	first, err := c.page(ctx, 1)
 	if err != nil {
@@ -122,31 +126,52 @@ func (c *Client) Employees(ctx context.Context) ([]provision.Employee, error) {
 		if pages >= maxPages {
 			return nil, fault.New(fault.Transient, "trinet employees: still more after %d pages", maxPages)
 		}
-		window := make([]page, width)
-		g, gctx := errgroup.WithContext(ctx)
-		for i := range window {
-			off := next + i*pageLimit
-			g.Go(func() error {
-				p, err := c.page(gctx, off)
-				window[i] = p
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
+		if next, more, err = c.fetchWindow(ctx, &l, next, width); err != nil {
 			return nil, err
-		}
-		for _, p := range window {
-			if p.offset != next {
-				break // the previous page was short: refetch from next
-			}
-			next, more = l.add(p)
-			if !more {
-				break
-			}
 		}
 		width = min(width*2, c.window)
 	}
 	return l.out, nil
+}
+
+// fetched is one page of a window, or why it could not be had.
+type fetched struct {
+	page page
+	err  error
+}
+
+// fetchWindow fetches width pages from offset next at once and adds them to
+// l in order, as far as the listing goes; it says where the next window
+// starts. Every fetch is awaited (not cancelled when the listing ends inside
+// the window) so that the pages asked for depend only on TriNet's answers.
+func (c *Client) fetchWindow(ctx context.Context, l *lister, next, width int) (int, bool, error) {
+	win := make([]fetched, width)
+	var wg sync.WaitGroup
+	for i := range win {
+		f := &win[i]
+		off := next + i*pageLimit
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.page, f.err = c.page(ctx, off)
+			f.page.offset = off
+		}()
+	}
+	wg.Wait()
+	more := true
+	for i := range win {
+		f := &win[i]
+		if f.page.offset != next {
+			break // the previous page was short: refetch from next
+		}
+		if f.err != nil {
+			return 0, false, f.err // a page the listing needs
+		}
+		if next, more = l.add(f.page); !more {
+			break
+		}
+	}
+	return next, more, nil
 }
 
 type lister struct {

@@ -17,9 +17,17 @@ import (
 //
 // TriNet does not deduplicate hires, so Hire never repeats a request that may
 // have reached TriNet: a 5xx, a timeout or a dropped connection after the
-// request was written gives fault.OutcomeUnknown. A 429 (not applied) is
-// retried; a 4xx gives fault.Validation naming TriNet's field when it names
-// one. A 2xx whose body lacks the id gives an empty EmployeeID and no error.
+// request was written gives fault.OutcomeUnknown, and only those do. When the
+// request certainly did not reach TriNet — no access token, cancelled before
+// sending, no connection after the retries — the error is fault.Transient
+// (fault.Throttled for a rate limit, fault.Auth for rejected credentials), so
+// the caller may clear the hire and send it again later. A 429 (not applied)
+// is retried; a 4xx gives fault.Validation naming TriNet's field when it
+// names one. A 2xx whose body lacks the id gives an empty EmployeeID and no
+// error.
+//
+// TriNet's messages may echo the request: every personal value the hire
+// carries except the names is removed from them before they reach an error.
 func (c *Client) Hire(ctx context.Context, h provision.Hire) (provision.HireResult, error) {
 	req, err := hireBody(h)
 	if err != nil {
@@ -37,7 +45,7 @@ func (c *Client) Hire(ctx context.Context, h provision.Hire) (provision.HireResu
 		path:     c.path(pathHire),
 		body:     body,
 		once:     true,
-		redact:   []string{h.NationalID, h.BirthDate},
+		redact:   hireRedactions(h),
 		decode: func(b []byte) error {
 			var env envelope[hireResponse]
 			if err := json.Unmarshal(b, &env); err != nil {
@@ -59,6 +67,31 @@ func (c *Client) Hire(ctx context.Context, h provision.Hire) (provision.HireResu
 		c.log.Warn("trinet hire: accepted without an employee id", "company", c.rawCo, "readable", decoded)
 	}
 	return out, nil
+}
+
+// hireRedactions are the hire's personal values that must not reach an error
+// message even if TriNet echoes them. Names are shown (the admin needs to
+// know who); codes (gender, state, country) are too short to cut out of a
+// sentence safely and say little on their own.
+func hireRedactions(h provision.Hire) []string {
+	vals := []string{h.NationalID, h.BirthDate, h.Address1, h.Address2, h.City, h.PostalCode,
+		h.WorkPhone, h.WorkEmail}
+	if d := digitsOnly(h.NationalID); d != h.NationalID {
+		vals = append(vals, d)
+	}
+	if d := digitsOnly(h.WorkPhone); d != h.WorkPhone {
+		vals = append(vals, d)
+	}
+	return vals
+}
+
+func digitsOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 func hireBody(h provision.Hire) (hireRequest, error) {
