@@ -124,6 +124,11 @@ func New(cfg Config) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: defaultTimeout}
 	}
+	// A redirect would make net/http send the hire POST again: nothing TriNet
+	// answers is followed, a 3xx is handed back as it is.
+	noRedirect := *c.http
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &noRedirect
 	if c.now == nil {
 		c.now = time.Now
 	}

@@ -48,6 +48,11 @@ func TestHireOutcomeUnknownOnlyWhenSent(t *testing.T) {
 			hire: func(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }},
 		{name: "odd status is unknown", want: fault.ErrOutcomeUnknown, posts: 1,
 			hire: func(w http.ResponseWriter) { w.WriteHeader(http.StatusMultipleChoices) }},
+		{name: "a redirect is not followed (it would resend the POST)", want: fault.ErrOutcomeUnknown, posts: 1,
+			hire: func(w http.ResponseWriter) {
+				w.Header().Set("Location", "/v1/hire/CJ6/employees")
+				w.WriteHeader(http.StatusTemporaryRedirect)
+			}},
 		{name: "dropped after the request is unknown", want: fault.ErrOutcomeUnknown, posts: 1,
 			hire: func(w http.ResponseWriter) {
 				conn, _, err := http.NewResponseController(w).Hijack()
