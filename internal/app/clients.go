@@ -29,6 +29,12 @@ type APIClients struct {
 	HTTPClient    *http.Client
 	Now           func() time.Time
 	Logger        *slog.Logger
+	// RetryBaseDelay and RetryMaxDelay shape both clients' backoff between
+	// retries of 429, 5xx and dropped connections; zero keeps each client's
+	// default. The local stack and tests shorten them so that an outage
+	// surfaces in milliseconds rather than a minute.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
 }
 
 // NewAPIClients builds clients for the URLs of cfg.
@@ -46,6 +52,7 @@ func (a *APIClients) trinet(c secrets.Credentials) (*trinet.Client, error) {
 	return trinet.New(trinet.Config{
 		BaseURL: a.TriNetBaseURL, CompanyID: c.TriNet.CompanyID, ClientID: c.TriNet.ClientID,
 		ClientSecret: c.TriNet.ClientSecret, HTTPClient: a.HTTPClient, RPS: a.TriNetRPS, Now: a.Now, Logger: a.Logger,
+		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay,
 	})
 }
 
@@ -53,6 +60,7 @@ func (a *APIClients) leapsome(c secrets.Credentials) (*leapsome.Client, error) {
 	return leapsome.New(leapsome.Config{
 		BaseURL: a.LeapsomeURL, SCIMURL: a.LeapsomeSCIM, APISecret: c.Leapsome.APISecret,
 		SCIMToken: c.Leapsome.SCIMToken, HTTPClient: a.HTTPClient, Now: a.Now, Logger: a.Logger,
+		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay,
 	})
 }
 

@@ -48,8 +48,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		getenv = os.Getenv
 	}
 	c := Config{
-		TableName:     getenv("TABLE_NAME"),
-		QueueURL:      getenv("QUEUE_URL"),
+		TableName:     strings.TrimSpace(getenv("TABLE_NAME")),
+		QueueURL:      strings.TrimSpace(getenv("QUEUE_URL")),
 		SecretPrefix:  orDefault(getenv("SECRET_PREFIX"), "trinet-sync/tenants/"),
 		TriNetBaseURL: strings.TrimRight(orDefault(getenv("TRINET_BASE_URL"), "https://api.trinet.com"), "/"),
 		LeapsomeURL:   strings.TrimRight(orDefault(getenv("LEAPSOME_BASE_URL"), "https://api.leapsome.com/v1"), "/"),
@@ -68,11 +68,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.VisibilityTimeout, err = durationVar(getenv, "QUEUE_VISIBILITY_TIMEOUT", 1800*time.Second); err != nil {
 		return c, err
 	}
-	n, err := floatVar(getenv, "QUEUE_MAX_RECEIVE_COUNT", 5)
-	if err != nil {
+	if c.MaxReceiveCount, err = intVar(getenv, "QUEUE_MAX_RECEIVE_COUNT", 5); err != nil {
 		return c, err
 	}
-	c.MaxReceiveCount = int(n)
 	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "INFO"))); err != nil {
 		return c, fault.Invalid("LOG_LEVEL", "%v", err)
 	}
@@ -81,9 +79,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.SyncInterval < time.Second {
 		return c, fault.Invalid("SYNC_INTERVAL", "must be at least 1s")
-	}
-	if c.MaxReceiveCount < 1 {
-		return c, fault.Invalid("QUEUE_MAX_RECEIVE_COUNT", "must be at least 1")
 	}
 	return c, nil
 }
@@ -117,6 +112,19 @@ func floatVar(getenv func(string) string, name string, def float64) (float64, er
 		return 0, fault.Invalid(name, "must be a positive number, got %q", v)
 	}
 	return f, nil
+}
+
+// intVar reads a positive whole number: a receive count of 2.5 is a typo, not 2.
+func intVar(getenv func(string) string, name string, def int) (int, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fault.Invalid(name, "must be a whole number of at least 1, got %q", v)
+	}
+	return n, nil
 }
 
 // NewLogger is the service's JSON logger at the configured level.

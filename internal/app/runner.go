@@ -23,7 +23,11 @@ const (
 	CodeLeapsomeRejected   = "leapsome_credentials_rejected"
 	CodeUpstream           = "upstream_unavailable"
 	CodeInternal           = "internal"
+	CodeTenantBusy         = "tenant_busy"
 )
+
+// busyRetry is the first wait of a manual run whose tenant is busy with another run.
+const busyRetry = 5 * time.Second
 
 // runStore is what a run needs from the store.
 type runStore interface {
@@ -90,6 +94,7 @@ func NewRunner(cfg Config, st runStore, sec credentialReader, jobs jobSender, cl
 
 // Handle runs one job. attempt is the message's receive count (1 on first delivery).
 func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome {
+	attempt = max(attempt, 1)
 	log := r.log.With("tenant", job.TenantID, "syncId", job.SyncID)
 	now := r.now().UTC()
 	run := provision.Run{
@@ -132,9 +137,16 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 			log.Info("tenant busy with another run; scheduled run skipped", "holder", holder)
 			r.finish(ctx, log, &run, provision.RunSkipped, nil)
 			return done
+		case attempt >= r.cfg.MaxReceiveCount:
+			// One more return would send the message to the dead-letter queue and
+			// leave the run queued until it is abandoned; say why instead.
+			log.Warn("tenant stayed busy with another run; manual run failed", "holder", holder, "attempt", attempt)
+			r.finish(ctx, log, &run, provision.RunFailed, &provision.RunError{Code: CodeTenantBusy, Message: "Another sync of this tenant kept running; start this sync again once it has finished."})
+			return done
 		default:
-			// Manual runs are never skipped: try again a few seconds later.
-			return Outcome{Retry: true, Delay: 5 * time.Second}
+			// Manual runs are never skipped: try again a few seconds later,
+			// waiting longer each time so that a long run can finish first.
+			return Outcome{Retry: true, Delay: min(busyRetry<<min(attempt-1, 10), r.cfg.LeaseTTL())}
 		}
 	}
 
@@ -149,7 +161,14 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 		r.releaseLease(ctx, log, run)
 		return r.retry(attempt)
 	}
-	log.Info("run started", "trigger", run.Trigger, "dryRun", run.DryRun, "cursor", job.Cursor)
+	// The run's own cursor is its last checkpoint. A message that is not the
+	// latest continuation (a redelivery of the first message, or of a
+	// continuation whose successor was never enqueued) resumes there: starting
+	// over at the message's cursor would count the people in between twice.
+	if from == provision.RunRunning && run.Cursor != "" {
+		job.Cursor = run.Cursor
+	}
+	log.Info("run started", "trigger", run.Trigger, "dryRun", run.DryRun, "resumed", job.Cursor != "")
 	return r.execute(ctx, log, run, job, attempt)
 }
 
@@ -290,10 +309,15 @@ func (r *Runner) finish(ctx context.Context, log *slog.Logger, run *provision.Ru
 	run.FinishedAt = now
 	run.Cursor = ""
 	if err := r.store.UpdateRun(ctx, *run, from); err != nil {
+		// Someone else settled the run (an API read that found it abandoned):
+		// the lease must still go, or the tenant waits for it to expire.
 		log.Error("finish run", "status", status, "err", err)
+		if from == provision.RunRunning {
+			r.releaseLease(ctx, log, *run)
+		}
 		return
 	}
-	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || rerr.Code != CodeNotConnected) {
+	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || (rerr.Code != CodeNotConnected && rerr.Code != CodeTenantBusy)) {
 		reason := ""
 		if rerr != nil {
 			reason = rerr.Code

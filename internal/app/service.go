@@ -33,8 +33,7 @@ type serviceStore interface {
 	ListPlan(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.PlanItem, string, error)
 	ListIssues(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.Issue, string, error)
 	ListHires(ctx context.Context, tenantID string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error)
-	Hire(ctx context.Context, tenantID, userID string) (provision.HireEntry, error)
-	DeleteHire(ctx context.Context, tenantID, userID string) error
+	ReleaseHire(ctx context.Context, tenantID, userID string) error
 }
 
 // credentialStore keeps tenants' credentials.
@@ -302,14 +301,9 @@ func (s *Service) Hires(ctx context.Context, tenant string, state provision.Hire
 
 // ReleaseHire deletes a hire whose outcome is unknown, after an admin checked TriNet.
 func (s *Service) ReleaseHire(ctx context.Context, tenant, userID string) error {
-	h, err := s.store.Hire(ctx, tenant, userID)
-	if err != nil {
-		return err
-	}
-	if h.State != provision.HireUnknown {
-		return fault.New(fault.Conflict, "only a hire whose outcome is unknown can be released; this one is %s", h.State)
-	}
-	if err := s.store.DeleteHire(ctx, tenant, userID); err != nil {
+	// One conditional delete: a run that turns the hire pending meanwhile
+	// must win, or the person could be hired twice.
+	if err := s.store.ReleaseHire(ctx, tenant, userID); err != nil {
 		return err
 	}
 	s.log.Info("hire released", "tenant", tenant, "userId", userID)

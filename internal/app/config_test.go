@@ -1,0 +1,77 @@
+package app_test
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"trinetsync/internal/app"
+	"trinetsync/internal/fault"
+)
+
+func TestLoadConfig(t *testing.T) {
+	t.Parallel()
+	t.Run("defaults", func(t *testing.T) {
+		c, err := app.LoadConfig(func(k string) string { return map[string]string{"TABLE_NAME": "tbl"}[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := app.Config{
+			TableName: "tbl", SecretPrefix: "trinet-sync/tenants/", TriNetBaseURL: "https://api.trinet.com",
+			LeapsomeURL: "https://api.leapsome.com/v1", LeapsomeSCIM: "https://api.leapsome.com/scim/v1",
+			TriNetRPS: 10, SyncInterval: 10 * time.Minute, WorkerTimeout: 300 * time.Second,
+			VisibilityTimeout: 1800 * time.Second, MaxReceiveCount: 5, LogLevel: slog.LevelInfo,
+		}
+		if c != want {
+			t.Fatalf("got  %+v\nwant %+v", c, want)
+		}
+		if c.LeaseTTL() != 6*time.Minute || c.AbandonAfter() != 150*time.Minute {
+			t.Fatalf("lease %s abandon after %s", c.LeaseTTL(), c.AbandonAfter())
+		}
+	})
+	t.Run("set", func(t *testing.T) {
+		env := map[string]string{
+			"TABLE_NAME": "tbl", "QUEUE_URL": "http://q", "SECRET_PREFIX": " p/ ", "TRINET_BASE_URL": "http://127.0.0.1:1/",
+			"LEAPSOME_BASE_URL": "http://127.0.0.1:2/v1/", "LEAPSOME_SCIM_URL": "http://127.0.0.1:2/scim/v1",
+			"TRINET_RPS": "2.5", "SYNC_INTERVAL": "1m", "WORKER_TIMEOUT": "90s", "QUEUE_VISIBILITY_TIMEOUT": "10m",
+			"QUEUE_MAX_RECEIVE_COUNT": "3", "LOG_LEVEL": "debug",
+		}
+		c, err := app.LoadConfig(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := app.Config{
+			TableName: "tbl", QueueURL: "http://q", SecretPrefix: "p/", TriNetBaseURL: "http://127.0.0.1:1",
+			LeapsomeURL: "http://127.0.0.1:2/v1", LeapsomeSCIM: "http://127.0.0.1:2/scim/v1",
+			TriNetRPS: 2.5, SyncInterval: time.Minute, WorkerTimeout: 90 * time.Second,
+			VisibilityTimeout: 10 * time.Minute, MaxReceiveCount: 3, LogLevel: slog.LevelDebug,
+		}
+		if c != want {
+			t.Fatalf("got  %+v\nwant %+v", c, want)
+		}
+	})
+	for _, tc := range []struct {
+		name, value string
+	}{
+		{"TABLE_NAME", ""},
+		{"TABLE_NAME", "   "},
+		{"SYNC_INTERVAL", "often"},
+		{"SYNC_INTERVAL", "500ms"},
+		{"SYNC_INTERVAL", "-10m"},
+		{"WORKER_TIMEOUT", "0s"},
+		{"WORKER_TIMEOUT", "5"},
+		{"QUEUE_VISIBILITY_TIMEOUT", "long"},
+		{"QUEUE_MAX_RECEIVE_COUNT", "0"},
+		{"QUEUE_MAX_RECEIVE_COUNT", "2.5"},
+		{"QUEUE_MAX_RECEIVE_COUNT", "five"},
+		{"TRINET_RPS", "-1"},
+		{"TRINET_RPS", "fast"},
+		{"LOG_LEVEL", "LOUD"},
+	} {
+		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
+			env := map[string]string{"TABLE_NAME": "tbl", tc.name: tc.value}
+			_, err := app.LoadConfig(func(k string) string { return env[k] })
+			wantClass(t, err, fault.Validation, tc.name)
+		})
+	}
+}
