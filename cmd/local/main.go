@@ -1,8 +1,9 @@
-// Command local is the interim local stack: it starts the TriNet and Leapsome
-// sandboxes on 127.0.0.1, seeds the demo company into both and prints their
-// URLs, the demo credentials and example curl lines, then serves until
-// Ctrl-C. TRINET_ADDR and LEAPSOME_ADDR (host:port) choose the addresses;
-// unset, free ports are used.
+// Command local runs the whole service on this machine (`make run`): it reads
+// the local stack's environment (see internal/localstack.ConfigFromEnv and
+// README.md), starts the stack, prints where everything listens with ready
+// tokens and curl lines, and runs until Ctrl-C. LOG_FORMAT=json writes the
+// service's own logs as JSON on stderr (LOG_LEVEL, default INFO); otherwise
+// only warnings and errors are logged, as text, beside the progress lines.
 package main
 
 import (
@@ -10,81 +11,73 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
-	"trinetsync/internal/sandbox/demo"
-	"trinetsync/internal/sandbox/leapsome"
-	"trinetsync/internal/sandbox/trinet"
+	"trinetsync/internal/fault"
+	"trinetsync/internal/localstack"
 )
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
-		log.Error("local stack stopped", "err", err)
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "local stack:", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
+func run() error {
+	cfg, err := localstack.ConfigFromEnv(os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	if cfg.Logger, err = logger(os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL")); err != nil {
+		return err
+	}
+	cfg.Progress = os.Stdout
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	ls := leapsome.New(leapsome.Options{})
-	tn := trinet.New(trinet.Options{})
-	creds, err := demo.Seed(ls, tn, time.Now())
+	began := time.Now()
+	fmt.Printf("starting the local stack (data in %s)…\n", cfg.DataDir)
+	st, err := localstack.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	tnLn, err := listen(os.Getenv("TRINET_ADDR"))
-	if err != nil {
-		return fmt.Errorf("starting the TriNet sandbox: %w", err)
-	}
-	lsLn, err := listen(os.Getenv("LEAPSOME_ADDR"))
-	if err != nil {
-		_ = tnLn.Close()
-		return fmt.Errorf("starting the Leapsome sandbox: %w", err)
-	}
-
-	g, ctx := errgroup.WithContext(ctx)
-	for _, s := range []struct {
-		name string
-		ln   net.Listener
-		h    http.Handler
-	}{{"TriNet sandbox", tnLn, tn}, {"Leapsome sandbox", lsLn, ls}} {
-		srv := &http.Server{Handler: s.h, ReadHeaderTimeout: 10 * time.Second}
-		g.Go(func() error {
-			if err := srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("%s: %w", s.name, err)
-			}
-			return nil
-		})
-		g.Go(func() error {
-			<-ctx.Done()
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return srv.Shutdown(shutdownCtx)
-		})
-	}
-
-	if err := demo.WriteUsage(os.Stdout, "http://"+tnLn.Addr().String(), "http://"+lsLn.Addr().String(), creds); err != nil {
+	if err := st.WriteUsage(os.Stdout); err != nil {
+		st.Close()
 		return err
 	}
-	log.Info("serving; Ctrl-C stops", "trinet", tnLn.Addr().String(), "leapsome", lsLn.Addr().String())
-	err = g.Wait()
-	log.Info("stopped")
-	return err
+	fmt.Printf("(started in %s)\n\n", time.Since(began).Round(100*time.Millisecond))
+	werr := st.Wait(ctx)
+	// A second Ctrl-C ends the process at once, should stopping hang.
+	stop()
+	fmt.Println("stopping…")
+	st.Close()
+	fmt.Println("stopped")
+	return werr
 }
 
-func listen(addr string) (net.Listener, error) {
-	if addr == "" {
-		addr = "127.0.0.1:0"
+func logger(format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(strings.TrimSpace(orDefault(level, "INFO")))); err != nil {
+		return nil, fault.Invalid("LOG_LEVEL", "%v", err)
 	}
-	return net.Listen("tcp", addr)
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+	case "", "text":
+		// The progress lines tell the story; the logs add only what went wrong.
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: max(lvl, slog.LevelWarn)})), nil
+	}
+	return nil, errors.New("LOG_FORMAT must be text or json")
+}
+
+func orDefault(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return v
 }

@@ -103,9 +103,12 @@ func StartInfra(ctx context.Context, cfg InfraConfig) (inf *Infra, err error) {
 		cfg.MaxReceiveCount = 5
 	}
 	inf = &Infra{VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount}
+	// The error returns below answer a nil *Infra: close what was started
+	// through its own reference.
+	started := inf
 	defer func() {
 		if err != nil {
-			inf.Close()
+			started.Close()
 		}
 	}()
 
@@ -271,6 +274,9 @@ func (inf *Infra) Env(syncInterval time.Duration) []string {
 
 // Close stops everything that was started.
 func (inf *Infra) Close() {
+	if inf == nil {
+		return
+	}
 	for _, srv := range inf.servers {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = srv.Shutdown(ctx)

@@ -36,15 +36,22 @@ const (
 // LeapsomeID is the Leapsome id of demo person n (1…36, see people).
 func LeapsomeID(n int) string { return fmt.Sprintf("64d0c0de%016x", n) }
 
+// DefaultCredentials are the demo company's credentials, the ones Seed puts
+// into the sandboxes; the local stack needs them again after a restart, when
+// the sandboxes are restored rather than seeded.
+func DefaultCredentials() Credentials {
+	return Credentials{
+		TriNetCompanyID: trinetCompanyID, TriNetClientID: trinetClientID, TriNetClientSecret: trinetClientSecret,
+		LeapsomeTenant: leapsomeTenant, LeapsomeAPISecret: leapsomeAPISecret, LeapsomeSCIMToken: leapsomeSCIMToken,
+	}
+}
+
 // Seed puts the demo company into both sandboxes: a Leapsome tenant with its
 // work locations and 36 people, and a TriNet company with its departments,
 // locations and the 22 employees it already has. Dates are relative to now
 // (its UTC date is "today"). It fails if the company exists in either.
 func Seed(ls *leapsome.Server, tn *trinet.Server, now time.Time) (Credentials, error) {
-	creds := Credentials{
-		TriNetCompanyID: trinetCompanyID, TriNetClientID: trinetClientID, TriNetClientSecret: trinetClientSecret,
-		LeapsomeTenant: leapsomeTenant, LeapsomeAPISecret: leapsomeAPISecret, LeapsomeSCIMToken: leapsomeSCIMToken,
-	}
+	creds := DefaultCredentials()
 	today := now.UTC().Truncate(24 * time.Hour)
 	if err := seedLeapsome(ls, today); err != nil {
 		return Credentials{}, fmt.Errorf("seeding the Leapsome sandbox: %w", err)

@@ -1,0 +1,217 @@
+package localstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	leapsomesandbox "trinetsync/internal/sandbox/leapsome"
+	trinetsandbox "trinetsync/internal/sandbox/trinet"
+)
+
+// Files under DataDir besides dynalite's (dynamodb/) and the secrets
+// (secrets/).
+const (
+	jwtSecretFile = "jwt-secret"
+	stateFile     = "stack.json"
+	sandboxDir    = "sandboxes"
+	trinetFile    = "trinet.json"
+	leapsomeFile  = "leapsome.json"
+)
+
+// jwtSecret is LOCAL_JWT_SECRET, or the one kept under DataDir, generated on
+// first start, so tokens minted by scripts keep working across restarts.
+func jwtSecret(cfg Config) (string, error) {
+	if cfg.JWTSecret != "" {
+		return cfg.JWTSecret, nil
+	}
+	if cfg.DataDir == "" {
+		return randomHex()
+	}
+	path := filepath.Join(cfg.DataDir, jwtSecretFile)
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	secret, err := randomHex()
+	if err != nil {
+		return "", err
+	}
+	if err := writeFileAtomic(path, []byte(secret+"\n")); err != nil {
+		return "", fmt.Errorf("keep the JWT secret: %w", err)
+	}
+	return secret, nil
+}
+
+func randomHex() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate a JWT secret: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// stackState is what the stack itself remembers between starts.
+type stackState struct {
+	// DemoTenant is the tenant the demo was set up for: it is connected and
+	// given its settings once, so a later disconnect or settings change by
+	// the user is not undone by a restart.
+	DemoTenant string `json:"demoTenant,omitempty"`
+}
+
+func (st *Stack) readState() (stackState, error) {
+	var s stackState
+	if st.cfg.DataDir == "" {
+		return s, nil
+	}
+	b, err := os.ReadFile(filepath.Join(st.cfg.DataDir, stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("read the stack's state: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %w (delete it to set the demo up again)", filepath.Join(st.cfg.DataDir, stateFile), err)
+	}
+	return s, nil
+}
+
+func (st *Stack) writeState(s stackState) error {
+	if st.cfg.DataDir == "" {
+		return nil
+	}
+	b, _ := json.MarshalIndent(s, "", "  ")
+	return writeFileAtomic(filepath.Join(st.cfg.DataDir, stateFile), b)
+}
+
+// loadSandboxes restores the sandboxes' state saved by the last stop and
+// reports whether there was none (a first start: the demo is seeded).
+func (st *Stack) loadSandboxes() (fresh bool, err error) {
+	if st.cfg.DataDir == "" {
+		return true, nil
+	}
+	dir := filepath.Join(st.cfg.DataDir, sandboxDir)
+	fresh = true
+	if tn := st.Infra.TriNet; tn != nil {
+		var snap trinetsandbox.Snapshot
+		found, err := readJSON(filepath.Join(dir, trinetFile), &snap)
+		if err != nil {
+			return false, err
+		}
+		if found {
+			if err := tn.Restore(snap); err != nil {
+				return false, fmt.Errorf("restore the TriNet sandbox: %w", err)
+			}
+			fresh = false
+		}
+	}
+	if ls := st.Infra.Leapsome; ls != nil {
+		var snap leapsomesandbox.Snapshot
+		found, err := readJSON(filepath.Join(dir, leapsomeFile), &snap)
+		if err != nil {
+			return false, err
+		}
+		if found {
+			if err := ls.Restore(snap); err != nil {
+				return false, fmt.Errorf("restore the Leapsome sandbox: %w", err)
+			}
+			fresh = false
+		}
+	}
+	return fresh, nil
+}
+
+// saveSandboxes writes the sandboxes' state under DataDir.
+func (st *Stack) saveSandboxes() error {
+	if st.cfg.DataDir == "" || st.Infra == nil {
+		return nil
+	}
+	dir := filepath.Join(st.cfg.DataDir, sandboxDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if tn := st.Infra.TriNet; tn != nil {
+		if err := writeJSON(filepath.Join(dir, trinetFile), tn.Snapshot()); err != nil {
+			return err
+		}
+	}
+	if ls := st.Infra.Leapsome; ls != nil {
+		if err := writeJSON(filepath.Join(dir, leapsomeFile), ls.Snapshot()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// snapshotLoop saves the sandboxes now and then, so that a stack killed
+// without a clean stop loses little of the demo's state.
+func (st *Stack) snapshotLoop(ctx context.Context) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := st.saveSandboxes(); err != nil {
+				st.cfg.Logger.Warn("save the sandboxes' state", "err", err)
+			}
+		}
+	}
+}
+
+func readJSON(path string, v any) (bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("%s: %w (delete it to start that sandbox afresh)", path, err)
+	}
+	return true, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b)
+}
+
+// writeFileAtomic replaces path in one step, so a stop half-way through
+// never leaves a truncated file.
+func writeFileAtomic(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

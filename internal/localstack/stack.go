@@ -1,0 +1,487 @@
+package localstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"trinetsync/internal/api"
+	"trinetsync/internal/app"
+	"trinetsync/internal/provision"
+	"trinetsync/internal/queue"
+	"trinetsync/internal/sandbox/demo"
+)
+
+// Stack is the whole service running on this machine: the infrastructure
+// (emulators, secrets stand-in, sandboxes), the HTTP API, the scheduler's
+// tick and the SQS poller that feeds the worker, all through the same
+// handlers and SDK clients as in AWS.
+type Stack struct {
+	Infra    *Infra
+	Services *app.Services
+	// APIURL is the API's base URL (http://host:port, no path).
+	APIURL string
+	// JWTSecret signs the API's tokens (LOCAL_JWT_SECRET or the kept one).
+	JWTSecret string
+	// DemoTenant is the demo tenant's id, "" when there is none or it could
+	// not be connected; DemoNote says why when it was not.
+	DemoTenant string
+	DemoNote   string
+	// FirstSyncID is the sync the stack triggered on start ("" when none).
+	FirstSyncID string
+	// Requeued and Interrupted count the runs the previous stop left
+	// unfinished that this start settled: queued ones sent again, running
+	// ones written failed (interrupted).
+	Requeued, Interrupted int
+
+	cfg      Config
+	progress *progress
+	api      *http.Server
+	apiDone  chan error
+	cancel   context.CancelFunc // stops polling and ticking
+	stopWork context.CancelFunc // cancels invocations in flight
+	bg       sync.WaitGroup     // ticker, snapshots
+	pollers  sync.WaitGroup
+	closed   sync.Once
+}
+
+// Start starts the stack; on error, whatever was started is stopped.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	cfg.withDefaults()
+	if err := prerequisites(); err != nil {
+		return nil, err
+	}
+	prog := &progress{out: cfg.Progress, now: cfg.Now, starts: map[string]time.Time{}}
+	log := slogWith(cfg.Logger, prog)
+	st := &Stack{cfg: cfg, progress: prog, apiDone: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			st.Close()
+		}
+	}()
+
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("DATA_DIR %s: %w", cfg.DataDir, err)
+		}
+	}
+	if st.JWTSecret, err = jwtSecret(cfg); err != nil {
+		return nil, err
+	}
+	// The API's port is taken first: a busy port is the likeliest failure and
+	// should not wait for the emulators.
+	ln, err := net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return nil, fmt.Errorf("API_ADDR %s: %w (is another stack running? set API_ADDR=127.0.0.1:0 for any free port)", cfg.APIAddr, err)
+	}
+	st.APIURL = "http://" + ln.Addr().String()
+
+	st.Infra, err = StartInfra(ctx, InfraConfig{
+		DataDir: cfg.DataDir, TriNetURL: cfg.TriNetURL, LeapsomeURL: cfg.LeapsomeURL, LeapsomeSCIMURL: cfg.LeapsomeSCIMURL,
+		VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount,
+		EmulatorLog: cfg.EmulatorLog, Logger: log,
+	})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	fresh, err := st.loadSandboxes()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	if fresh && st.Infra.TriNet != nil && st.Infra.Leapsome != nil {
+		if _, err := st.Infra.SeedDemo(cfg.Now()); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("seed the demo company: %w", err)
+		}
+	}
+
+	env := append(st.Infra.Env(cfg.SyncInterval), "WORKER_TIMEOUT="+cfg.WorkerTimeout.String())
+	awsClients := st.Infra.AWS
+	if cfg.ProcessEnv {
+		for _, kv := range env {
+			k, v, _ := strings.Cut(kv, "=")
+			if err := os.Setenv(k, v); err != nil {
+				ln.Close()
+				return nil, fmt.Errorf("export %s: %w", k, err)
+			}
+		}
+		if awsClients, err = app.LoadAWS(ctx); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	appCfg, err := app.LoadConfig(envLookup(env))
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("service configuration: %w", err)
+	}
+	st.Services = app.NewServices(appCfg, awsClients, nil, log)
+	st.Services.Now = cfg.Now
+
+	if err := st.settle(ctx); err != nil {
+		ln.Close()
+		return nil, err
+	}
+
+	st.api = &http.Server{
+		Handler:           st.Services.API(api.HS256Authenticator{Secret: []byte(st.JWTSecret), Now: cfg.Now}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		if err := st.api.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			st.apiDone <- fmt.Errorf("API server: %w", err)
+		}
+	}()
+
+	arn, err := queueARN(ctx, awsClients.SQS, st.Infra.QueueURL)
+	if err != nil {
+		return nil, err
+	}
+	pollCtx, cancel := context.WithCancel(context.Background())
+	workCtx, stopWork := context.WithCancel(context.Background())
+	st.cancel, st.stopWork = cancel, stopWork
+	p := &poller{
+		sqs: awsClients.SQS, queueURL: st.Infra.QueueURL, queueARN: arn, handler: st.Services.Worker(),
+		batch: cfg.BatchSize, timeout: cfg.WorkerTimeout, maxReceive: cfg.MaxReceiveCount,
+		log: log, progress: prog, receives: map[string]int{},
+	}
+	for range cfg.Invocations {
+		st.pollers.Add(1)
+		go func() {
+			defer st.pollers.Done()
+			p.run(pollCtx, workCtx)
+		}()
+	}
+	st.bg.Add(2)
+	go func() {
+		defer st.bg.Done()
+		st.tickLoop(pollCtx)
+	}()
+	go func() {
+		defer st.bg.Done()
+		st.snapshotLoop(pollCtx)
+	}()
+
+	if err := st.setUpDemo(ctx); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// prerequisites names what must be installed by hand, before anything starts.
+func prerequisites() error {
+	if os.Getenv("DYNALITE_BIN") == "" {
+		if _, err := exec.LookPath("node"); err != nil {
+			return errors.New("node (Node.js) is required: dynalite, the local DynamoDB, runs on it; install Node.js 20 or later with npm, then run `make run` again")
+		}
+	}
+	return nil
+}
+
+func envLookup(env []string) func(string) string {
+	m := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func queueARN(ctx context.Context, c *sqs.Client, url string) (string, error) {
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the jobs queue's ARN: %w", err)
+	}
+	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
+}
+
+// Tick runs the scheduler once, as EventBridge would at now.
+func (st *Stack) Tick(ctx context.Context, now time.Time) (app.TickResult, error) {
+	return st.Services.Scheduler().Tick(ctx, now)
+}
+
+// tickLoop ticks at every slot boundary, so that the nextRunAt the API
+// shows is when the run is queued.
+func (st *Stack) tickLoop(ctx context.Context) {
+	for {
+		now := st.cfg.Now()
+		next := app.Slot(now, st.cfg.SyncInterval).Add(st.cfg.SyncInterval)
+		t := time.NewTimer(next.Sub(now))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if _, err := st.Tick(ctx, next); err != nil && ctx.Err() == nil {
+			st.cfg.Logger.Error("scheduler tick", "err", err)
+		}
+	}
+}
+
+// Token mints an API token: for one tenant, or for every tenant (admin).
+func (st *Stack) Token(tenant string, admin bool, ttl time.Duration) (string, error) {
+	if admin {
+		return api.MintToken(st.JWTSecret, "local-admin", "", api.AdminScope, ttl)
+	}
+	return api.MintToken(st.JWTSecret, "local-"+tenant, tenant, "", ttl)
+}
+
+// Wait blocks until ctx is done (nil) or a part of the stack stops on its
+// own (an emulator exits, the API server fails): that error.
+func (st *Stack) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-st.Infra.Dynalite.Done():
+		return fmt.Errorf("dynalite (DynamoDB) exited: %v", st.Infra.Dynalite.Err())
+	case <-st.Infra.Goaws.Done():
+		return fmt.Errorf("goaws (SQS) exited: %v", st.Infra.Goaws.Err())
+	case err := <-st.apiDone:
+		return err
+	}
+}
+
+// Close stops everything: the tick and the poller first, then invocations in
+// flight (given ShutdownGrace to finish), the API, and last the sandboxes
+// (their state saved under DataDir) and the emulators. Safe to call twice.
+func (st *Stack) Close() {
+	st.closed.Do(func() {
+		if st.cancel != nil {
+			st.cancel()
+		}
+		done := make(chan struct{})
+		go func() {
+			st.pollers.Wait()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(st.cfg.ShutdownGrace):
+			st.progress.printf("stopping: worker invocations still running after %s are cancelled", st.cfg.ShutdownGrace)
+			st.stopWork()
+			<-done
+		}
+		if st.stopWork != nil {
+			st.stopWork()
+		}
+		st.bg.Wait()
+		if st.api != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			_ = st.api.Shutdown(ctx)
+			cancel()
+		}
+		if st.Infra != nil {
+			if err := st.saveSandboxes(); err != nil {
+				st.cfg.Logger.Error("save the sandboxes' state", "err", err)
+			}
+			st.Infra.Close()
+		}
+	})
+}
+
+// interruptedCode is the error code of a run that was running when the
+// stack stopped.
+const interruptedCode = "interrupted"
+
+// settle finishes what the last stop left: goaws keeps its messages in
+// memory, so a queued run's job is re-sent, and a running run (its
+// invocation is gone) is written failed with code interrupted and its lease
+// released, so the tenant's next run need not wait for it to expire.
+func (st *Stack) settle(ctx context.Context) error {
+	svc := st.Services
+	tenants, err := svc.Store.ConnectedTenantIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("list tenants: %w", err)
+	}
+	ids := map[string]bool{}
+	for id := range tenants {
+		ids[id] = true
+	}
+	if st.cfg.DemoTenant != "" {
+		ids[st.cfg.DemoTenant] = true
+	}
+	// A tenant whose secret file is there was connected at some point.
+	if files, err := filepath.Glob(filepath.Join(st.Infra.SecretsDir, "*.json")); err == nil {
+		prefix := strings.ReplaceAll(SecretPrefix, "/", "_")
+		for _, f := range files {
+			if id, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), ".json"), prefix); ok && tenantPattern.MatchString(id) {
+				ids[id] = true
+			}
+		}
+	}
+	for id := range ids {
+		token := ""
+		for {
+			runs, next, err := svc.Store.ListRuns(ctx, id, 100, token)
+			if err != nil {
+				return fmt.Errorf("list runs of %s: %w", id, err)
+			}
+			for _, r := range runs {
+				if err := st.settleRun(ctx, r); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				break
+			}
+			token = next
+		}
+	}
+	return nil
+}
+
+func (st *Stack) settleRun(ctx context.Context, r provision.Run) error {
+	svc := st.Services
+	switch r.Status {
+	case provision.RunQueued:
+		job := jobOf(r)
+		if err := svc.Publisher.Send(ctx, job, 0); err != nil {
+			return fmt.Errorf("re-queue run %s of %s: %w", r.SyncID, r.TenantID, err)
+		}
+		st.Requeued++
+		st.progress.printf("sync %s %s was queued when the stack stopped: queued again", r.TenantID, r.SyncID)
+	case provision.RunRunning:
+		r.Status = provision.RunFailed
+		r.FinishedAt = st.cfg.Now().UTC()
+		r.Cursor = ""
+		r.Error = &provision.RunError{Code: interruptedCode, Message: "The local stack stopped while this run was in progress; the next run picks up what it left."}
+		if err := svc.Store.UpdateRun(ctx, r, provision.RunRunning); err != nil {
+			return fmt.Errorf("mark run %s of %s interrupted: %w", r.SyncID, r.TenantID, err)
+		}
+		if err := svc.Store.ReleaseLease(ctx, r.TenantID, r.SyncID); err != nil {
+			st.cfg.Logger.Warn("release the lease of an interrupted run", "tenant", r.TenantID, "syncId", r.SyncID, "err", err)
+		}
+		st.Interrupted++
+		st.progress.printf("sync %s %s was running when the stack stopped: marked failed (%s)", r.TenantID, r.SyncID, interruptedCode)
+	}
+	return nil
+}
+
+// setUpDemo connects the demo tenant on first start (to the sandboxes with
+// the settings the demo shows off; to real accounts with the defaults) and
+// triggers a first sync on every start.
+func (st *Stack) setUpDemo(ctx context.Context) error {
+	cfg := st.cfg
+	if cfg.DemoTenant == "" {
+		st.DemoNote = "no demo tenant (DEMO_TENANT is empty)"
+		return nil
+	}
+	state, err := st.readState()
+	if err != nil {
+		return err
+	}
+	svc := st.Services.Service()
+	if state.DemoTenant != cfg.DemoTenant {
+		creds, ok := st.demoCredentials()
+		if !ok {
+			st.DemoNote = "demo tenant not connected: with TRINET_BASE_URL, LEAPSOME_BASE_URL or LEAPSOME_SCIM_URL set, " +
+				"set DEMO_TRINET_COMPANY_ID, DEMO_TRINET_CLIENT_ID, DEMO_TRINET_CLIENT_SECRET and DEMO_LEAPSOME_API_SECRET too"
+			return nil
+		}
+		if _, err := svc.Connect(ctx, cfg.DemoTenant, api.ConnectRequest{
+			TriNet:   api.TriNetCredentials{CompanyID: creds.TriNetCompanyID, ClientID: creds.TriNetClientID, ClientSecret: creds.TriNetClientSecret},
+			Leapsome: api.LeapsomeCredentials{APISecret: creds.LeapsomeAPISecret, SCIMToken: creds.LeapsomeSCIMToken},
+		}); err != nil {
+			if cfg.external() {
+				// Real accounts can be wrong or down: the stack is still useful.
+				st.DemoNote = fmt.Sprintf("demo tenant not connected: %v", err)
+				return nil
+			}
+			return fmt.Errorf("connect the demo tenant to the sandboxes: %w", err)
+		}
+		state.DemoTenant = cfg.DemoTenant
+		if cfg.external() {
+			// Real accounts keep the defaults, auto-create off: the first
+			// sync suggests hires rather than making them in a real company.
+			st.progress.printf("tenant %q connected to the given accounts (default settings, auto-create off)", cfg.DemoTenant)
+		} else {
+			if _, err := svc.PutSettings(ctx, cfg.DemoTenant, DemoSettings(creds.LeapsomeSCIMToken != "")); err != nil {
+				return fmt.Errorf("save the demo tenant's settings: %w", err)
+			}
+			st.progress.printf("demo tenant %q connected to the sandboxes (auto-create on)", cfg.DemoTenant)
+		}
+		if err := st.writeState(state); err != nil {
+			return err
+		}
+	}
+	st.DemoTenant = cfg.DemoTenant
+	if !cfg.FirstSync {
+		return nil
+	}
+	conn, err := svc.Connection(ctx, cfg.DemoTenant)
+	if err != nil {
+		return fmt.Errorf("read the demo tenant's connection: %w", err)
+	}
+	if conn.Status != api.StatusConnected {
+		st.DemoNote = fmt.Sprintf("demo tenant %q is %s: no first sync (PUT its connection to reconnect)", cfg.DemoTenant, conn.Status)
+		return nil
+	}
+	// Against real accounts the start's sync only plans: writing to a real
+	// TriNet company is for the user to ask.
+	run, err := svc.Trigger(ctx, cfg.DemoTenant, api.TriggerRequest{DryRun: cfg.external()})
+	if err != nil {
+		return fmt.Errorf("trigger the first sync: %w", err)
+	}
+	st.FirstSyncID = run.SyncID
+	return nil
+}
+
+// demoCredentials are the sandboxes' demo credentials, overridden by any
+// given; with an external API all the required ones must be given.
+func (st *Stack) demoCredentials() (DemoCredentials, bool) {
+	given := st.cfg.DemoCredentials
+	if st.cfg.external() {
+		return given, given.complete()
+	}
+	d := demo.DefaultCredentials()
+	c := DemoCredentials{
+		TriNetCompanyID: d.TriNetCompanyID, TriNetClientID: d.TriNetClientID, TriNetClientSecret: d.TriNetClientSecret,
+		LeapsomeAPISecret: d.LeapsomeAPISecret, LeapsomeSCIMToken: d.LeapsomeSCIMToken,
+	}
+	return c, true
+}
+
+// DemoSettings are the demo tenant's settings: the default mappings,
+// auto-create on, and the demo company's custom attributes mapped to
+// TriNet's employee type and FLSA codes.
+func DemoSettings(scim bool) provision.Settings {
+	s := provision.DefaultSettings(scim)
+	s.AutoCreateNewHires = true
+	s.Mappings = append(s.Mappings,
+		provision.Mapping{Target: "employeeType", Source: "customAttributes.Employee type", ValueMap: map[string]string{"Full time": "F", "Part time": "P"}},
+		provision.Mapping{Target: "flsaCode", Source: "customAttributes.FLSA", ValueMap: map[string]string{"Exempt": "T", "Non-exempt": "N"}},
+		provision.Mapping{Target: "standardHours", Source: "const:40"},
+	)
+	return s
+}
+
+// slogWith puts the progress lines in front of the service's logger.
+func slogWith(l *slog.Logger, p *progress) *slog.Logger {
+	return slog.New(newProgressHandler(l.Handler(), p))
+}
+
+// jobOf is the job message that would have brought r to the worker.
+func jobOf(r provision.Run) queue.Job {
+	return queue.Job{
+		Version: queue.JobVersion, TenantID: r.TenantID, SyncID: r.SyncID, Trigger: r.Trigger,
+		DryRun: r.DryRun, ConfirmCreates: r.ConfirmCreates, Cursor: r.Cursor,
+	}
+}
