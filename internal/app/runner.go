@@ -23,10 +23,10 @@ const (
 	CodeLeapsomeRejected   = "leapsome_credentials_rejected"
 	CodeUpstream           = "upstream_unavailable"
 	CodeInternal           = "internal"
-	CodeTenantBusy         = "tenant_busy"
 )
 
-// busyRetry is the first wait of a manual run whose tenant is busy with another run.
+// busyRetry is how long a manual run whose tenant is busy with another run
+// waits before it looks again.
 const busyRetry = 5 * time.Second
 
 // runStore is what a run needs from the store.
@@ -124,6 +124,10 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 	}
 
 	held, holder, err := r.store.AcquireLease(ctx, job.TenantID, job.SyncID, job.Cursor, r.cfg.LeaseTTL())
+	if err == nil && !held && holder == "" {
+		// Released between the take and the read-back: the tenant is free now.
+		held, holder, err = r.store.AcquireLease(ctx, job.TenantID, job.SyncID, job.Cursor, r.cfg.LeaseTTL())
+	}
 	if err != nil {
 		log.Error("acquire lease", "err", err)
 		return r.retry(attempt)
@@ -137,16 +141,17 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 			log.Info("tenant busy with another run; scheduled run skipped", "holder", holder)
 			r.finish(ctx, log, &run, provision.RunSkipped, nil)
 			return done
-		case attempt >= r.cfg.MaxReceiveCount:
-			// One more return would send the message to the dead-letter queue and
-			// leave the run queued until it is abandoned; say why instead.
-			log.Warn("tenant stayed busy with another run; manual run failed", "holder", holder, "attempt", attempt)
-			r.finish(ctx, log, &run, provision.RunFailed, &provision.RunError{Code: CodeTenantBusy, Message: "Another sync of this tenant kept running; start this sync again once it has finished."})
-			return done
 		default:
-			// Manual runs are never skipped: try again a few seconds later,
-			// waiting longer each time so that a long run can finish first.
-			return Outcome{Retry: true, Delay: min(busyRetry<<min(attempt-1, 10), r.cfg.LeaseTTL())}
+			// Manual runs are never skipped. A fresh copy of the job, sent with a
+			// delay, waits for the other run without using up this message's
+			// receives (returning the message would land it in the dead-letter
+			// queue while a long run holds the tenant). The abandoned rule still
+			// bounds how long a manual run may wait.
+			if err := r.jobs.Send(ctx, job, busyRetry); err == nil {
+				log.Info("tenant busy with another run; manual run waits", "holder", holder)
+				return done
+			}
+			return Outcome{Retry: true, Delay: busyRetry}
 		}
 	}
 
@@ -317,7 +322,7 @@ func (r *Runner) finish(ctx context.Context, log *slog.Logger, run *provision.Ru
 		}
 		return
 	}
-	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || (rerr.Code != CodeNotConnected && rerr.Code != CodeTenantBusy)) {
+	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || rerr.Code != CodeNotConnected) {
 		reason := ""
 		if rerr != nil {
 			reason = rerr.Code
