@@ -35,6 +35,7 @@ type runStore interface {
 	provision.Ledger
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	MarkRevoked(ctx context.Context, id string, connectedAt time.Time) error
+	SaveSettings(ctx context.Context, id string, s provision.Settings) error
 	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
 	CreateRun(ctx context.Context, r provision.Run) error
 	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
@@ -119,7 +120,7 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 		return done
 	}
 	if Abandoned(run, now, r.cfg.AbandonAfter()) {
-		r.finish(ctx, log, &run, provision.RunFailed, &provision.RunError{Code: CodeAbandoned, Message: "The run stopped making progress and was abandoned."})
+		r.finish(ctx, log, &run, provision.RunFailed, errAbandoned())
 		return done
 	}
 
@@ -205,6 +206,13 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 		return r.failOrRetry(ctx, log, &run, attempt, err)
 	}
 	settings, tenantIssues := provision.EffectiveSettings(tenant.Settings, creds.Leapsome.SCIMToken != "")
+	if len(tenantIssues) > 0 && !run.DryRun && job.Cursor == "" {
+		// The SCIM mappings of a connection that no longer has a SCIM token are
+		// dropped for good, so this run warns once and later ones do not.
+		if err := r.store.SaveSettings(ctx, job.TenantID, settings); err != nil {
+			log.Warn("save settings without SCIM mappings", "err", err)
+		}
+	}
 
 	deadline, ok := ctx.Deadline()
 	if ok {
@@ -304,45 +312,62 @@ func runError(err error) *provision.RunError {
 	}
 }
 
+// finisher is what ending a run needs from the store.
+type finisher interface {
+	UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error
+	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
+	ReleaseLease(ctx context.Context, tenantID, syncID string) error
+}
+
 // finish writes the run's final state, updates the tenant's back-off and
 // releases the lease. A skipped run changes nothing else.
 func (r *Runner) finish(ctx context.Context, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError) {
-	now := r.now().UTC()
+	finishRun(ctx, r.store, log, run, status, rerr, r.now().UTC())
+}
+
+// finishRun ends a run for the worker and for API reads that find it
+// abandoned alike. It reports whether this call wrote the final state.
+func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError, now time.Time) bool {
 	from := run.Status
 	run.Status = status
 	run.Error = rerr
 	run.FinishedAt = now
 	run.Cursor = ""
-	if err := r.store.UpdateRun(ctx, *run, from); err != nil {
+	if err := st.UpdateRun(ctx, *run, from); err != nil {
 		// Someone else settled the run (an API read that found it abandoned):
 		// the lease must still go, or the tenant waits for it to expire.
 		log.Error("finish run", "status", status, "err", err)
 		if from == provision.RunRunning {
-			r.releaseLease(ctx, log, *run)
+			releaseLease(ctx, st, log, *run)
 		}
-		return
+		return false
 	}
 	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || rerr.Code != CodeNotConnected) {
 		reason := ""
 		if rerr != nil {
 			reason = rerr.Code
 		}
-		if _, err := r.store.RecordRunOutcome(ctx, run.TenantID, status == provision.RunFailed, reason, now); err != nil && !errors.Is(err, fault.ErrNotFound) {
+		if _, err := st.RecordRunOutcome(ctx, run.TenantID, status == provision.RunFailed, reason, now); err != nil && !errors.Is(err, fault.ErrNotFound) {
 			log.Error("record run outcome", "err", err)
 		}
 	}
 	if from == provision.RunRunning {
-		r.releaseLease(ctx, log, *run)
+		releaseLease(ctx, st, log, *run)
 	}
 	attrs := []any{"status", status, "counts", run.Counts}
 	if rerr != nil {
 		attrs = append(attrs, "code", rerr.Code)
 	}
 	log.Info("run finished", attrs...)
+	return true
 }
 
 func (r *Runner) releaseLease(ctx context.Context, log *slog.Logger, run provision.Run) {
-	if err := r.store.ReleaseLease(ctx, run.TenantID, run.SyncID); err != nil && !errors.Is(err, fault.ErrConflict) {
+	releaseLease(ctx, r.store, log, run)
+}
+
+func releaseLease(ctx context.Context, st finisher, log *slog.Logger, run provision.Run) {
+	if err := st.ReleaseLease(ctx, run.TenantID, run.SyncID); err != nil && !errors.Is(err, fault.ErrConflict) {
 		log.Error("release lease", "err", err)
 	}
 }
@@ -354,6 +379,10 @@ func (r *Runner) retry(attempt int) Outcome {
 	}
 	d := 30 * time.Second << min(attempt-1, 5)
 	return Outcome{Retry: true, Delay: min(d, 12*time.Hour)}
+}
+
+func errAbandoned() *provision.RunError {
+	return &provision.RunError{Code: CodeAbandoned, Message: "The run stopped making progress and was abandoned."}
 }
 
 // Abandoned reports whether a run that is not final has stopped making

@@ -289,6 +289,10 @@ func TestRunnerAbandonsStuckRuns(t *testing.T) {
 			t.Fatalf("runs %+v %v", runs, err)
 		}
 		wantRunError(t, runs[0], provision.RunFailed, app.CodeAbandoned)
+		// Settled by a read or by the worker, an abandoned run counts the same.
+		if tn := e.tenantRecord(); tn.ConsecutiveFailures != 1 {
+			t.Fatalf("tenant failures after an abandoned run = %d, want 1", tn.ConsecutiveFailures)
+		}
 		// Its message, delivered late, is dropped; a new trigger makes a new run.
 		e.resetCalls()
 		if out := e.runner.Handle(ctx, e.job(run.SyncID, provision.TriggerManual, false), 1); out.Retry {
@@ -298,6 +302,35 @@ func TestRunnerAbandonsStuckRuns(t *testing.T) {
 		next, err := e.svc.Trigger(ctx, e.tenant, api.TriggerRequest{})
 		if err != nil || next.SyncID == run.SyncID {
 			t.Fatalf("trigger after abandonment: %+v %v", next, err)
+		}
+	})
+	t.Run("running run found by an API read gives up its lease", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t)
+		e.connect(true)
+		ctx := ctxFor(t)
+		app.SetSafety(e.runner, time.Hour)
+		short, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		job := e.job("sched-read-stuck", provision.TriggerSchedule, false)
+		if out := e.runner.Handle(short, job, 1); out.Retry {
+			t.Fatalf("first invocation: %+v", out)
+		}
+		if h := e.leaseHolder(); h != job.SyncID {
+			t.Fatalf("lease holder %q after a checkpoint, want %s", h, job.SyncID)
+		}
+		// The continuation is lost and the lease would stay handed off to it.
+		e.clk.Advance(e.cfg.LeaseTTL() + e.cfg.AbandonAfter() + time.Second)
+		got, err := e.svc.Run(ctx, e.tenant, job.SyncID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRunError(t, got, provision.RunFailed, app.CodeAbandoned)
+		if h := e.leaseHolder(); h != "" {
+			t.Fatalf("lease holder %q after the read settled the run, want none", h)
+		}
+		if tn := e.tenantRecord(); tn.ConsecutiveFailures != 1 {
+			t.Fatalf("tenant failures = %d, want 1", tn.ConsecutiveFailures)
 		}
 	})
 	t.Run("running run whose lease expired", func(t *testing.T) {

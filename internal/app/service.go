@@ -27,6 +27,8 @@ type serviceStore interface {
 	CreateRun(ctx context.Context, r provision.Run) error
 	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
 	UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error
+	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
+	ReleaseLease(ctx context.Context, tenantID, syncID string) error
 	ListRuns(ctx context.Context, tenantID string, limit int, token string) ([]provision.Run, string, error)
 	LatestFinishedRun(ctx context.Context, tenantID string) (provision.Run, error)
 	StartManualRun(ctx context.Context, r provision.Run) (provision.Run, bool, error)
@@ -48,6 +50,9 @@ type credentialChecker interface {
 	Check(ctx context.Context, c secrets.Credentials) error
 }
 
+// connectCheckTimeout bounds the credential checks of a connect.
+const connectCheckTimeout = 20 * time.Second
+
 // Service is the HTTP API's backend.
 type Service struct {
 	cfg     Config
@@ -57,6 +62,8 @@ type Service struct {
 	jobs    jobSender
 	now     func() time.Time
 	log     *slog.Logger
+	// checkTimeout bounds the credential checks of a connect.
+	checkTimeout time.Duration
 }
 
 var _ api.Backend = (*Service)(nil)
@@ -69,7 +76,7 @@ func NewService(cfg Config, st serviceStore, sec credentialStore, checker creden
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log}
+	return &Service{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log, checkTimeout: connectCheckTimeout}
 }
 
 // Fields serves the field catalog.
@@ -89,7 +96,11 @@ func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectReq
 	if err := creds.Validate(); err != nil {
 		return api.Connection{}, err
 	}
-	if err := s.checker.Check(ctx, creds); err != nil {
+	// API Gateway gives up after 30 s; an upstream that is down must be
+	// answered 502 by us well before that.
+	checkCtx, cancel := context.WithTimeout(ctx, s.checkTimeout)
+	defer cancel()
+	if err := s.checker.Check(checkCtx, creds); err != nil {
 		return api.Connection{}, err
 	}
 	if err := s.secrets.Put(ctx, tenant, creds); err != nil {
@@ -174,10 +185,10 @@ func (s *Service) Settings(ctx context.Context, tenant string) (provision.Settin
 	if err != nil {
 		return provision.Settings{}, err
 	}
-	if t.Settings != nil {
-		return *t.Settings, nil
-	}
-	return provision.DefaultSettings(t.SCIMConfigured), nil
+	// The settings in force: SCIM mappings of a connection without a SCIM
+	// token are not shown (the next run drops them for good and warns).
+	settings, _ := provision.EffectiveSettings(t.Settings, t.SCIMConfigured)
+	return settings, nil
 }
 
 // PutSettings validates and saves settings.
@@ -317,15 +328,11 @@ func (s *Service) settleAbandoned(ctx context.Context, r provision.Run) provisio
 	if !Abandoned(r, now, s.cfg.AbandonAfter()) {
 		return r
 	}
-	from := r.Status
-	r.Status = provision.RunFailed
-	r.FinishedAt = now
-	r.Error = &provision.RunError{Code: CodeAbandoned, Message: "The run stopped making progress and was abandoned."}
-	if err := s.store.UpdateRun(ctx, r, from); err != nil {
-		if latest, gerr := s.store.Run(ctx, r.TenantID, r.SyncID); gerr == nil {
+	log := s.log.With("tenant", r.TenantID, "syncId", r.SyncID)
+	if !finishRun(ctx, s.store, log, &r, provision.RunFailed, errAbandoned(), now) {
+		if latest, err := s.store.Run(ctx, r.TenantID, r.SyncID); err == nil {
 			return latest
 		}
-		s.log.Error("mark run abandoned", "tenant", r.TenantID, "syncId", r.SyncID, "err", err)
 	}
 	return r
 }

@@ -15,6 +15,7 @@ import (
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
 	leapsomesandbox "trinetsync/internal/sandbox/leapsome"
+	trinetsandbox "trinetsync/internal/sandbox/trinet"
 	"trinetsync/internal/secrets"
 	"trinetsync/internal/store"
 )
@@ -522,4 +523,71 @@ func TestNoSecretInAnswersOrLogs(t *testing.T) {
 	if strings.Contains(e.logs.String(), bad.TriNet.ClientSecret) {
 		t.Fatal("a rejected secret was logged")
 	}
+}
+
+// A reconnect without a SCIM token drops the SCIM mappings: the settings no
+// longer show them, the next run warns scim_unavailable once, and later runs
+// do not.
+func TestReconnectWithoutSCIMDropsSCIMMappings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.connect(true)
+	ctx := ctxFor(t)
+	hasGender := func() bool {
+		s, err := e.svc.Settings(ctx, e.tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(s.Mappings, func(m provision.Mapping) bool { return m.Source == "scim.gender" })
+	}
+	if !hasGender() {
+		t.Fatal("the SCIM defaults carry no gender mapping")
+	}
+	noSCIM := e.creds
+	noSCIM.Leapsome.SCIMToken = ""
+	if _, err := e.svc.Connect(ctx, e.tenant, noSCIM); err != nil {
+		t.Fatal(err)
+	}
+	if hasGender() {
+		t.Fatal("settings still show a SCIM mapping for a connection without SCIM")
+	}
+	warned := func(syncID string) bool {
+		if out := e.runner.Handle(ctx, e.job(syncID, provision.TriggerManual, false), 1); out.Retry {
+			t.Fatalf("%s: %+v", syncID, out)
+		}
+		page, err := e.svc.Issues(ctx, e.tenant, syncID, api.Page{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(page.Items, func(is provision.Issue) bool { return is.Code == "scim_unavailable" && is.UserID == "" })
+	}
+	if !warned("manual-after-reconnect") {
+		t.Fatal("the first run after the reconnect did not warn scim_unavailable")
+	}
+	if warned("manual-later") {
+		t.Fatal("a later run warned scim_unavailable again")
+	}
+}
+
+// An upstream that hangs is answered as unavailable well before API Gateway
+// gives up on the request, and nothing is stored.
+func TestConnectCheckIsBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	app.SetCheckTimeout(e.svc, 300*time.Millisecond)
+	inf.TriNet.SetFaults(e.company, trinetsandbox.Faults{Latency: time.Minute, Endpoint: "org-details"})
+	defer inf.TriNet.SetFaults(e.company, trinetsandbox.Faults{})
+	ctx, cancel := context.WithTimeout(ctxFor(t), 20*time.Second)
+	defer cancel()
+	_, err := e.svc.Connect(ctx, e.tenant, e.creds)
+	if err == nil {
+		t.Fatal("connect succeeded against a hanging TriNet")
+	}
+	if c, _ := fault.ClassOf(err); c != fault.Transient && c != fault.Throttled {
+		t.Fatalf("error %v of class %v, want transient (answered 502)", err, c)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the check ran into the caller's deadline instead of its own bound")
+	}
+	e.assertNothingStored()
 }
