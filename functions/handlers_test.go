@@ -161,7 +161,7 @@ func TestHandlersWithSampleEvents(t *testing.T) {
 		if tick.DetailType != "Scheduled Event" || tick.Source != "aws.events" || tick.Time.IsZero() {
 			t.Fatalf("tick.json is not a scheduled event: %+v", tick)
 		}
-		res, err := scheduler.Tick(ctx, tick.Time)
+		res, err := scheduler.HandleEvent(ctx, tick)
 		if err != nil {
 			t.Fatal(err)
 		}

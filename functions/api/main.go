@@ -14,15 +14,9 @@ import (
 )
 
 func main() {
-	cfg, err := app.LoadConfig(nil)
-	if err != nil {
-		log.Fatalf("configuration: %v", err)
-	}
-	logger := app.NewLogger(cfg.LogLevel)
-	clients, err := app.LoadAWS(context.Background())
+	svcs, err := app.FromEnv(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	handler := app.NewServices(cfg, clients, nil, logger).API(api.GatewayAuthenticator{})
-	lambda.Start(api.LambdaHandler(handler))
+	lambda.Start(api.LambdaHandler(svcs.API(api.GatewayAuthenticator{})))
 }

@@ -12,14 +12,9 @@ import (
 )
 
 func main() {
-	cfg, err := app.LoadConfig(nil)
-	if err != nil {
-		log.Fatalf("configuration: %v", err)
-	}
-	logger := app.NewLogger(cfg.LogLevel)
-	clients, err := app.LoadAWS(context.Background())
+	svcs, err := app.FromEnv(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(app.NewServices(cfg, clients, nil, logger).Worker().Handle)
+	lambda.Start(svcs.Worker().Handle)
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
 )
@@ -83,4 +85,14 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error)
 		return res, fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
 	}
 	return res, nil
+}
+
+// HandleEvent is the scheduler function's handler: the EventBridge event's
+// time names the slot, so a duplicate invocation enqueues the same sync ids.
+func (s *Scheduler) HandleEvent(ctx context.Context, ev events.EventBridgeEvent) (TickResult, error) {
+	at := ev.Time
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return s.Tick(ctx, at)
 }

@@ -104,3 +104,18 @@ func (s *Services) Service() *Service {
 func (s *Services) API(auth api.Authenticator) http.Handler {
 	return api.New(s.Service(), auth, api.Options{Logger: s.Logger})
 }
+
+// FromEnv is a Lambda function's cold start: configuration from the
+// environment, the JSON logger, the SDK clients and the services, built once.
+func FromEnv(ctx context.Context) (*Services, error) {
+	cfg, err := LoadConfig(nil)
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	logger := NewLogger(cfg.LogLevel)
+	clients, err := LoadAWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewServices(cfg, clients, nil, logger), nil
+}
