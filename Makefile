@@ -54,8 +54,11 @@ test: tools node-deps vet staticcheck
 bench: tools node-deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
 
-run: tools node-deps
-	$(GO) run ./cmd/local
+# The local stack needs goaws and dynalite only; it is built first so that
+# Ctrl-C reaches the stack itself and not `go run`.
+run: $(BIN)/goaws node-deps
+	$(GO) build -o $(BIN)/local ./cmd/local
+	@exec $(BIN)/local
 
 # Lambda builds: one bootstrap per function for provided.al2023 on arm64.
 build: $(addprefix build/,$(addsuffix /bootstrap,$(FUNCTIONS)))
