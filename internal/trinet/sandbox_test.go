@@ -376,17 +376,26 @@ func TestRetryTimeIsBounded(t *testing.T) {
 
 func TestContextCancellationStopsRetries(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	c := e.client(t, func(c *Config) { c.BaseDelay, c.MaxDelay, c.MaxElapsed = time.Hour, time.Hour, 2*time.Hour })
+	waiting := make(chan struct{}, 1)
+	c := e.client(t, func(c *Config) {
+		c.BaseDelay, c.MaxDelay, c.MaxElapsed = time.Hour, time.Hour, 2*time.Hour
+		// The real wait, announced: the test cancels once the client is in it.
+		c.Sleep = func(ctx context.Context, d time.Duration) error {
+			waiting <- struct{}{}
+			<-ctx.Done()
+			return ctx.Err()
+		}
+	})
 	e.sb.SetFaults(co, sandbox.Faults{ServerErrors: 100, Endpoint: "org-details"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := c.OrgDetails(ctx); done <- err }()
-	deadline := time.Now().Add(10 * time.Second)
-	for e.sb.Calls(co)["org-details"] < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("no call reached the sandbox")
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-waiting:
+	case err := <-done:
+		t.Fatalf("the call ended before waiting to retry: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client never waited to retry")
 	}
 	cancel()
 	select {
