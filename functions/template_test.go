@@ -3,8 +3,10 @@
 package functions_test
 
 import (
+	"debug/buildinfo"
 	"debug/elf"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +14,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"gopkg.in/yaml.v3"
+
+	"trinetsync/internal/store"
 )
 
 // readTemplate reads template.yaml keeping CloudFormation's short tags
@@ -171,6 +177,13 @@ func TestTemplateAPI(t *testing.T) {
 	}
 	at(t, tpl, "Parameters", "JwtIssuer")
 	at(t, tpl, "Parameters", "JwtAudience")
+	if at(t, tpl, "Resources", "HttpApi", "Properties", "Auth", "DefaultAuthorizer") != "JwtAuthorizer" {
+		t.Errorf("the JWT authorizer must guard every route by default")
+	}
+	route := at(t, tpl, "Resources", "ApiFunction", "Properties", "Events", "Api", "Properties")
+	if at(t, route, "Path") != "/{proxy+}" || at(t, route, "Method") != "ANY" {
+		t.Errorf("every path should reach the handler (its JSON 404/405): %v", route)
+	}
 	health := at(t, tpl, "Resources", "ApiFunction", "Properties", "Events", "Health", "Properties")
 	if at(t, health, "Path") != "/healthz" || at(t, health, "Auth", "Authorizer") != "NONE" {
 		t.Errorf("healthz must be public: %v", health)
@@ -189,34 +202,123 @@ func TestTemplateTable(t *testing.T) {
 	if at(t, table, "TimeToLiveSpecification", "Enabled") != "true" || at(t, table, "TimeToLiveSpecification", "AttributeName") != "expiresAt" {
 		t.Errorf("TTL on expiresAt must be enabled")
 	}
-	if len(at(t, table, "GlobalSecondaryIndexes").([]any)) == 0 {
-		t.Errorf("no GSI")
+	// The same layout as store.CreateTable, which tests and the local stack use.
+	def := store.TableDefinition("t")
+	wantAttrs := map[string]string{}
+	for _, a := range def.AttributeDefinitions {
+		wantAttrs[aws.ToString(a.AttributeName)] = string(a.AttributeType)
 	}
+	gotAttrs := map[string]string{}
+	for _, a := range at(t, table, "AttributeDefinitions").([]any) {
+		gotAttrs[fmt.Sprint(at(t, a, "AttributeName"))] = fmt.Sprint(at(t, a, "AttributeType"))
+	}
+	if !maps.Equal(gotAttrs, wantAttrs) {
+		t.Errorf("attribute definitions %v, store declares %v", gotAttrs, wantAttrs)
+	}
+	keySchema := func(v any) string {
+		var parts []string
+		for _, k := range v.([]any) {
+			parts = append(parts, fmt.Sprint(at(t, k, "AttributeName"), ":", at(t, k, "KeyType")))
+		}
+		return strings.Join(parts, ",")
+	}
+	storeKeys := func(ks []types.KeySchemaElement) string {
+		var parts []string
+		for _, k := range ks {
+			parts = append(parts, aws.ToString(k.AttributeName)+":"+string(k.KeyType))
+		}
+		return strings.Join(parts, ",")
+	}
+	if got, want := keySchema(at(t, table, "KeySchema")), storeKeys(def.KeySchema); got != want {
+		t.Errorf("key schema %s, store declares %s", got, want)
+	}
+	gotIdx := map[string]string{}
+	for _, g := range at(t, table, "GlobalSecondaryIndexes").([]any) {
+		proj := fmt.Sprint(at(t, g, "Projection", "ProjectionType"))
+		if nk, ok := at(t, g, "Projection").(map[string]any)["NonKeyAttributes"]; ok {
+			proj += fmt.Sprint(nk)
+		}
+		gotIdx[fmt.Sprint(at(t, g, "IndexName"))] = keySchema(at(t, g, "KeySchema")) + " " + proj
+	}
+	wantIdx := map[string]string{}
+	for _, g := range def.GlobalSecondaryIndexes {
+		proj := string(g.Projection.ProjectionType)
+		if len(g.Projection.NonKeyAttributes) > 0 {
+			proj += fmt.Sprint(g.Projection.NonKeyAttributes)
+		}
+		wantIdx[aws.ToString(g.IndexName)] = storeKeys(g.KeySchema) + " " + proj
+	}
+	if !maps.Equal(gotIdx, wantIdx) {
+		t.Errorf("indexes %v, store declares %v", gotIdx, wantIdx)
+	}
+}
+
+// statements lists a function's inline policy statements as action → resource.
+func statements(t *testing.T, tpl map[string]any, fn string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, p := range at(t, tpl, "Resources", fn, "Properties", "Policies").([]any) {
+		pm, _ := p.(map[string]any)
+		stmts, _ := pm["Statement"].([]any)
+		for _, s := range stmts {
+			if at(t, s, "Effect") != "Allow" {
+				continue
+			}
+			for _, a := range at(t, s, "Action").([]any) {
+				out[fmt.Sprint(a)] = fmt.Sprint(at(t, s, "Resource"))
+			}
+		}
+	}
+	return out
 }
 
 func TestTemplateLeastPrivilege(t *testing.T) {
 	tpl := readTemplate(t)
 	for _, fn := range []string{"WorkerFunction", "ApiFunction"} {
-		policies := at(t, tpl, "Resources", fn, "Properties", "Policies").([]any)
 		found := false
-		for _, p := range policies {
-			pm, _ := p.(map[string]any)
-			stmts, ok := pm["Statement"].([]any)
-			if !ok {
-				continue
-			}
-			for _, s := range stmts {
-				res := fmt.Sprint(at(t, s, "Resource"))
-				if strings.Contains(fmt.Sprint(at(t, s, "Action")), "secretsmanager:") {
-					found = true
-					if !strings.Contains(res, "${SecretPrefix}*") {
-						t.Errorf("%s: secrets access not limited to the tenant prefix: %s", fn, res)
-					}
+		for action, res := range statements(t, tpl, fn) {
+			if strings.HasPrefix(action, "secretsmanager:") {
+				found = true
+				if !strings.Contains(res, "${SecretPrefix}*") {
+					t.Errorf("%s: %s not limited to the tenant prefix: %s", fn, action, res)
 				}
+			}
+			if strings.Contains(action, "*") {
+				t.Errorf("%s: wildcard action %s", fn, action)
 			}
 		}
 		if !found {
 			t.Errorf("%s: no secrets statement", fn)
+		}
+	}
+	// The worker reads secrets only; the API manages them; the scheduler never sees them.
+	worker, apiFn, sched := statements(t, tpl, "WorkerFunction"), statements(t, tpl, "ApiFunction"), map[string]string{}
+	if _, ok := at(t, tpl, "Resources", "SchedulerFunction", "Properties").(map[string]any)["Policies"]; ok {
+		sched = statements(t, tpl, "SchedulerFunction")
+	}
+	for action := range sched {
+		if strings.HasPrefix(action, "secretsmanager:") {
+			t.Errorf("scheduler may %s", action)
+		}
+	}
+	for _, a := range []string{"secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:PutSecretValue"} {
+		if _, ok := worker[a]; ok {
+			t.Errorf("worker may %s", a)
+		}
+		if _, ok := apiFn[a]; !ok {
+			t.Errorf("api may not %s", a)
+		}
+	}
+	// Failed jobs get a growing visibility timeout: the worker must be allowed to set it, on its queue only.
+	if res, ok := worker["sqs:ChangeMessageVisibility"]; !ok || res != "map[Fn::GetAtt:SyncJobsQueue.Arn]" {
+		t.Errorf("worker: sqs:ChangeMessageVisibility on the jobs queue = %q, %v", res, ok)
+	}
+	for _, lg := range []string{"SchedulerLogGroup", "WorkerLogGroup", "ApiLogGroup"} {
+		if at(t, tpl, "Resources", lg, "Type") != "AWS::Logs::LogGroup" {
+			t.Errorf("%s is not a log group", lg)
+		}
+		if fmt.Sprint(at(t, tpl, "Resources", lg, "Properties", "RetentionInDays")) != "map[Ref:LogRetentionDays]" {
+			t.Errorf("%s: retention should be the LogRetentionDays parameter", lg)
 		}
 	}
 	for _, alarm := range []string{"DeadLetterAlarm", "WorkerErrorsAlarm"} {
@@ -249,6 +351,17 @@ func TestBuildTargetsProduceArm64(t *testing.T) {
 			}
 			if f.Type != elf.ET_EXEC {
 				t.Errorf("bootstrap type = %v, want an executable", f.Type)
+			}
+			info, err := buildinfo.ReadFile(filepath.Join(dir, "bootstrap"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			settings := map[string]string{}
+			for _, s := range info.Settings {
+				settings[s.Key] = s.Value
+			}
+			if settings["-tags"] != "lambda.norpc" || settings["-trimpath"] != "true" || settings["GOARCH"] != "arm64" || settings["CGO_ENABLED"] != "0" {
+				t.Errorf("build settings %v, want -tags lambda.norpc -trimpath, arm64, no cgo", settings)
 			}
 		})
 	}

@@ -138,7 +138,9 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 		case holder == job.SyncID:
 			// Another delivery of this run is at work; look again once it has had time to finish.
 			return Outcome{Retry: true, Delay: r.cfg.LeaseTTL()}
-		case run.Trigger == provision.TriggerSchedule && run.Status == provision.RunQueued:
+		case run.Trigger == provision.TriggerSchedule:
+			// Also a scheduled run that had started and lost its lease: the next
+			// slot's run covers the tenant again.
 			log.Info("tenant busy with another run; scheduled run skipped", "holder", holder)
 			r.finish(ctx, log, &run, provision.RunSkipped, nil)
 			return done
@@ -290,6 +292,12 @@ func (r *Runner) failOrRetry(ctx context.Context, log *slog.Logger, run *provisi
 	}
 	log.Error("run failed", "err", err)
 	r.finish(ctx, log, run, provision.RunFailed, runError(err))
+	if fault.Retryable(err) {
+		// A job that kept failing lands in the dead-letter queue, whose alarm
+		// tells an operator; the run already says why, and a redriven copy is
+		// dropped as finished.
+		return r.retry(attempt)
+	}
 	return done
 }
 

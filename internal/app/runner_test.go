@@ -526,8 +526,8 @@ func TestRunnerDryRunWritesNothingButRecordsThePlan(t *testing.T) {
 	e.trinetDown()
 	for i := range 3 {
 		job := e.job("dry-fail-"+string(rune('a'+i)), provision.TriggerManual, true)
-		if out := e.runner.Handle(ctx, job, e.cfg.MaxReceiveCount); out.Retry {
-			t.Fatalf("outcome %+v", out)
+		if out := e.runner.Handle(ctx, job, e.cfg.MaxReceiveCount); !out.Retry {
+			t.Fatalf("outcome %+v, want the message returned for the dead-letter queue", out)
 		}
 		wantRunError(t, e.run(job.SyncID), provision.RunFailed, app.CodeUpstream)
 	}
@@ -544,8 +544,8 @@ func TestRunnerBackoff(t *testing.T) {
 	e.trinetDown()
 	fail := func(id string) {
 		t.Helper()
-		if out := e.runner.Handle(ctx, e.job(id, provision.TriggerSchedule, false), e.cfg.MaxReceiveCount); out.Retry {
-			t.Fatalf("outcome %+v", out)
+		if out := e.runner.Handle(ctx, e.job(id, provision.TriggerSchedule, false), e.cfg.MaxReceiveCount); !out.Retry {
+			t.Fatalf("outcome %+v, want the message returned for the dead-letter queue", out)
 		}
 		wantRunError(t, e.run(id), provision.RunFailed, app.CodeUpstream)
 	}
@@ -565,9 +565,8 @@ func TestRunnerBackoff(t *testing.T) {
 			if err := e.svcs.Store.ReleaseLease(ctx, e.tenant, "other"); err != nil {
 				t.Fatal(err)
 			}
-			if out := e.runner.Handle(ctx, e.job("dry", provision.TriggerManual, true), e.cfg.MaxReceiveCount); out.Retry {
-				t.Fatal("dry run retried")
-			}
+			e.runner.Handle(ctx, e.job("dry", provision.TriggerManual, true), e.cfg.MaxReceiveCount)
+			wantRunError(t, e.run("dry"), provision.RunFailed, app.CodeUpstream)
 		}
 		now := e.clk.Now()
 		conn, err := e.svc.Connection(ctx, e.tenant)
@@ -645,10 +644,18 @@ func TestRunnerTransientFailureIsRetriedWithGrowingDelay(t *testing.T) {
 					t.Fatalf("attempt %d left the lease with %s", attempt, h)
 				}
 			}
-			if out := e.runner.Handle(ctx, job, e.cfg.MaxReceiveCount); out.Retry {
-				t.Fatalf("last attempt: %+v, want done", out)
+			// The last attempt fails the run and returns the message once more,
+			// so that a job that keeps failing lands in the dead-letter queue;
+			// a redriven copy is then dropped as finished.
+			if out := e.runner.Handle(ctx, job, e.cfg.MaxReceiveCount); !out.Retry {
+				t.Fatalf("last attempt: %+v, want the message returned for the dead-letter queue", out)
 			}
 			wantRunError(t, e.run(job.SyncID), provision.RunFailed, app.CodeUpstream)
+			e.resetCalls()
+			if out := e.runner.Handle(ctx, job, 1); out.Retry {
+				t.Fatalf("redriven copy: %+v, want dropped", out)
+			}
+			e.assertNoUpstreamCalls()
 			if tn := e.tenantRecord(); tn.ConsecutiveFailures != 1 {
 				t.Fatalf("failures %d, want 1", tn.ConsecutiveFailures)
 			}
@@ -837,5 +844,37 @@ func TestRunnerReleasesTheLeaseOfARunSettledMeanwhile(t *testing.T) {
 	wantRunError(t, e.run("sched-stall"), provision.RunFailed, app.CodeAbandoned)
 	if h := e.leaseHolder(); h != "" {
 		t.Fatalf("lease still held by %s", h)
+	}
+}
+
+// A scheduled run that had started, lost its lease and finds another run
+// holding the tenant is skipped like a queued one: the next slot covers it.
+func TestRunnerSkipsAStartedScheduledRunThatLostItsLease(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.connect(true)
+	ctx := ctxFor(t)
+	now := e.clk.Now()
+	job := e.job("sched-lost-lease", provision.TriggerSchedule, false)
+	if err := e.svcs.Store.CreateRun(ctx, provision.Run{
+		TenantID: e.tenant, SyncID: job.SyncID, Trigger: provision.TriggerSchedule, Status: provision.RunRunning,
+		CreatedAt: now, StartedAt: now, LeaseUntil: now,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if held, _, err := e.svcs.Store.AcquireLease(ctx, e.tenant, "other-run", "", e.cfg.LeaseTTL()); err != nil || !held {
+		t.Fatalf("take lease: %t %v", held, err)
+	}
+	e.resetCalls()
+	if out := e.runner.Handle(ctx, job, 2); out.Retry {
+		t.Fatalf("outcome %+v, want done", out)
+	}
+	e.assertNoUpstreamCalls()
+	wantRunError(t, e.run(job.SyncID), provision.RunSkipped, "")
+	if h := e.leaseHolder(); h != "other-run" {
+		t.Fatalf("lease holder %q, want other-run", h)
+	}
+	if n := e.queueDepth(); n != 0 {
+		t.Fatalf("%d messages queued for a skipped run", n)
 	}
 }

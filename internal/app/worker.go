@@ -64,18 +64,20 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 
 // handleOne reports whether the message is done with (and may be deleted).
 func (w *Worker) handleOne(ctx context.Context, log *slog.Logger, msg events.SQSMessage) bool {
-	job, err := queue.ParseJob(msg.Body)
-	if err != nil {
-		// Never dropped silently: after the queue's receive limit it reaches the
-		// dead-letter queue, whose alarm tells an operator.
-		log.Error("unreadable job message", "messageId", msg.MessageId, "err", err)
-		return false
-	}
 	attempt, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
 	if attempt < 1 {
 		attempt = 1
 	}
-	out := w.Runner.Handle(ctx, job, attempt)
+	job, err := queue.ParseJob(msg.Body)
+	var out Outcome
+	if err != nil {
+		// Never dropped silently: after the queue's receive limit it reaches the
+		// dead-letter queue, whose alarm tells an operator.
+		log.Error("unreadable job message", "messageId", msg.MessageId, "err", err)
+		out = w.Runner.retry(attempt)
+	} else {
+		out = w.Runner.Handle(ctx, job, attempt)
+	}
 	if !out.Retry {
 		return true
 	}

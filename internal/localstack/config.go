@@ -33,8 +33,8 @@ type Config struct {
 	// DemoTenant is the tenant connected to the demo company on first start;
 	// "" = none.
 	DemoTenant string
-	// DemoCredentials connect the demo tenant when an external URL is given
-	// (the sandboxes' own demo credentials are used otherwise).
+	// DemoCredentials connect the demo tenant to the APIs whose URL is given
+	// (for a sandbox its own demo credentials are used instead).
 	DemoCredentials DemoCredentials
 	// FirstSync triggers a manual sync of the demo tenant once the stack is up.
 	FirstSync bool
@@ -49,11 +49,15 @@ type Config struct {
 	// Invocations how many worker invocations may run at once (default 2).
 	BatchSize   int
 	Invocations int
-	// VisibilityTimeout and MaxReceiveCount configure the jobs queue (defaults
-	// 60s and 5); WorkerTimeout is each invocation's deadline (default 5m).
+	// WorkerTimeout is each invocation's deadline, the worker function's
+	// timeout (default 5m, as in template.yaml). VisibilityTimeout and
+	// MaxReceiveCount configure the jobs queue (defaults 6 × WorkerTimeout,
+	// as AWS advises and template.yaml does, and 5); a visibility below the
+	// worker timeout is refused, as Lambda refuses such a queue: a run
+	// outlasting it would be delivered again mid-run.
+	WorkerTimeout     time.Duration
 	VisibilityTimeout time.Duration
 	MaxReceiveCount   int
-	WorkerTimeout     time.Duration
 	// ShutdownGrace is how long a stop waits for invocations in flight
 	// before cancelling them (default 30s).
 	ShutdownGrace time.Duration
@@ -79,9 +83,24 @@ type DemoCredentials struct {
 	LeapsomeSCIMToken  string // optional
 }
 
-// complete reports whether the required credentials are all there.
-func (d DemoCredentials) complete() bool {
-	return d.TriNetCompanyID != "" && d.TriNetClientID != "" && d.TriNetClientSecret != "" && d.LeapsomeAPISecret != ""
+// missing names the DEMO_* variables that the external APIs need and that
+// are not given; a sandbox's side needs none (its demo credentials are known).
+func (d DemoCredentials) missing(trinetExternal, leapsomeExternal bool) []string {
+	var m []string
+	add := func(v, name string) {
+		if v == "" {
+			m = append(m, name)
+		}
+	}
+	if trinetExternal {
+		add(d.TriNetCompanyID, "DEMO_TRINET_COMPANY_ID")
+		add(d.TriNetClientID, "DEMO_TRINET_CLIENT_ID")
+		add(d.TriNetClientSecret, "DEMO_TRINET_CLIENT_SECRET")
+	}
+	if leapsomeExternal {
+		add(d.LeapsomeAPISecret, "DEMO_LEAPSOME_API_SECRET")
+	}
+	return m
 }
 
 // Defaults of the local stack.
@@ -90,7 +109,17 @@ const (
 	DefaultAPIAddr      = "127.0.0.1:8080"
 	DefaultSyncInterval = 10 * time.Minute
 	DefaultDemoTenant   = "demo"
+
+	// DefaultWorkerTimeout is the worker function's timeout in template.yaml.
+	DefaultWorkerTimeout   = 5 * time.Minute
+	DefaultMaxReceiveCount = 5
 )
+
+// VisibilityFor is the jobs queue's visibility timeout for a worker timeout:
+// six times it, as AWS advises for an SQS event source and template.yaml
+// does (1800s for 300s), so that a message is never visible again while an
+// invocation may still be working on it.
+func VisibilityFor(workerTimeout time.Duration) time.Duration { return 6 * workerTimeout }
 
 var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -144,6 +173,14 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if c.LeapsomeSCIMURL, err = baseURL(get("LEAPSOME_SCIM_URL"), "LEAPSOME_SCIM_URL", "/scim/v1"); err != nil {
 		return Config{}, err
 	}
+	// One Leapsome account serves both APIs: a real Content API beside the
+	// sandbox's SCIM (or the reverse) would read two different companies.
+	if c.LeapsomeURL != "" && c.LeapsomeSCIMURL == "" {
+		return Config{}, fault.Invalid("LEAPSOME_SCIM_URL", "must be set with LEAPSOME_BASE_URL (both Leapsome APIs are the same account's, such as https://api.leapsome.com/scim/v1)")
+	}
+	if c.LeapsomeSCIMURL != "" && c.LeapsomeURL == "" {
+		return Config{}, fault.Invalid("LEAPSOME_BASE_URL", "must be set with LEAPSOME_SCIM_URL (both Leapsome APIs are the same account's, such as https://api.leapsome.com/v1)")
+	}
 	if v, set := lookup("DEMO_TENANT"); !set {
 		c.DemoTenant = DefaultDemoTenant
 	} else if c.DemoTenant = strings.TrimSpace(v); c.DemoTenant != "" && !tenantPattern.MatchString(c.DemoTenant) {
@@ -185,14 +222,14 @@ func (c *Config) withDefaults() {
 	if c.Invocations <= 0 {
 		c.Invocations = 2
 	}
+	if c.WorkerTimeout <= 0 {
+		c.WorkerTimeout = DefaultWorkerTimeout
+	}
 	if c.VisibilityTimeout <= 0 {
-		c.VisibilityTimeout = time.Minute
+		c.VisibilityTimeout = VisibilityFor(c.WorkerTimeout)
 	}
 	if c.MaxReceiveCount <= 0 {
-		c.MaxReceiveCount = 5
-	}
-	if c.WorkerTimeout <= 0 {
-		c.WorkerTimeout = 5 * time.Minute
+		c.MaxReceiveCount = DefaultMaxReceiveCount
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 30 * time.Second
@@ -212,6 +249,29 @@ func (c *Config) withDefaults() {
 }
 
 // external reports whether any API is a real (not sandbox) one.
-func (c Config) external() bool {
-	return c.TriNetURL != "" || c.LeapsomeURL != "" || c.LeapsomeSCIMURL != ""
+func (c Config) external() bool { return c.trinetExternal() || c.leapsomeExternal() }
+
+func (c Config) trinetExternal() bool   { return c.TriNetURL != "" }
+func (c Config) leapsomeExternal() bool { return c.LeapsomeURL != "" || c.LeapsomeSCIMURL != "" }
+
+// checkQueueTimeouts refuses what Lambda refuses: an SQS event source whose
+// queue's visibility timeout is below the function's timeout, which would
+// hand a message to a second invocation while the first still works on it.
+func checkQueueTimeouts(workerTimeout, visibility time.Duration) error {
+	if visibility < workerTimeout {
+		return fault.Invalid("VisibilityTimeout", "the jobs queue's visibility timeout (%s) must be at least the worker timeout (%s); the default is 6 × it", visibility, workerTimeout)
+	}
+	return nil
+}
+
+// checkLeapsomeURLs refuses one Leapsome API external and the other the
+// sandbox: they would read two different companies.
+func checkLeapsomeURLs(content, scim string) error {
+	switch {
+	case content != "" && scim == "":
+		return fault.Invalid("LeapsomeSCIMURL", "must be given with LeapsomeURL: both Leapsome APIs are the same account's")
+	case content == "" && scim != "":
+		return fault.Invalid("LeapsomeURL", "must be given with LeapsomeSCIMURL: both Leapsome APIs are the same account's")
+	}
+	return nil
 }

@@ -7,13 +7,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"trinetsync/internal/app"
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/sandbox/demo"
@@ -57,7 +60,7 @@ func TestConfigFromEnv(t *testing.T) {
 			"LEAPSOME_SCIM_URL": "https://api.leapsome.example/scim/v1", "DEMO_TRINET_COMPANY_ID": "CJ6",
 			"DEMO_TRINET_CLIENT_ID": "id", "DEMO_TRINET_CLIENT_SECRET": "secret", "DEMO_LEAPSOME_API_SECRET": "ls",
 		}, check: func(t *testing.T, c Config) {
-			if c.TriNetURL != "https://api.trinet.example" || !c.external() || !c.DemoCredentials.complete() || c.DemoCredentials.LeapsomeSCIMToken != "" {
+			if c.TriNetURL != "https://api.trinet.example" || !c.external() || len(c.DemoCredentials.missing(true, true)) != 0 || c.DemoCredentials.LeapsomeSCIMToken != "" {
 				t.Fatalf("%+v", c)
 			}
 		}},
@@ -65,6 +68,15 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "TriNet URL not http", env: map[string]string{"TRINET_BASE_URL": "api.trinet.example"}, field: "TRINET_BASE_URL"},
 		{name: "Leapsome URL without /v1", env: map[string]string{"LEAPSOME_BASE_URL": "https://api.leapsome.example"}, field: "LEAPSOME_BASE_URL"},
 		{name: "SCIM URL without /scim/v1", env: map[string]string{"LEAPSOME_SCIM_URL": "https://api.leapsome.example/v1"}, field: "LEAPSOME_SCIM_URL"},
+		// One Leapsome account serves both APIs: half of it real and half the
+		// sandbox would read two companies.
+		{name: "Leapsome Content API without SCIM", env: map[string]string{"LEAPSOME_BASE_URL": "https://api.leapsome.example/v1"}, field: "LEAPSOME_SCIM_URL"},
+		{name: "Leapsome SCIM without Content API", env: map[string]string{"LEAPSOME_SCIM_URL": "https://api.leapsome.example/scim/v1"}, field: "LEAPSOME_BASE_URL"},
+		{name: "only TriNet external", env: map[string]string{"TRINET_BASE_URL": "https://api.trinet.example"}, check: func(t *testing.T, c Config) {
+			if !c.trinetExternal() || c.leapsomeExternal() {
+				t.Fatalf("%+v", c)
+			}
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,10 +149,17 @@ func TestPollerDeadLettersAPoisonMessage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	out := &syncBuffer{}
-	st := startStack(t, ctx, Config{APIAddr: "127.0.0.1:0", VisibilityTimeout: time.Second, MaxReceiveCount: 2, Progress: out,
-		Logger: slog.New(slog.DiscardHandler)})
+	st := startStack(t, ctx, Config{APIAddr: "127.0.0.1:0", WorkerTimeout: time.Second, VisibilityTimeout: time.Second, MaxReceiveCount: 2,
+		Progress: out, Logger: slog.New(slog.DiscardHandler)})
 	defer st.Close()
 	q := st.Services.AWS.SQS
+	// The service reads the queue it is given.
+	if c := st.Services.Config; c.WorkerTimeout != time.Second || c.VisibilityTimeout != time.Second || c.MaxReceiveCount != 2 {
+		t.Fatalf("service configuration: worker timeout %s, visibility %s, max receives %d", c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount)
+	}
+	if got := queueAttr(t, ctx, q, st.Infra.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1" {
+		t.Fatalf("jobs queue visibility %q, want 1", got)
+	}
 	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(st.Infra.QueueURL), MessageBody: aws.String(`{"v":1,"tenantId":"Not A Tenant"}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -215,4 +234,215 @@ func TestExternalAPIs(t *testing.T) {
 			t.Fatalf("TriNet received writes: %+v", ws)
 		}
 	})
+}
+
+// TestOneExternalAPI: with one API's URL given, the other's sandbox runs
+// seeded with its side of the demo company, and the demo tenant connects
+// with only the external API's credentials given (the sandbox's being the
+// demo company's). The external API is simulated by the other sandbox,
+// seeded with its own side, on its own server.
+func TestOneExternalAPI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d := demo.DefaultCredentials()
+	// checkStart: the start's sync is a dry run against both sides of the
+	// demo company, so it plans both links and hire suggestions.
+	checkStart := func(t *testing.T, st *Stack) {
+		t.Helper()
+		if st.DemoTenant != "mycompany" || st.FirstSyncID == "" {
+			t.Fatalf("demo tenant %q, first sync %q, note %q", st.DemoTenant, st.FirstSyncID, st.DemoNote)
+		}
+		c := st.client(t, "mycompany", false)
+		r := c.waitRun("mycompany", st.FirstSyncID)
+		if !r.DryRun || r.Status != "partial" || r.Counts["suggested"] == 0 || r.Counts["linked"] == 0 || r.Counts["created"] != 0 {
+			t.Fatalf("start sync: %+v", r)
+		}
+	}
+
+	t.Run("TriNet external", func(t *testing.T) {
+		tn := trinetsandbox.New(trinetsandbox.Options{})
+		if _, err := demo.SeedTriNet(tn, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(tn)
+		defer srv.Close()
+		st := startStack(t, ctx, Config{
+			APIAddr: "127.0.0.1:0", DemoTenant: "mycompany", FirstSync: true, Logger: testLogger(), TriNetURL: srv.URL,
+			DemoCredentials: DemoCredentials{TriNetCompanyID: d.TriNetCompanyID, TriNetClientID: d.TriNetClientID, TriNetClientSecret: d.TriNetClientSecret},
+		})
+		defer st.Close()
+		if st.Infra.TriNet != nil || st.Infra.Leapsome == nil {
+			t.Fatal("want the Leapsome sandbox alone")
+		}
+		if n := len(st.Infra.Leapsome.Employees(d.LeapsomeTenant)); n != 36 {
+			t.Fatalf("the Leapsome sandbox holds %d demo people, want 36", n)
+		}
+		checkStart(t, st)
+		if ws := tn.Writes(d.TriNetCompanyID); len(ws) != 0 {
+			t.Fatalf("the external TriNet received writes: %+v", ws)
+		}
+	})
+
+	t.Run("Leapsome external", func(t *testing.T) {
+		ls := leapsomesandbox.New(leapsomesandbox.Options{})
+		if _, err := demo.SeedLeapsome(ls, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(ls)
+		defer srv.Close()
+		st := startStack(t, ctx, Config{
+			APIAddr: "127.0.0.1:0", DemoTenant: "mycompany", FirstSync: true, Logger: testLogger(),
+			LeapsomeURL: srv.URL + "/v1", LeapsomeSCIMURL: srv.URL + "/scim/v1",
+			DemoCredentials: DemoCredentials{LeapsomeAPISecret: d.LeapsomeAPISecret, LeapsomeSCIMToken: d.LeapsomeSCIMToken},
+		})
+		defer st.Close()
+		if st.Infra.Leapsome != nil || st.Infra.TriNet == nil {
+			t.Fatal("want the TriNet sandbox alone")
+		}
+		if n := len(st.Infra.TriNet.Employees(d.TriNetCompanyID)); n != 22 {
+			t.Fatalf("the TriNet sandbox holds %d demo employees, want 22", n)
+		}
+		checkStart(t, st)
+		if ws := st.Infra.TriNet.Writes(d.TriNetCompanyID); len(ws) != 0 {
+			t.Fatalf("the TriNet sandbox received writes from a dry run: %+v", ws)
+		}
+	})
+}
+
+// TestQueueVisibilityFollowsWorkerTimeout: the jobs queue's visibility is 6
+// × the worker timeout unless given (Lambda refuses a queue whose visibility
+// is below the function's timeout; template.yaml has 1800s for 300s), so a
+// run longer than a minute is not delivered again mid-run.
+func TestQueueVisibilityFollowsWorkerTimeout(t *testing.T) {
+	cases := []struct {
+		name               string
+		in                 Config
+		worker, visibility time.Duration
+		maxReceive         int
+	}{
+		{name: "defaults as in template.yaml", in: Config{}, worker: 300 * time.Second, visibility: 1800 * time.Second, maxReceive: 5},
+		{name: "shorter worker timeout", in: Config{WorkerTimeout: 10 * time.Second}, worker: 10 * time.Second, visibility: time.Minute, maxReceive: 5},
+		{name: "given visibility", in: Config{WorkerTimeout: 10 * time.Second, VisibilityTimeout: 15 * time.Second, MaxReceiveCount: 2},
+			worker: 10 * time.Second, visibility: 15 * time.Second, maxReceive: 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.in
+			c.withDefaults()
+			if c.WorkerTimeout != tc.worker || c.VisibilityTimeout != tc.visibility || c.MaxReceiveCount != tc.maxReceive {
+				t.Fatalf("worker timeout %s, visibility %s, max receives %d; want %s, %s, %d",
+					c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount, tc.worker, tc.visibility, tc.maxReceive)
+			}
+		})
+	}
+
+	t.Run("visibility below the worker timeout is refused", func(t *testing.T) {
+		_, err := Start(context.Background(), Config{APIAddr: "127.0.0.1:0", WorkerTimeout: time.Minute, VisibilityTimeout: 30 * time.Second})
+		if !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != "VisibilityTimeout" {
+			t.Fatalf("error %v, want a validation error naming VisibilityTimeout", err)
+		}
+		_, err = StartInfra(context.Background(), InfraConfig{WorkerTimeout: time.Minute, VisibilityTimeout: 30 * time.Second})
+		if !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != "VisibilityTimeout" {
+			t.Fatalf("StartInfra: error %v, want a validation error naming VisibilityTimeout", err)
+		}
+	})
+
+	t.Run("the queue and the service agree", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		inf, err := StartInfra(ctx, InfraConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer inf.Close()
+		if got := queueAttr(t, ctx, inf.AWS.SQS, inf.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1800" {
+			t.Fatalf("jobs queue visibility %qs, want 1800s", got)
+		}
+		redrive := queueAttr(t, ctx, inf.AWS.SQS, inf.QueueURL, sqstypes.QueueAttributeNameRedrivePolicy)
+		if !strings.Contains(strings.ReplaceAll(redrive, " ", ""), `"maxReceiveCount":5`) {
+			t.Fatalf("redrive policy %s", redrive)
+		}
+		// The functions' environment and the configuration built from it say
+		// the same as the queue.
+		fromEnv, err := app.LoadConfig(envLookup(inf.Env(10 * time.Minute)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []app.Config{fromEnv, inf.Config(10 * time.Minute)} {
+			if c.WorkerTimeout != 300*time.Second || c.VisibilityTimeout != 1800*time.Second || c.MaxReceiveCount != 5 {
+				t.Fatalf("service configuration: worker timeout %s, visibility %s, max receives %d", c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount)
+			}
+		}
+	})
+}
+
+// TestOneLeapsomeURLIsRefused: a Config built by hand (not from the
+// environment) with one Leapsome URL is refused before anything starts.
+func TestOneLeapsomeURLIsRefused(t *testing.T) {
+	cases := []struct{ content, scim, field string }{
+		{content: "http://127.0.0.1:1/v1", field: "LeapsomeSCIMURL"},
+		{scim: "http://127.0.0.1:1/scim/v1", field: "LeapsomeURL"},
+	}
+	for _, tc := range cases {
+		_, err := Start(context.Background(), Config{APIAddr: "127.0.0.1:0", LeapsomeURL: tc.content, LeapsomeSCIMURL: tc.scim})
+		if !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != tc.field {
+			t.Fatalf("Start: error %v, want a validation error naming %s", err, tc.field)
+		}
+		_, err = StartInfra(context.Background(), InfraConfig{LeapsomeURL: tc.content, LeapsomeSCIMURL: tc.scim})
+		if !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != tc.field {
+			t.Fatalf("StartInfra: error %v, want a validation error naming %s", err, tc.field)
+		}
+	}
+}
+
+// TestDemoCredentials: a sandbox's side of the demo tenant's credentials is
+// its demo company's; only an external API's must be given.
+func TestDemoCredentials(t *testing.T) {
+	d := demo.DefaultCredentials()
+	sandboxTriNet := DemoCredentials{TriNetCompanyID: d.TriNetCompanyID, TriNetClientID: d.TriNetClientID, TriNetClientSecret: d.TriNetClientSecret}
+	givenTriNet := DemoCredentials{TriNetCompanyID: "CJ6", TriNetClientID: "id", TriNetClientSecret: "secret"}
+	cases := []struct {
+		name      string
+		cfg       Config
+		trinet    DemoCredentials // the TriNet half of the answer
+		apiSecret string
+		scimToken string
+		missing   []string
+	}{
+		{name: "both sandboxes, given values ignored", cfg: Config{DemoCredentials: DemoCredentials{TriNetClientSecret: "x", LeapsomeAPISecret: "y"}},
+			trinet: sandboxTriNet, apiSecret: d.LeapsomeAPISecret, scimToken: d.LeapsomeSCIMToken},
+		{name: "TriNet external, nothing given", cfg: Config{TriNetURL: "https://api.trinet.example"},
+			trinet: DemoCredentials{}, apiSecret: d.LeapsomeAPISecret, scimToken: d.LeapsomeSCIMToken,
+			missing: []string{"DEMO_TRINET_COMPANY_ID", "DEMO_TRINET_CLIENT_ID", "DEMO_TRINET_CLIENT_SECRET"}},
+		{name: "TriNet external, TriNet given", cfg: Config{TriNetURL: "https://api.trinet.example", DemoCredentials: givenTriNet},
+			trinet: givenTriNet, apiSecret: d.LeapsomeAPISecret, scimToken: d.LeapsomeSCIMToken},
+		{name: "Leapsome external, nothing given",
+			cfg:    Config{LeapsomeURL: "https://api.leapsome.example/v1", LeapsomeSCIMURL: "https://api.leapsome.example/scim/v1"},
+			trinet: sandboxTriNet, missing: []string{"DEMO_LEAPSOME_API_SECRET"}},
+		{name: "Leapsome external, API secret given", cfg: Config{LeapsomeURL: "https://api.leapsome.example/v1",
+			LeapsomeSCIMURL: "https://api.leapsome.example/scim/v1", DemoCredentials: DemoCredentials{LeapsomeAPISecret: "ls"}},
+			trinet: sandboxTriNet, apiSecret: "ls"},
+		{name: "both external, nothing given", cfg: Config{TriNetURL: "https://api.trinet.example", LeapsomeURL: "https://api.leapsome.example/v1",
+			LeapsomeSCIMURL: "https://api.leapsome.example/scim/v1"},
+			missing: []string{"DEMO_TRINET_COMPANY_ID", "DEMO_TRINET_CLIENT_ID", "DEMO_TRINET_CLIENT_SECRET", "DEMO_LEAPSOME_API_SECRET"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, missing := (&Stack{cfg: tc.cfg}).demoCredentials()
+			want := tc.trinet
+			want.LeapsomeAPISecret, want.LeapsomeSCIMToken = tc.apiSecret, tc.scimToken
+			if got != want || !slices.Equal(missing, tc.missing) {
+				t.Fatalf("credentials %+v missing %v; want %+v missing %v", got, missing, want, tc.missing)
+			}
+		})
+	}
+}
+
+func queueAttr(t *testing.T, ctx context.Context, q *sqs.Client, url string, name sqstypes.QueueAttributeName) string {
+	t.Helper()
+	out, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Attributes[string(name)]
 }

@@ -49,12 +49,16 @@ type InfraConfig struct {
 	// (DataDir/secrets, one file per secret). "" keeps DynamoDB in memory and
 	// the secrets in a temporary folder, as tests want.
 	DataDir string
-	// External API URLs; for each one left empty its sandbox is started.
+	// External API URLs; for each one left empty its sandbox is started
+	// (the two Leapsome URLs are given together or not at all).
 	TriNetURL       string // no path
 	LeapsomeURL     string // ending /v1
 	LeapsomeSCIMURL string // ending /scim/v1
-	// VisibilityTimeout and MaxReceiveCount configure the jobs queue and its
-	// dead-letter queue (defaults 60s and 5).
+	// WorkerTimeout is the worker's (default 5m); VisibilityTimeout and
+	// MaxReceiveCount configure the jobs queue and its dead-letter queue
+	// (defaults 6 × WorkerTimeout and 5; a visibility below WorkerTimeout is
+	// refused).
+	WorkerTimeout     time.Duration
 	VisibilityTimeout time.Duration
 	MaxReceiveCount   int
 	// SandboxNow is the sandboxes' clock (default time.Now).
@@ -81,6 +85,7 @@ type Infra struct {
 	Demo *demo.Credentials
 
 	QueueURL, DLQURL  string
+	WorkerTimeout     time.Duration
 	VisibilityTimeout time.Duration
 	MaxReceiveCount   int
 
@@ -96,13 +101,22 @@ func StartInfra(ctx context.Context, cfg InfraConfig) (inf *Infra, err error) {
 	if cfg.EmulatorLog == nil {
 		cfg.EmulatorLog = io.Discard
 	}
+	if cfg.WorkerTimeout <= 0 {
+		cfg.WorkerTimeout = DefaultWorkerTimeout
+	}
 	if cfg.VisibilityTimeout <= 0 {
-		cfg.VisibilityTimeout = time.Minute
+		cfg.VisibilityTimeout = VisibilityFor(cfg.WorkerTimeout)
 	}
 	if cfg.MaxReceiveCount <= 0 {
-		cfg.MaxReceiveCount = 5
+		cfg.MaxReceiveCount = DefaultMaxReceiveCount
 	}
-	inf = &Infra{VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount}
+	if err := checkQueueTimeouts(cfg.WorkerTimeout, cfg.VisibilityTimeout); err != nil {
+		return nil, err
+	}
+	if err := checkLeapsomeURLs(cfg.LeapsomeURL, cfg.LeapsomeSCIMURL); err != nil {
+		return nil, err
+	}
+	inf = &Infra{WorkerTimeout: cfg.WorkerTimeout, VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount}
 	// The error returns below answer a nil *Infra: close what was started
 	// through its own reference.
 	started := inf
@@ -142,18 +156,13 @@ func StartInfra(ctx context.Context, cfg InfraConfig) (inf *Infra, err error) {
 			return nil, fmt.Errorf("start the TriNet sandbox: %w", err)
 		}
 	}
-	if inf.LeapsomeURL == "" || inf.LeapsomeSCIMURL == "" {
+	if inf.LeapsomeURL == "" {
 		inf.Leapsome = leapsomesandbox.New(leapsomesandbox.Options{Now: cfg.SandboxNow})
 		base, err := inf.serve(inf.Leapsome)
 		if err != nil {
 			return nil, fmt.Errorf("start the Leapsome sandbox: %w", err)
 		}
-		if inf.LeapsomeURL == "" {
-			inf.LeapsomeURL = base + "/v1"
-		}
-		if inf.LeapsomeSCIMURL == "" {
-			inf.LeapsomeSCIMURL = base + "/scim/v1"
-		}
+		inf.LeapsomeURL, inf.LeapsomeSCIMURL = base+"/v1", base+"/scim/v1"
 	}
 
 	inf.AWS = inf.clients()
@@ -224,15 +233,28 @@ func (inf *Infra) createQueues(ctx context.Context) error {
 	return nil
 }
 
-// SeedDemo seeds the demo company into the sandboxes (both must be running).
+// SeedDemo seeds the demo company into the sandboxes that run: both, or
+// the one whose API is not external (its side of the demo company).
 func (inf *Infra) SeedDemo(now time.Time) (demo.Credentials, error) {
-	if inf.TriNet == nil || inf.Leapsome == nil {
-		return demo.Credentials{}, errors.New("the demo company needs both sandboxes")
+	return inf.seed(inf.TriNet != nil, inf.Leapsome != nil, now)
+}
+
+// seed seeds the demo company's side in the sandboxes asked for.
+func (inf *Infra) seed(trinet, leapsome bool, now time.Time) (demo.Credentials, error) {
+	if (!trinet || inf.TriNet == nil) && (!leapsome || inf.Leapsome == nil) {
+		return demo.Credentials{}, errors.New("no sandbox to seed: both APIs are external")
 	}
-	c, err := demo.Seed(inf.Leapsome, inf.TriNet, now)
-	if err != nil {
-		return demo.Credentials{}, err
+	if trinet && inf.TriNet != nil {
+		if _, err := demo.SeedTriNet(inf.TriNet, now); err != nil {
+			return demo.Credentials{}, err
+		}
 	}
+	if leapsome && inf.Leapsome != nil {
+		if _, err := demo.SeedLeapsome(inf.Leapsome, now); err != nil {
+			return demo.Credentials{}, err
+		}
+	}
+	c := demo.DefaultCredentials()
 	inf.Demo = &c
 	return c, nil
 }
@@ -243,7 +265,7 @@ func (inf *Infra) Config(syncInterval time.Duration) app.Config {
 	return app.Config{
 		TableName: TableName, QueueURL: inf.QueueURL, SecretPrefix: SecretPrefix,
 		TriNetBaseURL: inf.TriNetURL, LeapsomeURL: inf.LeapsomeURL, LeapsomeSCIM: inf.LeapsomeSCIMURL,
-		TriNetRPS: 20, SyncInterval: syncInterval, WorkerTimeout: 5 * time.Minute,
+		TriNetRPS: 20, SyncInterval: syncInterval, WorkerTimeout: inf.WorkerTimeout,
 		VisibilityTimeout: inf.VisibilityTimeout, MaxReceiveCount: inf.MaxReceiveCount,
 		LogLevel: slog.LevelInfo,
 	}
@@ -267,6 +289,7 @@ func (inf *Infra) Env(syncInterval time.Duration) []string {
 		"LEAPSOME_BASE_URL=" + inf.LeapsomeURL,
 		"LEAPSOME_SCIM_URL=" + inf.LeapsomeSCIMURL,
 		"SYNC_INTERVAL=" + syncInterval.String(),
+		"WORKER_TIMEOUT=" + inf.WorkerTimeout.String(),
 		"QUEUE_VISIBILITY_TIMEOUT=" + inf.VisibilityTimeout.String(),
 		"QUEUE_MAX_RECEIVE_COUNT=" + strconv.Itoa(inf.MaxReceiveCount),
 	}

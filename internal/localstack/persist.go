@@ -96,41 +96,43 @@ func (st *Stack) writeState(s stackState) error {
 	return writeFileAtomic(filepath.Join(st.cfg.DataDir, stateFile), b)
 }
 
-// loadSandboxes restores the sandboxes' state saved by the last stop and
-// reports whether there was none (a first start: the demo is seeded).
-func (st *Stack) loadSandboxes() (fresh bool, err error) {
+// loadSandboxes restores the running sandboxes' state saved by the last
+// stop and reports, for each, whether it runs with no saved state (a first
+// start: its side of the demo company is seeded). A sandbox first started
+// when its API was external earlier is thus seeded then.
+func (st *Stack) loadSandboxes() (freshTriNet, freshLeapsome bool, err error) {
+	freshTriNet, freshLeapsome = st.Infra.TriNet != nil, st.Infra.Leapsome != nil
 	if st.cfg.DataDir == "" {
-		return true, nil
+		return freshTriNet, freshLeapsome, nil
 	}
 	dir := filepath.Join(st.cfg.DataDir, sandboxDir)
-	fresh = true
 	if tn := st.Infra.TriNet; tn != nil {
 		var snap trinetsandbox.Snapshot
 		found, err := readJSON(filepath.Join(dir, trinetFile), &snap)
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
 		if found {
 			if err := tn.Restore(snap); err != nil {
-				return false, fmt.Errorf("restore the TriNet sandbox: %w", err)
+				return false, false, fmt.Errorf("restore the TriNet sandbox: %w", err)
 			}
-			fresh = false
+			freshTriNet = false
 		}
 	}
 	if ls := st.Infra.Leapsome; ls != nil {
 		var snap leapsomesandbox.Snapshot
 		found, err := readJSON(filepath.Join(dir, leapsomeFile), &snap)
 		if err != nil {
-			return false, err
+			return false, false, err
 		}
 		if found {
 			if err := ls.Restore(snap); err != nil {
-				return false, fmt.Errorf("restore the Leapsome sandbox: %w", err)
+				return false, false, fmt.Errorf("restore the Leapsome sandbox: %w", err)
 			}
-			fresh = false
+			freshLeapsome = false
 		}
 	}
-	return fresh, nil
+	return freshTriNet, freshLeapsome, nil
 }
 
 // saveSandboxes writes the sandboxes' state under DataDir.

@@ -61,6 +61,12 @@ type Stack struct {
 // Start starts the stack; on error, whatever was started is stopped.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	cfg.withDefaults()
+	if err := checkQueueTimeouts(cfg.WorkerTimeout, cfg.VisibilityTimeout); err != nil {
+		return nil, err
+	}
+	if err := checkLeapsomeURLs(cfg.LeapsomeURL, cfg.LeapsomeSCIMURL); err != nil {
+		return nil, err
+	}
 	if err := prerequisites(); err != nil {
 		return nil, err
 	}
@@ -91,26 +97,28 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	st.Infra, err = StartInfra(ctx, InfraConfig{
 		DataDir: cfg.DataDir, TriNetURL: cfg.TriNetURL, LeapsomeURL: cfg.LeapsomeURL, LeapsomeSCIMURL: cfg.LeapsomeSCIMURL,
-		VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount,
+		WorkerTimeout: cfg.WorkerTimeout, VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount,
 		EmulatorLog: cfg.EmulatorLog, Logger: log,
 	})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	fresh, err := st.loadSandboxes()
+	freshTriNet, freshLeapsome, err := st.loadSandboxes()
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	if fresh && st.Infra.TriNet != nil && st.Infra.Leapsome != nil {
-		if _, err := st.Infra.SeedDemo(cfg.Now()); err != nil {
+	// Each sandbox that runs holds its side of the demo company, also when
+	// the other API is external.
+	if freshTriNet || freshLeapsome {
+		if _, err := st.Infra.seed(freshTriNet, freshLeapsome, cfg.Now()); err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("seed the demo company: %w", err)
 		}
 	}
 
-	env := append(st.Infra.Env(cfg.SyncInterval), "WORKER_TIMEOUT="+cfg.WorkerTimeout.String())
+	env := st.Infra.Env(cfg.SyncInterval)
 	awsClients := st.Infra.AWS
 	if cfg.ProcessEnv {
 		for _, kv := range env {
@@ -390,10 +398,17 @@ func (st *Stack) setUpDemo(ctx context.Context) error {
 	}
 	svc := st.Services.Service()
 	if state.DemoTenant != cfg.DemoTenant {
-		creds, ok := st.demoCredentials()
-		if !ok {
-			st.DemoNote = "demo tenant not connected: with TRINET_BASE_URL, LEAPSOME_BASE_URL or LEAPSOME_SCIM_URL set, " +
-				"set DEMO_TRINET_COMPANY_ID, DEMO_TRINET_CLIENT_ID, DEMO_TRINET_CLIENT_SECRET and DEMO_LEAPSOME_API_SECRET too"
+		creds, missing := st.demoCredentials()
+		if len(missing) > 0 {
+			var set []string
+			if cfg.trinetExternal() {
+				set = append(set, "TRINET_BASE_URL")
+			}
+			if cfg.leapsomeExternal() {
+				set = append(set, "LEAPSOME_BASE_URL and LEAPSOME_SCIM_URL")
+			}
+			st.DemoNote = fmt.Sprintf("demo tenant not connected: with %s set, set %s too",
+				strings.Join(set, ", "), strings.Join(missing, ", "))
 			return nil
 		}
 		if _, err := svc.Connect(ctx, cfg.DemoTenant, api.ConnectRequest{
@@ -444,19 +459,23 @@ func (st *Stack) setUpDemo(ctx context.Context) error {
 	return nil
 }
 
-// demoCredentials are the sandboxes' demo credentials, overridden by any
-// given; with an external API all the required ones must be given.
-func (st *Stack) demoCredentials() (DemoCredentials, bool) {
-	given := st.cfg.DemoCredentials
-	if st.cfg.external() {
-		return given, given.complete()
-	}
-	d := demo.DefaultCredentials()
-	c := DemoCredentials{
+// demoCredentials connect the demo tenant: for a sandbox its demo company's
+// (DefaultCredentials: it was seeded with them, and accepts no others), for
+// an external API the given ones. missing names the DEMO_* variables the
+// external APIs need and that were not given.
+func (st *Stack) demoCredentials() (c DemoCredentials, missing []string) {
+	given, d := st.cfg.DemoCredentials, demo.DefaultCredentials()
+	c = DemoCredentials{
 		TriNetCompanyID: d.TriNetCompanyID, TriNetClientID: d.TriNetClientID, TriNetClientSecret: d.TriNetClientSecret,
 		LeapsomeAPISecret: d.LeapsomeAPISecret, LeapsomeSCIMToken: d.LeapsomeSCIMToken,
 	}
-	return c, true
+	if st.cfg.trinetExternal() {
+		c.TriNetCompanyID, c.TriNetClientID, c.TriNetClientSecret = given.TriNetCompanyID, given.TriNetClientID, given.TriNetClientSecret
+	}
+	if st.cfg.leapsomeExternal() {
+		c.LeapsomeAPISecret, c.LeapsomeSCIMToken = given.LeapsomeAPISecret, given.LeapsomeSCIMToken
+	}
+	return c, given.missing(st.cfg.trinetExternal(), st.cfg.leapsomeExternal())
 }
 
 // DemoSettings are the demo tenant's settings: the default mappings,

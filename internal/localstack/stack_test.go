@@ -226,6 +226,57 @@ func TestMakeRunEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dataDir, "secrets", "trinet-sync_tenants_demo.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("the demo's secret file is still there after revoke: %v", err)
 	}
+
+	// Reconnect through the API: a wrong TriNet secret is refused naming it;
+	// the demo credentials connect again.
+	d := demo.DefaultCredentials()
+	connect := func(clientSecret string) map[string]any {
+		return map[string]any{
+			"trinet":   map[string]any{"companyId": d.TriNetCompanyID, "clientId": d.TriNetClientID, "clientSecret": clientSecret},
+			"leapsome": map[string]any{"apiSecret": d.LeapsomeAPISecret, "scimToken": d.LeapsomeSCIMToken},
+		}
+	}
+	var refused struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Field   string `json:"field"`
+		} `json:"error"`
+	}
+	c.call(http.MethodPut, "/v1/tenants/demo/connection", connect("not-the-secret"), http.StatusUnprocessableEntity, &refused)
+	if refused.Error.Field != "trinet.clientSecret" || strings.Contains(refused.Error.Message, "not-the-secret") {
+		t.Fatalf("connect with a wrong TriNet secret: %+v", refused)
+	}
+	c.call(http.MethodPut, "/v1/tenants/demo/connection", connect(d.TriNetClientSecret), http.StatusOK, &conn)
+	if conn.Status != "connected" {
+		t.Fatalf("after reconnecting: %+v", conn)
+	}
+	// Revoking dropped the settings: auto-create is turned on again, so only
+	// the hire ledger, kept across the revoke, stops the earlier hires from
+	// being made twice.
+	c.call(http.MethodPut, "/v1/tenants/demo/settings", set, http.StatusOK, &saved)
+	if !saved.AutoCreateNewHires {
+		t.Fatalf("settings after reconnecting: %+v", saved)
+	}
+	hiresBefore := hirePOSTs(trinetWrites(t, tn, demoCompany))
+	reconnected := c.trigger("demo", map[string]any{})
+	if reconnected.Status == "failed" || reconnected.Counts["created"] != 0 || reconnected.Counts["pending"] != first.Counts["created"]-1 {
+		t.Fatalf("sync after reconnecting: %+v", reconnected)
+	}
+	if got := hirePOSTs(trinetWrites(t, tn, demoCompany)); got != hiresBefore || hiresBefore != first.Counts["created"] {
+		t.Fatalf("TriNet received %d hire POSTs after reconnecting, had %d (the first sync created %d)", got, hiresBefore, first.Counts["created"])
+	}
+}
+
+// hirePOSTs counts the hires TriNet received.
+func hirePOSTs(ws []trinetWrite) int {
+	n := 0
+	for _, w := range ws {
+		if w.Endpoint == "hire" && w.Method == http.MethodPost {
+			n++
+		}
+	}
+	return n
 }
 
 // TestConsoleRevocation: deleting the tenant's secret file (the local

@@ -47,12 +47,16 @@ Try (tenant {{.Tenant}}):
 {{- end}}
 {{- if .Demo}}
 
-The demo company in the sandboxes (admin surfaces, no auth):
+The demo company in the sandbox{{if and .TriNetSandbox .LeapsomeSandbox}}es{{end}} (admin surfaces, no auth):
+{{- if .LeapsomeSandbox}}
   # change a person in Leapsome, then sync and see the change reach TriNet
   curl -s -X PUT -d '{"title":"Staff Software Engineer"}' {{.LeapsomeBase}}/_admin/tenants/{{.Demo.LeapsomeTenant}}/employees/{{.Liam}}
+{{- end}}
+{{- if .TriNetSandbox}}
   # what TriNet received, and approving a pending hire
   curl -s {{.TriNet}}/_admin/companies/{{.Demo.TriNetCompanyID}}/writes
   curl -s -X POST {{.TriNet}}/_admin/companies/{{.Demo.TriNetCompanyID}}/employees/<employeeId>/approve
+{{- end}}
 {{- end}}
 {{- if .Note}}
 
@@ -96,11 +100,14 @@ func (st *Stack) WriteUsage(w io.Writer) error {
 		}
 		data["Tenant"], data["TenantToken"] = st.DemoTenant, tok
 	}
-	if inf.TriNet != nil && inf.Leapsome != nil {
-		d := demo.DefaultCredentials()
-		data["Demo"] = d
+	if inf.TriNet != nil || inf.Leapsome != nil {
+		data["Demo"] = demo.DefaultCredentials()
 		data["Liam"] = demo.LeapsomeID(8)
 		data["LeapsomeBase"] = strings.TrimSuffix(inf.LeapsomeURL, "/v1")
+	}
+	// The connect line needs every credential: only the sandboxes' are known.
+	if inf.TriNet != nil && inf.Leapsome != nil {
+		d := demo.DefaultCredentials()
 		data["Connect"] = fmt.Sprintf(`{"trinet":{"companyId":%q,"clientId":%q,"clientSecret":%q},"leapsome":{"apiSecret":%q,"scimToken":%q}}`,
 			d.TriNetCompanyID, d.TriNetClientID, d.TriNetClientSecret, d.LeapsomeAPISecret, d.LeapsomeSCIMToken)
 	}

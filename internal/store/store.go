@@ -113,11 +113,9 @@ const (
 	AttrExpiresAt = "expiresAt"
 )
 
-// CreateTable creates the table with its indexes, as template.yaml declares it,
-// and waits until it is ACTIVE. A table that already exists is left as it is
-// (the local stack keeps its data across restarts). Used by tests and the local
-// stack; in AWS the table comes from template.yaml.
-func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
+// TableDefinition is the table's layout: keys, attribute types and indexes.
+// template.yaml declares the same (a test holds the two together).
+func TableDefinition(table string) *dynamodb.CreateTableInput {
 	str := func(name string) types.AttributeDefinition {
 		return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeTypeS}
 	}
@@ -127,7 +125,7 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 			{AttributeName: aws.String(rng), KeyType: types.KeyTypeRange},
 		}
 	}
-	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+	return &dynamodb.CreateTableInput{
 		TableName:   aws.String(table),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -143,7 +141,15 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 			{IndexName: aws.String(indexConn), KeySchema: keys(attrShard, attrTenantID),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrBackoffUntil}}},
 		},
-	})
+	}
+}
+
+// CreateTable creates the table with its indexes, as template.yaml declares it,
+// and waits until it is ACTIVE. A table that already exists is left as it is
+// (the local stack keeps its data across restarts). Used by tests and the local
+// stack; in AWS the table comes from template.yaml.
+func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
+	_, err := client.CreateTable(ctx, TableDefinition(table))
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return classify(err, "create table %s", table)

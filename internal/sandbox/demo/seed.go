@@ -51,15 +51,34 @@ func DefaultCredentials() Credentials {
 // locations and the 22 employees it already has. Dates are relative to now
 // (its UTC date is "today"). It fails if the company exists in either.
 func Seed(ls *leapsome.Server, tn *trinet.Server, now time.Time) (Credentials, error) {
-	creds := DefaultCredentials()
-	today := now.UTC().Truncate(24 * time.Hour)
-	if err := seedLeapsome(ls, today); err != nil {
+	if _, err := SeedLeapsome(ls, now); err != nil {
+		return Credentials{}, err
+	}
+	if _, err := SeedTriNet(tn, now); err != nil {
+		return Credentials{}, err
+	}
+	return DefaultCredentials(), nil
+}
+
+// SeedLeapsome puts the demo company's Leapsome side alone into ls, for a
+// TriNet that is not the sandbox: the tenant, its work locations and its 36
+// people. It fails if the tenant exists.
+func SeedLeapsome(ls *leapsome.Server, now time.Time) (Credentials, error) {
+	if err := seedLeapsome(ls, now.UTC().Truncate(24*time.Hour)); err != nil {
 		return Credentials{}, fmt.Errorf("seeding the Leapsome sandbox: %w", err)
 	}
-	if err := seedTriNet(tn, today); err != nil {
+	return DefaultCredentials(), nil
+}
+
+// SeedTriNet puts the demo company's TriNet side alone into tn, for a
+// Leapsome that is not the sandbox: the company, its departments and
+// locations and the 22 employees it already has. It fails if the company
+// exists.
+func SeedTriNet(tn *trinet.Server, now time.Time) (Credentials, error) {
+	if err := seedTriNet(tn, now.UTC().Truncate(24*time.Hour)); err != nil {
 		return Credentials{}, fmt.Errorf("seeding the TriNet sandbox: %w", err)
 	}
-	return creds, nil
+	return DefaultCredentials(), nil
 }
 
 func siteByKey(key string) site {
