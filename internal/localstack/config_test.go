@@ -9,9 +9,11 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -142,30 +144,44 @@ func TestProgressLines(t *testing.T) {
 	}
 }
 
-// TestPollerDeadLettersAPoisonMessage: a message the worker cannot read is
-// reported as a batch item failure each time, never deleted, and after the
+// TestPollerDeadLettersAPoisonMessage: a message the worker reports as a
+// batch item failure each time is never deleted, comes back after the
+// queue's visibility timeout with a growing receive count, and after the
 // queue's receive limit the redrive policy moves it to the dead-letter queue.
+// The handler fails at once: the real worker also delays a failed message's
+// next delivery by 30s and more, which would make this test slow.
 func TestPollerDeadLettersAPoisonMessage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out := &syncBuffer{}
-	st := startStack(t, ctx, Config{APIAddr: "127.0.0.1:0", WorkerTimeout: time.Second, VisibilityTimeout: time.Second, MaxReceiveCount: 2,
-		Progress: out, Logger: slog.New(slog.DiscardHandler)})
-	defer st.Close()
-	q := st.Services.AWS.SQS
-	// The service reads the queue it is given.
-	if c := st.Services.Config; c.WorkerTimeout != time.Second || c.VisibilityTimeout != time.Second || c.MaxReceiveCount != 2 {
-		t.Fatalf("service configuration: worker timeout %s, visibility %s, max receives %d", c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount)
+	inf, err := StartInfra(ctx, InfraConfig{WorkerTimeout: time.Second, VisibilityTimeout: time.Second, MaxReceiveCount: 2})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := queueAttr(t, ctx, q, st.Infra.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1" {
+	defer inf.Close()
+	q := inf.AWS.SQS
+	if got := queueAttr(t, ctx, q, inf.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1" {
 		t.Fatalf("jobs queue visibility %q, want 1", got)
 	}
-	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(st.Infra.QueueURL), MessageBody: aws.String(`{"v":1,"tenantId":"Not A Tenant"}`)}); err != nil {
+	out := &syncBuffer{}
+	h := &failingHandler{}
+	p := &poller{sqs: q, queueURL: inf.QueueURL, handler: h, batch: 5, timeout: inf.WorkerTimeout, maxReceive: inf.MaxReceiveCount,
+		log: slog.New(slog.DiscardHandler), progress: &progress{out: out, now: time.Now, starts: map[string]time.Time{}}, receives: map[string]int{}}
+	pollCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.run(pollCtx, pollCtx)
+	}()
+	defer func() {
+		stop()
+		<-done
+	}()
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(inf.QueueURL), MessageBody: aws.String(`{"v":1,"tenantId":"Not A Tenant"}`)}); err != nil {
 		t.Fatal(err)
 	}
 	var body string
-	poll(t, "the poison message in the dead-letter queue", 45*time.Second, func() bool {
-		got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(st.Infra.DLQURL), MaxNumberOfMessages: 1})
+	poll(t, "the poison message in the dead-letter queue", 30*time.Second, func() bool {
+		got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(inf.DLQURL), MaxNumberOfMessages: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,9 +193,36 @@ func TestPollerDeadLettersAPoisonMessage(t *testing.T) {
 	if !strings.Contains(body, "Not A Tenant") {
 		t.Fatalf("dead letter %q", body)
 	}
+	if got := h.counts(); !slices.Equal(got, []string{"1", "2"}) {
+		t.Fatalf("the handler saw receive counts %v, want [1 2]", got)
+	}
 	if !strings.Contains(out.String(), "dead-letter queue") {
 		t.Fatalf("no progress line about the dead letter:\n%s", out)
 	}
+}
+
+// failingHandler reports every message as a batch item failure and keeps
+// the receive counts it was given.
+type failingHandler struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (f *failingHandler) Handle(_ context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var r events.SQSEventResponse
+	for _, m := range ev.Records {
+		f.seen = append(f.seen, m.Attributes["ApproximateReceiveCount"])
+		r.BatchItemFailures = append(r.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+	}
+	return r, nil
+}
+
+func (f *failingHandler) counts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.seen)
 }
 
 // TestExternalAPIs: with the APIs' URLs given, no sandbox is started, and
@@ -359,7 +402,7 @@ func TestQueueVisibilityFollowsWorkerTimeout(t *testing.T) {
 			t.Fatalf("jobs queue visibility %qs, want 1800s", got)
 		}
 		redrive := queueAttr(t, ctx, inf.AWS.SQS, inf.QueueURL, sqstypes.QueueAttributeNameRedrivePolicy)
-		if !strings.Contains(strings.ReplaceAll(redrive, " ", ""), `"maxReceiveCount":5`) {
+		if r := strings.ReplaceAll(redrive, " ", ""); !strings.Contains(r, `"maxReceiveCount":5`) && !strings.Contains(r, `"maxReceiveCount":"5"`) {
 			t.Fatalf("redrive policy %s", redrive)
 		}
 		// The functions' environment and the configuration built from it say

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
 	"trinetsync/internal/provision"
 	"trinetsync/internal/sandbox/demo"
 	"trinetsync/internal/store"
@@ -292,6 +294,14 @@ func TestConsoleRevocation(t *testing.T) {
 		DemoTenant: "demo", FirstSync: true, Logger: testLogger(),
 	})
 	defer st.Close()
+	// The worker, the queue and the service's configuration agree: the
+	// queue's visibility is 6 × the worker timeout, as in template.yaml.
+	if c := st.Services.Config; c.WorkerTimeout != 5*time.Minute || c.VisibilityTimeout != 30*time.Minute || c.MaxReceiveCount != 5 {
+		t.Fatalf("service configuration: worker timeout %s, visibility %s, max receives %d", c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount)
+	}
+	if got := queueAttr(t, ctx, st.Services.AWS.SQS, st.Infra.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1800" {
+		t.Fatalf("jobs queue visibility %qs, want 1800s", got)
+	}
 	c := st.client(t, "demo", false)
 	if r := c.waitRun("demo", st.FirstSyncID); r.Status != "partial" {
 		t.Fatalf("first sync: %+v", r)
