@@ -74,12 +74,7 @@ func (st *Store) Hires(ctx context.Context, tenant string) ([]provision.HireEntr
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
 	}
-	items, err := st.all(ctx, &dynamodb.QueryInput{
-		TableName:                 st.table,
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(hirePrefix)},
-		ConsistentRead:            aws.Bool(true),
-	}, "hire ledger of "+tenant)
+	items, err := st.tenantItems(ctx, tenant, hirePrefix, "", "hire ledger of "+tenant)
 	if err != nil {
 		return nil, err
 	}

@@ -54,12 +54,7 @@ func (st *Store) Links(ctx context.Context, tenant string) ([]provision.Link, er
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
 	}
-	items, err := st.all(ctx, &dynamodb.QueryInput{
-		TableName:                 st.table,
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(linkPrefix)},
-		ConsistentRead:            aws.Bool(true),
-	}, "links of "+tenant)
+	items, err := st.tenantItems(ctx, tenant, linkPrefix, "", "links of "+tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -195,13 +190,7 @@ func (st *Store) DeleteLinks(ctx context.Context, tenant string) error {
 	}
 	var reqs []types.WriteRequest
 	for _, prefix := range []string{linkPrefix, reversePrefix} {
-		items, err := st.all(ctx, &dynamodb.QueryInput{
-			TableName:                 st.table,
-			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(prefix)},
-			ProjectionExpression:      aws.String("pk, sk"),
-			ConsistentRead:            aws.Bool(true),
-		}, "links of "+tenant)
+		items, err := st.tenantItems(ctx, tenant, prefix, "pk, sk", "links of "+tenant)
 		if err != nil {
 			return err
 		}

@@ -397,6 +397,21 @@ func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAtt
 }
 
 // all runs q to the end of its result.
+// tenantItems reads, strongly consistent, every item of a tenant whose sort
+// key starts with prefix; projection "" reads whole items.
+func (st *Store) tenantItems(ctx context.Context, tenant, prefix, projection, what string) ([]map[string]types.AttributeValue, error) {
+	q := &dynamodb.QueryInput{
+		TableName:                 st.table,
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(prefix)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if projection != "" {
+		q.ProjectionExpression = aws.String(projection)
+	}
+	return st.all(ctx, q, what)
+}
+
 func (st *Store) all(ctx context.Context, q *dynamodb.QueryInput, what string) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
 	for {
