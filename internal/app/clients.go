@@ -40,7 +40,12 @@ type APIClients struct {
 // NewAPIClients builds clients for the URLs of cfg.
 func NewAPIClients(cfg Config, hc *http.Client, log *slog.Logger) *APIClients {
 	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+		// The engine writes several people at once and TriNet's pages are read
+		// in windows: keep that many connections per host open, or each burst
+		// pays a TLS handshake again (the default keeps two).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 16
+		hc = &http.Client{Timeout: 60 * time.Second, Transport: t}
 	}
 	return &APIClients{
 		TriNetBaseURL: cfg.TriNetBaseURL, LeapsomeURL: cfg.LeapsomeURL, LeapsomeSCIM: cfg.LeapsomeSCIM,
