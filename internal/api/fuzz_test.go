@@ -199,8 +199,8 @@ func checkAccepted(t *testing.T, b *fuzzBackend, route int, body string) {
 	switch route {
 	case 0:
 		var in struct {
-			TriNet struct{ CompanyID, ClientID, ClientSecret string } `json:"trinet"`
-			Leapsome struct{ APISecret, SCIMToken string }           `json:"leapsome"`
+			TriNet   struct{ CompanyID, ClientID, ClientSecret string } `json:"trinet"`
+			Leapsome struct{ APISecret, SCIMToken string }              `json:"leapsome"`
 		}
 		if err := json.Unmarshal([]byte(body), &in); err != nil {
 			t.Fatalf("connection body %q accepted but does not decode: %v", body, err)

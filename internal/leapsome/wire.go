@@ -33,7 +33,7 @@ type page struct {
 
 func decodeContentPage(op string, body []byte) (page, error) {
 	var env struct {
-		Data json.RawMessage `json:"data"`
+		Data rawList `json:"data"`
 		Meta optObj[struct {
 			PageSize   optInt `json:"pageSize"`
 			TotalCount optInt `json:"totalCount"`
@@ -42,7 +42,7 @@ func decodeContentPage(op string, body []byte) (page, error) {
 	if err := json.Unmarshal(body, &env); err != nil {
 		return page{}, badJSON(op, err)
 	}
-	items, err := decodeList(env.Data, false)
+	items, err := env.Data.get(false)
 	if err != nil {
 		return page{}, badJSON(op, err)
 	}
@@ -51,38 +51,55 @@ func decodeContentPage(op string, body []byte) (page, error) {
 
 func decodeSCIMPage(op string, body []byte) (page, error) {
 	var env struct {
-		Resources    json.RawMessage `json:"Resources"`
-		TotalResults optInt          `json:"totalResults"`
-		ItemsPerPage optInt          `json:"itemsPerPage"`
+		Resources    rawList `json:"Resources"`
+		TotalResults optInt  `json:"totalResults"`
+		ItemsPerPage optInt  `json:"itemsPerPage"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
 		return page{}, badJSON(op, err)
 	}
 	// SCIM servers commonly leave Resources out of an empty list (RFC 7644
 	// §3.4.2 makes it required only when totalResults > 0).
-	items, err := decodeList(env.Resources, env.TotalResults.set && env.TotalResults.n == 0)
+	items, err := env.Resources.get(env.TotalResults.set && env.TotalResults.n == 0)
 	if err != nil {
 		return page{}, badJSON(op, err)
 	}
 	return page{items: items, total: env.TotalResults.get(-1), perPage: env.ItemsPerPage.get(0)}, nil
 }
 
-var errShape = errors.New("not the documented shape")
+var (
+	errShape     = errors.New("not the documented shape")
+	errNotObject = errors.New("record is not an object")
+	errNoID      = errors.New("record has no id")
+)
 
-// decodeList splits a JSON array into its items; a missing list is an error
-// unless mayBeAbsent.
-func decodeList(raw json.RawMessage, mayBeAbsent bool) ([]json.RawMessage, error) {
-	if len(raw) == 0 {
-		if mayBeAbsent {
-			return nil, nil
-		}
+// rawList is a JSON array kept as its items, which are sub-slices of the
+// page body: the decoder has already checked the page, so splitting it needs
+// no second validation and no copy. Like a json.RawMessage, the last
+// occurrence of a repeated key wins.
+type rawList struct {
+	items []json.RawMessage
+	set   bool // present, even if null
+	bad   bool // present but not an array
+}
+
+func (l *rawList) UnmarshalJSON(b []byte) error {
+	*l = rawList{set: true}
+	if isNull(b) {
+		return nil
+	}
+	items, ok := splitArray(b)
+	l.items, l.bad = items, !ok
+	return nil
+}
+
+// get gives the items; a missing or malformed list is an error unless
+// mayBeAbsent (then only a malformed one is).
+func (l rawList) get(mayBeAbsent bool) ([]json.RawMessage, error) {
+	if (!l.set && !mayBeAbsent) || l.bad {
 		return nil, errShape
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, errShape
-	}
-	return items, nil
+	return l.items, nil
 }
 
 type wireRef struct {
@@ -112,13 +129,22 @@ type wireEmployee struct {
 
 // decodeEmployee maps one Employee. bad names the fields read as absent
 // because of their type; err means the record is skipped.
-func decodeEmployee(raw json.RawMessage) (p provision.Person, bad []string, err error) {
+func decodeEmployee(raw json.RawMessage) (provision.Person, []string, error) {
+	if p, bad, ok, err := decodeEmployeeFast(raw); ok {
+		return p, bad, err
+	}
+	return decodeEmployeeTolerant(raw)
+}
+
+// decodeEmployeeTolerant is decodeEmployee field by field, for records the
+// fast path declines.
+func decodeEmployeeTolerant(raw json.RawMessage) (p provision.Person, bad []string, err error) {
 	var w wireEmployee
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return p, nil, errors.New("record is not an object")
+		return p, nil, errNotObject
 	}
 	if w.ID.bad || strings.TrimSpace(w.ID.v) == "" {
-		return p, nil, errors.New("record has no id")
+		return p, nil, errNoID
 	}
 	b := badFields{}
 	p = provision.Person{
@@ -155,6 +181,13 @@ func decodeEmployee(raw json.RawMessage) (p provision.Person, bad []string, err 
 }
 
 func decodeWorkLocation(raw json.RawMessage) (provision.WorkLocation, []string, error) {
+	if l, ok, err := decodeWorkLocationFast(raw); ok {
+		return l, nil, err
+	}
+	return decodeWorkLocationTolerant(raw)
+}
+
+func decodeWorkLocationTolerant(raw json.RawMessage) (provision.WorkLocation, []string, error) {
 	var w struct {
 		ID      optString `json:"id"`
 		Name    optString `json:"name"`
@@ -162,10 +195,10 @@ func decodeWorkLocation(raw json.RawMessage) (provision.WorkLocation, []string, 
 		Country optString `json:"country"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return provision.WorkLocation{}, nil, errors.New("record is not an object")
+		return provision.WorkLocation{}, nil, errNotObject
 	}
 	if w.ID.bad || strings.TrimSpace(w.ID.v) == "" {
-		return provision.WorkLocation{}, nil, errors.New("record has no id")
+		return provision.WorkLocation{}, nil, errNoID
 	}
 	b := badFields{}
 	return provision.WorkLocation{
@@ -183,6 +216,13 @@ type wireEnterprise struct {
 }
 
 func decodeSCIMUser(raw json.RawMessage) (string, *provision.SCIMUser, []string, error) {
+	if id, u, ok, err := decodeSCIMUserFast(raw); ok {
+		return id, u, nil, err
+	}
+	return decodeSCIMUserTolerant(raw)
+}
+
+func decodeSCIMUserTolerant(raw json.RawMessage) (string, *provision.SCIMUser, []string, error) {
 	var w struct {
 		ID     optString `json:"id"`
 		Active optBool   `json:"active"`
@@ -192,10 +232,10 @@ func decodeSCIMUser(raw json.RawMessage) (string, *provision.SCIMUser, []string,
 		Ext optObj[wireEnterprise] `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return "", nil, nil, errors.New("record is not an object")
+		return "", nil, nil, errNotObject
 	}
 	if w.ID.bad || strings.TrimSpace(w.ID.v) == "" {
-		return "", nil, nil, errors.New("record has no id")
+		return "", nil, nil, errNoID
 	}
 	b := badFields{}
 	u := &provision.SCIMUser{Active: w.Active.v}

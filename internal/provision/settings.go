@@ -3,6 +3,7 @@ package provision
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"trinetsync/internal/fault"
 )
@@ -167,10 +168,16 @@ func validateValueMap(at string, t *Target, vm map[string]string) error {
 }
 
 func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	const most = 40
+	if len(s) <= most {
+		return s
 	}
-	return s
+	// Cut on a character boundary, so a message stays valid UTF-8.
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // EffectiveSettings are the settings a run uses: the defaults when none were

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -69,7 +70,10 @@ func normDate(v string) (string, bool) {
 		return "", false
 	}
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return t.UTC().Format(time.DateOnly), true
+		// The UTC day of an offset time can leave the four-digit years.
+		if u := t.UTC(); u.Year() >= 1 && u.Year() <= 9999 {
+			return u.Format(time.DateOnly), true
+		}
 	}
 	return "", false
 }
@@ -109,7 +113,8 @@ func normPhone(v, region string) (string, bool) {
 // normHours reads standard weekly hours as a decimal between 0 and 168.
 func normHours(v string) (string, bool) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || f <= 0 || f > 168 {
+	// ParseFloat reads "NaN", for which every comparison is false.
+	if err != nil || math.IsNaN(f) || f <= 0 || f > 168 {
 		return "", false
 	}
 	return strconv.FormatFloat(f, 'f', -1, 64), true

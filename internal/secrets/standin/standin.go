@@ -350,9 +350,14 @@ func (s *Server) newVersion(in secretInput) (*record, error) {
 		if err != nil {
 			return nil, err
 		}
-		if in.ClientRequestToken == "" || in.ClientRequestToken != rec.VersionID {
+		switch {
+		case in.ClientRequestToken == "" || in.ClientRequestToken != rec.VersionID:
 			rec.VersionID = versionID(in.ClientRequestToken)
 			rec.Value = value
+		case value != rec.Value:
+			// A retried request is idempotent; the same token with another value
+			// is refused, as by Secrets Manager, never silently dropped.
+			return nil, &apiError{Type: "ResourceExistsException", Message: "A version with this ClientRequestToken already exists with a different value."}
 		}
 	}
 	rec.Changed = s.Now().UTC()
