@@ -47,6 +47,7 @@ var classNames = map[Class]string{
 	CredentialsRevoked: "credentials revoked",
 }
 
+// String is the class's name as messages show it ("not found").
 func (c Class) String() string {
 	if s, ok := classNames[c]; ok {
 		return s
@@ -77,6 +78,8 @@ type Error struct {
 	Err     error // the cause, if any
 }
 
+// Error reads "field: message: cause", leaving out the parts that are empty;
+// without a message the class's name stands in.
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" {
@@ -91,6 +94,7 @@ func (e *Error) Error() string {
 	return msg
 }
 
+// Unwrap gives the cause, so that errors.Is and errors.As see through e.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether target is the sentinel of e's class.

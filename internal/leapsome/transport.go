@@ -181,7 +181,8 @@ func (c *Client) classify(r request, resp *http.Response) outcome {
 		return outcome{err: fault.New(fault.NotFound, "%s", msg), final: true}
 	case st == http.StatusTooManyRequests:
 		return outcome{err: fault.New(fault.Throttled, "%s", msg), retryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
-	case st >= 500:
+	case st >= 500 || st == http.StatusRequestTimeout:
+		// A 408 is the server giving up on a slow request: it may pass, like a 5xx.
 		return outcome{err: fault.New(fault.Transient, "%s", msg), retryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
 	default:
 		// 400 and any other 4xx: the request itself was refused; repeating it

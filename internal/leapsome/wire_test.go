@@ -468,3 +468,25 @@ func BenchmarkDecodeEmployeePage(b *testing.B) {
 		}
 	}
 }
+
+// A 408 is the server giving up on a slow request: retried like a 5xx, then
+// transient, never taken for a refused request.
+func TestRequestTimeoutIsRetried(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/token" {
+			calls++
+			if calls == 1 {
+				w.WriteHeader(http.StatusRequestTimeout)
+				return
+			}
+			_, _ = w.Write([]byte(`{"token":"t","expiresIn":60}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":[]}`))
+	}))
+	defer srv.Close()
+	if err := fakeClient(t, srv, false).CheckToken(t.Context()); err != nil || calls != 2 {
+		t.Fatalf("CheckToken = %v after %d calls, want success on the second", err, calls)
+	}
+}

@@ -11,8 +11,7 @@ import (
 )
 
 // classify wraps an SQS error in the fault class that decides what a caller
-// does about it. AWS and goaws spell some codes differently (QueueDoesNotExist
-// vs AWS.SimpleQueueService.NonExistentQueue), hence the suffix matching.
+// does about it.
 func classify(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
@@ -37,6 +36,10 @@ func statusOf(err error) int {
 	return 0
 }
 
+// classOfCode classifies by error code first, then by HTTP status and fault
+// side. AWS and goaws spell some codes differently (QueueDoesNotExist vs
+// AWS.SimpleQueueService.NonExistentQueue), so only the code's last
+// dot-separated part is matched.
 func classOfCode(code string, f smithy.ErrorFault, status int) fault.Class {
 	c := code
 	if i := strings.LastIndexByte(c, '.'); i >= 0 {

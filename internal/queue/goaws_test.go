@@ -137,7 +137,7 @@ func TestPublisherAgainstGoaws(t *testing.T) {
 	})
 }
 
-// BenchmarkEnqueueGoaws measures a real fan-out through the SDK to goaws
+// BenchmarkEnqueueGoaws10k measures a real fan-out through the SDK to goaws
 // (one local process, so it measures mostly goaws and HTTP).
 func BenchmarkEnqueueGoaws10k(b *testing.B) {
 	c, url := goawsQueue(b, "bench")

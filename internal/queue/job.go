@@ -19,9 +19,13 @@ import (
 // rejects other versions rather than guess at their meaning.
 const JobVersion = 1
 
-// maxIDLen bounds tenant and sync ids so that a malformed message cannot make
-// the worker build oversized keys.
+// maxIDLen bounds sync ids so that a malformed message cannot make the
+// worker build oversized keys (tenant ids are bounded by their pattern).
 const maxIDLen = 200
+
+// maxCursorLen bounds a continuation's cursor well inside SQS's 256 KiB
+// message limit.
+const maxCursorLen = 64 * 1024
 
 var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 
@@ -57,7 +61,7 @@ func (j Job) Validate() error {
 		return fault.Invalid("trigger", "missing")
 	case j.Trigger != provision.TriggerSchedule && j.Trigger != provision.TriggerManual:
 		return fault.Invalid("trigger", "must be %q or %q", provision.TriggerSchedule, provision.TriggerManual)
-	case len(j.Cursor) > 64*1024:
+	case len(j.Cursor) > maxCursorLen:
 		return fault.Invalid("cursor", "longer than 64 KiB")
 	}
 	return nil

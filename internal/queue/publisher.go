@@ -26,20 +26,11 @@ const BatchSize = 10
 // MaxDelay is SQS's limit on a message's DelaySeconds.
 const MaxDelay = 15 * time.Minute
 
-// BatchSender is the SQS call Enqueue makes; *sqs.Client implements it.
-type BatchSender interface {
-	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
-}
-
-// MessageSender is the SQS call Send makes; *sqs.Client implements it.
-type MessageSender interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
-
-// Sender is what a Publisher needs of SQS.
+// Sender is what a Publisher needs of SQS: SendMessageBatch for Enqueue,
+// SendMessage for Send. *sqs.Client implements it.
 type Sender interface {
-	BatchSender
-	MessageSender
+	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
 // Options tune a Publisher; zero values take the defaults.
@@ -125,6 +116,7 @@ func (e *EnqueueError) Error() string {
 	return b.String()
 }
 
+// Unwrap gives every failure's cause, for errors.Is and errors.As.
 func (e *EnqueueError) Unwrap() []error {
 	errs := make([]error, len(e.Failures))
 	for i, f := range e.Failures {
@@ -214,7 +206,7 @@ func (p *Publisher) sendBatch(ctx context.Context, jobs []Job) (sent int, failur
 		if err != nil {
 			lastErr = classify(err, "send %d sync jobs", len(entries))
 			if !fault.Retryable(lastErr) {
-				return sent, append(failures, p.failEntries(jobs, entries, lastErr)...)
+				return sent, append(failures, failEntries(jobs, entries, lastErr)...)
 			}
 			retry = entries
 		} else if len(out.Successful) == 0 && len(out.Failed) == 0 {
@@ -253,11 +245,11 @@ func (p *Publisher) sendBatch(ctx context.Context, jobs []Job) (sent int, failur
 		}
 		entries = retry
 		if attempt >= p.opts.MaxAttempts {
-			return sent, append(failures, p.failEntries(jobs, entries, fault.Wrap(classOrTransient(lastErr), lastErr, "gave up after %d attempts", attempt))...)
+			return sent, append(failures, failEntries(jobs, entries, fault.Wrap(classOrTransient(lastErr), lastErr, "gave up after %d attempts", attempt))...)
 		}
 		p.opts.Logger.DebugContext(ctx, "retrying sync jobs", "entries", len(entries), "attempt", attempt, "cause", lastErr.Error())
 		if werr := wait(ctx, bo.NextBackOff()); werr != nil {
-			return sent, append(failures, p.failEntries(jobs, entries, fault.Wrap(fault.Transient, werr, "enqueue stopped"))...)
+			return sent, append(failures, failEntries(jobs, entries, fault.Wrap(fault.Transient, werr, "enqueue stopped"))...)
 		}
 	}
 }
@@ -291,7 +283,8 @@ func classOrTransient(err error) fault.Class {
 
 func entryJob(id string) int { return int(id[0] - '0') }
 
-func (p *Publisher) failEntries(jobs []Job, entries []types.SendMessageBatchRequestEntry, err error) []Failure {
+// failEntries fails the jobs behind entries, all for the same reason.
+func failEntries(jobs []Job, entries []types.SendMessageBatchRequestEntry, err error) []Failure {
 	fs := make([]Failure, len(entries))
 	for i, e := range entries {
 		fs[i] = Failure{Job: jobs[entryJob(aws.ToString(e.Id))], Err: err}
@@ -357,8 +350,9 @@ func (p *Publisher) Send(ctx context.Context, job Job, delay time.Duration) erro
 		}
 		return struct{}{}, cerr
 	}, backoff.WithBackOff(p.newBackOff()), backoff.WithMaxTries(uint(p.opts.MaxAttempts)), backoff.WithMaxElapsedTime(0))
-	if _, ok := fault.ClassOf(err); err != nil && !ok {
-		// The context ended between attempts.
+	if _, classified := fault.ClassOf(err); err != nil && !classified {
+		// Only the context's own error comes back unclassified: it ended
+		// between attempts.
 		return fault.Wrap(fault.Transient, err, "send sync job for tenant %s", job.TenantID)
 	}
 	return err

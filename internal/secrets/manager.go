@@ -139,12 +139,7 @@ func (m *Manager) putOnce(ctx context.Context, tenantID, name, value string) err
 	}
 	switch codeOf(err) {
 	case "ResourceExistsException":
-		err = m.putExisting(ctx, tenantID, name, value)
-		if errors.Is(err, errGone) {
-			// Deleted between our two calls: create again.
-			return errDeletionInProgress
-		}
-		return backoff.Permanent(err)
+		return m.putExistingOnce(ctx, tenantID, name, value)
 	case "InvalidRequestException":
 		// Either scheduled for deletion (restore it) or force-deleted and not
 		// yet gone (wait); other faults share the code, so ask.
@@ -155,15 +150,20 @@ func (m *Manager) putOnce(ctx context.Context, tenantID, name, value string) err
 		case derr != nil:
 			return backoff.Permanent(derr)
 		case deleted:
-			err = m.putExisting(ctx, tenantID, name, value)
-			if errors.Is(err, errGone) {
-				return errDeletionInProgress
-			}
-			return backoff.Permanent(err)
+			return m.putExistingOnce(ctx, tenantID, name, value)
 		}
-		return backoff.Permanent(classify(err, "store credentials for tenant %s", tenantID))
 	}
 	return backoff.Permanent(classify(err, "store credentials for tenant %s", tenantID))
+}
+
+// putExistingOnce is putExisting as one attempt of putOnce: a secret deleted
+// between CreateSecret and this call is created again on the next attempt.
+func (m *Manager) putExistingOnce(ctx context.Context, tenantID, name, value string) error {
+	err := m.putExisting(ctx, tenantID, name, value)
+	if errors.Is(err, errGone) {
+		return errDeletionInProgress
+	}
+	return backoff.Permanent(err)
 }
 
 // errGone marks a secret that does not exist (ResourceNotFoundException).
@@ -267,8 +267,8 @@ func (m *Manager) Delete(ctx context.Context, tenantID string) error {
 		return nil
 	}
 	if codeOf(err) == "InvalidRequestException" {
-		// Some callers refuse a forced delete of a secret scheduled for
-		// deletion: restore it, then delete it for good.
+		// A forced delete of a secret already scheduled for deletion may be
+		// refused: restore it, then delete it for good.
 		deleted, derr := m.scheduledForDeletion(ctx, name)
 		if errors.Is(derr, errGone) {
 			return nil
@@ -286,6 +286,8 @@ func (m *Manager) Delete(ctx context.Context, tenantID string) error {
 	return classify(err, "delete credentials of tenant %s", tenantID)
 }
 
+// codeOf is the AWS error code of err, or "" when it has none (network
+// failures, cancelled contexts).
 func codeOf(err error) string {
 	var api smithy.APIError
 	if errors.As(err, &api) {

@@ -96,8 +96,13 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries != 0 && cfg.MaxRetries < minMaxRetries {
 		return nil, fault.Invalid("MaxRetries", "must be at least %d", minMaxRetries)
 	}
-	if cfg.MaxElapsed < 0 || cfg.BaseDelay < 0 || cfg.MaxDelay < 0 {
-		return nil, fault.Invalid("MaxElapsed", "durations must not be negative")
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"MaxElapsed", cfg.MaxElapsed}, {"BaseDelay", cfg.BaseDelay}, {"MaxDelay", cfg.MaxDelay}} {
+		if d.v < 0 {
+			return nil, fault.Invalid(d.field, "must not be negative")
+		}
 	}
 	if cfg.PageWindow < 0 {
 		return nil, fault.Invalid("PageWindow", "must not be negative")

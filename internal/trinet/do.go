@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cenkalti/backoff/v5"
 
@@ -53,8 +54,8 @@ type failure struct {
 }
 
 // do runs cl with the retry policy: 429, 5xx, connection errors and
-// unreadable answers are retried with exponential backoff and jitter, at
-// least MaxRetries times within MaxElapsed, waiting at least Retry-After; a
+// unreadable answers are retried with exponential backoff and jitter, up to
+// MaxRetries times while MaxElapsed allows, waiting at least Retry-After; a
 // 401 renews the token once. A call marked once is not repeated after its
 // request may have been applied.
 //
@@ -110,8 +111,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 			slog.String("endpoint", cl.endpoint), slog.Int("attempt", attempt),
 			slog.Duration("wait", wait), slog.String("class", class.String()))
 		if err := c.sleep(ctx, wait); err != nil {
-			return &fault.Error{Class: class, Err: err,
-				Message: "trinet " + cl.endpoint + ": cancelled while retrying after: " + f.err.Error()}
+			return fault.Wrap(class, err, "trinet %s: cancelled while retrying after: %s", cl.endpoint, f.err)
 		}
 	}
 }
@@ -210,9 +210,9 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		return &failure{unauthorized: bearer}
 	case st == http.StatusForbidden:
 		return &failure{err: fault.New(fault.Forbidden, "trinet %s: HTTP 403: the credentials may not access company %s%s",
-			cl.endpoint, c.rawCo, c.detail(data, cl))}
+			cl.endpoint, c.rawCo, detail(data, cl))}
 	case st == http.StatusNotFound:
-		return &failure{err: fault.New(fault.NotFound, "trinet %s: HTTP 404: not found%s", cl.endpoint, c.detail(data, cl))}
+		return &failure{err: fault.New(fault.NotFound, "trinet %s: HTTP 404: not found%s", cl.endpoint, detail(data, cl))}
 	case st == http.StatusTooManyRequests:
 		return &failure{
 			err:        fault.New(fault.Throttled, "trinet %s: HTTP 429: rate limited", cl.endpoint),
@@ -230,7 +230,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 			retryAfter: retryAfter(resp.Header.Get(retryAfterHdr), c.now()),
 		}
 	case st >= 400:
-		field, msg := c.validation(data, cl)
+		field, msg := validation(data, cl)
 		return &failure{err: fault.Invalid(field, "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
 	default:
 		if cl.once {
@@ -276,7 +276,7 @@ func decodeFailure(endpoint string, err error) error {
 }
 
 // validation reads the field and message of a 4xx answer.
-func (c *Client) validation(data []byte, cl *call) (field, msg string) {
+func validation(data []byte, cl *call) (field, msg string) {
 	var env envelope[errorData]
 	if json.Unmarshal(data, &env) != nil {
 		return "", ""
@@ -295,7 +295,7 @@ func (c *Client) validation(data []byte, cl *call) (field, msg string) {
 }
 
 // detail is TriNet's _statusMessage, cleaned, for messages that carry it.
-func (c *Client) detail(data []byte, cl *call) string {
+func detail(data []byte, cl *call) string {
 	var env envelope[json.RawMessage]
 	if json.Unmarshal(data, &env) != nil {
 		return ""
@@ -337,7 +337,12 @@ func clean(m string, redact []string) string {
 	m = ssnLike.ReplaceAllString(m, "[redacted]")
 	m = strings.Join(strings.Fields(m), " ")
 	if len(m) > maxMessage {
-		m = m[:maxMessage] + "…"
+		// Cut on a character boundary, so the message stays valid UTF-8.
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(m[cut]) {
+			cut--
+		}
+		m = m[:cut] + "…"
 	}
 	return m
 }

@@ -217,25 +217,25 @@ type hireContact struct {
 }
 
 type hireEmploymentReq struct {
-	StartDate            string       `json:"startDate,omitempty"`
-	ReasonCode           string       `json:"reasonCode"`
-	EmployeeType         string       `json:"employeeType,omitempty"`
-	RegularTemporary     string       `json:"regularTemporary,omitempty"`
-	BusinessTitle        string       `json:"businessTitle,omitempty"`
-	SupervisorID         string       `json:"supervisorId,omitempty"`
-	LocationID           string       `json:"locationId,omitempty"`
-	WorkEmail            string       `json:"workEmail,omitempty"`
-	WorkPhone            string       `json:"workPhone,omitempty"` // [assume] on create
-	StandardHoursPerWeek json.Number  `json:"standardHoursPerWeek,omitempty"`
-	HomeDepartment       *hireDept    `json:"homeDepartment,omitempty"`
-	Compliance           *hireComplia `json:"compliance,omitempty"`
+	StartDate            string          `json:"startDate,omitempty"`
+	ReasonCode           string          `json:"reasonCode"`
+	EmployeeType         string          `json:"employeeType,omitempty"`
+	RegularTemporary     string          `json:"regularTemporary,omitempty"`
+	BusinessTitle        string          `json:"businessTitle,omitempty"`
+	SupervisorID         string          `json:"supervisorId,omitempty"`
+	LocationID           string          `json:"locationId,omitempty"`
+	WorkEmail            string          `json:"workEmail,omitempty"`
+	WorkPhone            string          `json:"workPhone,omitempty"` // [assume] on create
+	StandardHoursPerWeek json.Number     `json:"standardHoursPerWeek,omitempty"`
+	HomeDepartment       *hireDept       `json:"homeDepartment,omitempty"`
+	Compliance           *hireCompliance `json:"compliance,omitempty"`
 }
 
 type hireDept struct {
 	DeptID string `json:"deptId"`
 }
 
-type hireComplia struct {
+type hireCompliance struct {
 	FLSACode string `json:"flsaCode"`
 }
 
@@ -265,19 +265,19 @@ type personalsRequest struct {
 }
 
 type jobsRequest struct {
-	EffectiveDate    string            `json:"effectiveDate"`
-	BusinessTitle    string            `json:"businessTitle,omitempty"`
-	DeptID           string            `json:"deptId,omitempty"`
-	WorkPhone        string            `json:"workPhone,omitempty"`
-	EmployeeTransfer *jobsTransfer     `json:"employeeTransfer,omitempty"`
-	OptionalGrouping *jobsOptionalGrps `json:"optionalGrouping,omitempty"`
+	EffectiveDate    string                `json:"effectiveDate"`
+	BusinessTitle    string                `json:"businessTitle,omitempty"`
+	DeptID           string                `json:"deptId,omitempty"`
+	WorkPhone        string                `json:"workPhone,omitempty"`
+	EmployeeTransfer *jobsTransfer         `json:"employeeTransfer,omitempty"`
+	OptionalGrouping *jobsOptionalGrouping `json:"optionalGrouping,omitempty"`
 }
 
 type jobsTransfer struct {
 	LocationID string `json:"locationId"`
 }
 
-type jobsOptionalGrps struct {
+type jobsOptionalGrouping struct {
 	GroupA string `json:"groupA,omitempty"`
 	GroupB string `json:"groupB,omitempty"`
 }

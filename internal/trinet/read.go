@@ -55,7 +55,7 @@ func (c *Client) Departments(ctx context.Context) ([]provision.Department, error
 	for i, d := range ds {
 		id := strings.TrimSpace(string(d.DeptID))
 		if id == "" {
-			c.log.Warn("trinet departments: entry without deptId skipped", "company", c.rawCo, "index", i)
+			c.log.WarnContext(ctx, "trinet departments: entry without deptId skipped", "company", c.rawCo, "index", i)
 			continue
 		}
 		out = append(out, provision.Department{ID: id, Name: string(d.DeptName)})
@@ -73,7 +73,7 @@ func (c *Client) Locations(ctx context.Context) ([]provision.Location, error) {
 	for i, l := range ls {
 		id := strings.TrimSpace(string(l.LocationID))
 		if id == "" {
-			c.log.Warn("trinet locations: entry without locationId skipped", "company", c.rawCo, "index", i)
+			c.log.WarnContext(ctx, "trinet locations: entry without locationId skipped", "company", c.rawCo, "index", i)
 			continue
 		}
 		out = append(out, provision.Location{ID: id, Name: string(l.LocationName), Country: string(l.Country)})

@@ -115,7 +115,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	if s, err := strconv.ParseFloat(strings.TrimSpace(string(tr.ExpiresIn)), 64); err == nil && s > 0 {
 		ttl = time.Duration(s * float64(time.Second))
 	} else {
-		c.log.Warn("trinet token: expires_in missing or not a number; assuming a short lifetime",
+		c.log.WarnContext(ctx, "trinet token: expires_in missing or not a number; assuming a short lifetime",
 			"company", c.rawCo, "assumed", defaultTokenTTL)
 	}
 	return string(tr.AccessToken), ttl, nil

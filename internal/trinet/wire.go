@@ -56,7 +56,7 @@ func (v *flexBool) UnmarshalJSON(b []byte) error {
 	}
 	parsed, err := strconv.ParseBool(s)
 	if err != nil {
-		return fmt.Errorf("want a boolean")
+		return errors.New("want a boolean")
 	}
 	*v = flexBool(parsed)
 	return nil

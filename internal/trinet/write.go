@@ -64,7 +64,7 @@ func (c *Client) Hire(ctx context.Context, h provision.Hire) (provision.HireResu
 	}
 	if out.EmployeeID == "" {
 		// Applied; the engine links it by work email when it is listed.
-		c.log.Warn("trinet hire: accepted without an employee id", "company", c.rawCo, "readable", decoded)
+		c.log.WarnContext(ctx, "trinet hire: accepted without an employee id", "company", c.rawCo, "readable", decoded)
 	}
 	return out, nil
 }
@@ -121,7 +121,7 @@ func hireBody(h provision.Hire) (hireRequest, error) {
 		r.EmploymentInfo.HomeDepartment = &hireDept{DeptID: h.DeptID}
 	}
 	if h.FLSACode != "" {
-		r.EmploymentInfo.Compliance = &hireComplia{FLSACode: h.FLSACode}
+		r.EmploymentInfo.Compliance = &hireCompliance{FLSACode: h.FLSACode}
 	}
 	bio := hireBio{Gender: h.Gender, Ethnicity: h.Ethnicity, BirthDate: h.BirthDate, Country: h.Country, NationalID: h.NationalID}
 	if bio != (hireBio{}) {
@@ -180,9 +180,9 @@ func (c *Client) UpdateJobs(ctx context.Context, employeeID string, u provision.
 		r.EmployeeTransfer = &jobsTransfer{LocationID: u.LocationID}
 	}
 	if u.GroupA != "" || u.GroupB != "" {
-		r.OptionalGrouping = &jobsOptionalGrps{GroupA: u.GroupA, GroupB: u.GroupB}
+		r.OptionalGrouping = &jobsOptionalGrouping{GroupA: u.GroupA, GroupB: u.GroupB}
 	}
-	if r.BusinessTitle == "" && r.DeptID == "" && r.WorkPhone == "" && r.EmployeeTransfer == nil && r.OptionalGrouping == nil {
+	if r == (jobsRequest{}) {
 		return nil
 	}
 	r.EffectiveDate = c.effective(u.EffectiveDate)

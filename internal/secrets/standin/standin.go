@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,10 +25,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// Region and Account appear in the ARNs the stand-in makes up.
+// region and account appear in the ARNs the stand-in makes up.
 const (
-	Region  = "us-east-1"
-	Account = "000000000000"
+	region  = "us-east-1"
+	account = "000000000000"
 )
 
 const contentType = "application/x-amz-json-1.1"
@@ -80,6 +79,8 @@ func invalidParam(format string, args ...any) error {
 	return &apiError{Type: "InvalidParameterException", Message: fmt.Sprintf(format, args...)}
 }
 
+// ServeHTTP answers one protocol call (POST / with X-Amz-Target), holding
+// the lock for its whole read-modify-write of the files.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		writeError(w, &apiError{Type: "UnknownOperationException", Message: "POST / only", Status: http.StatusNotFound})
@@ -124,6 +125,7 @@ func writeError(w http.ResponseWriter, err error) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.Type, "message": ae.Message})
 }
 
+// ops maps each supported X-Amz-Target operation to its handler.
 func (s *Server) ops() map[string]func([]byte) (any, error) {
 	return map[string]func([]byte) (any, error){
 		"CreateSecret":   s.createSecret,
@@ -145,7 +147,7 @@ func decode(body []byte, v any) error {
 
 // epoch is the protocol's timestamp: seconds since the epoch, as a number.
 func epoch(t time.Time) float64 {
-	return math.Round(float64(t.UnixMilli())) / 1000
+	return float64(t.UnixMilli()) / 1000
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
@@ -237,7 +239,7 @@ func arn(name string) string {
 	for i := range b {
 		b[i] = letters[int(b[i])%len(letters)]
 	}
-	return "arn:aws:secretsmanager:" + Region + ":" + Account + ":secret:" + name + "-" + string(b)
+	return "arn:aws:secretsmanager:" + region + ":" + account + ":secret:" + name + "-" + string(b)
 }
 
 func versionID(token string) string {
