@@ -1,5 +1,7 @@
-// Package functions_test checks the deployment description: template.yaml and
-// the Makefile targets that sam build calls.
+// Package functions_test checks the three Lambda functions as deployed: the
+// deployment description (template.yaml and the Makefile targets that sam build
+// calls), the handlers their main.go files wire, fed the sample events in
+// process, and the built bootstraps under the Runtime Interface Emulator.
 package functions_test
 
 import (

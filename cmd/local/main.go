@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -72,7 +71,7 @@ func logger(format, level string) (*slog.Logger, error) {
 		// The progress lines tell the story; the logs add only what went wrong.
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: max(lvl, slog.LevelWarn)})), nil
 	}
-	return nil, errors.New("LOG_FORMAT must be text or json")
+	return nil, fault.Invalid("LOG_FORMAT", "must be text or json, got %q", format)
 }
 
 func orDefault(v, def string) string {

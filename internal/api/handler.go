@@ -184,7 +184,7 @@ func (s *server) endpoint(rt route) http.Handler {
 		if rt.tenant {
 			tenant = r.PathValue("tenant")
 			if !ValidTenantID(tenant) {
-				s.fail(w, r, badRequest("tenant", "must match ^[a-z0-9][a-z0-9-]{0,62}$"), false)
+				s.fail(w, r, badRequest("tenant", "must match %s", tenantPattern), false)
 				return
 			}
 		}
@@ -240,16 +240,18 @@ type unauthorized struct {
 
 func (u *unauthorized) Error() string { return u.err.Error() }
 
+// fail answers err as the contract's JSON error and logs its cause.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error, credentialCheck bool) {
-	var u *unauthorized
+	var (
+		ae *apiError
+		u  *unauthorized
+	)
 	if errors.As(err, &u) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="trinet-sync"`)
-		ae := &apiError{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: u.msg}
-		logFailure(r.Context(), s.log, r, err, ae)
-		writeError(w, ae)
-		return
+		ae = &apiError{Status: http.StatusUnauthorized, Code: CodeUnauthorized, Message: u.msg}
+	} else {
+		ae = errorFor(err, credentialCheck)
 	}
-	ae := errorFor(err, credentialCheck)
 	logFailure(r.Context(), s.log, r, err, ae)
 	writeError(w, ae)
 }

@@ -132,6 +132,8 @@ func NewLogger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// String names the resources and endpoints the configuration points at, for
+// logs; Config holds no secret.
 func (c Config) String() string {
 	return fmt.Sprintf("table=%s queue=%s prefix=%s trinet=%s leapsome=%s", c.TableName, c.QueueURL, c.SecretPrefix, c.TriNetBaseURL, c.LeapsomeURL)
 }

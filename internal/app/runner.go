@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"trinetsync/internal/fault"
@@ -309,7 +310,7 @@ func runError(err error) *provision.RunError {
 	}
 	switch {
 	case errors.Is(err, fault.ErrAuth), errors.Is(err, fault.ErrForbidden):
-		if len(field) >= 8 && field[:8] == "leapsome" {
+		if strings.HasPrefix(field, "leapsome") {
 			return &provision.RunError{Code: CodeLeapsomeRejected, Message: "Leapsome rejected the stored credentials; reconnect the integration with a valid API secret or SCIM token."}
 		}
 		return &provision.RunError{Code: CodeTriNetRejected, Message: "TriNet rejected the stored credentials; reconnect the integration with a valid client id, client secret and company id."}
@@ -382,9 +383,7 @@ func releaseLease(ctx context.Context, st finisher, log *slog.Logger, run provis
 
 // retry gives a failed message a visibility timeout that grows with each attempt.
 func (r *Runner) retry(attempt int) Outcome {
-	if attempt < 1 {
-		attempt = 1
-	}
+	attempt = max(attempt, 1)
 	d := 30 * time.Second << min(attempt-1, 5)
 	return Outcome{Retry: true, Delay: min(d, 12*time.Hour)}
 }

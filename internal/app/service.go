@@ -224,7 +224,7 @@ func (s *Service) Trigger(ctx context.Context, tenant string, req api.TriggerReq
 	// The store de-duplicates concurrent triggers with the same flags. A
 	// stuck run found there is settled as abandoned and a new one started.
 	created := false
-	for attempt := 0; attempt < 2 && !created; attempt++ {
+	for attempt := 0; attempt < 2; attempt++ {
 		got, existing, err := s.store.StartManualRun(ctx, run)
 		if err != nil {
 			return provision.Run{}, err

@@ -6,11 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 )
 
-// GoawsAccountID is the account id goaws puts in queue URLs and ARNs.
-const GoawsAccountID = "100010001000"
+// goawsAccountID is the account id goaws puts in queue URLs and ARNs.
+const goawsAccountID = "100010001000"
 
 // goawsConfig is goaws v0.5.4's YAML configuration (one environment, "Local").
 //
@@ -54,7 +53,7 @@ func Goaws(ctx context.Context, log io.Writer) (*Process, error) {
 		return nil, fmt.Errorf("goaws: config folder: %w", err)
 	}
 	cfg := filepath.Join(dir, "goaws.yaml")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, goawsConfig, port, GoawsAccountID), 0o600); err != nil {
+	if err := os.WriteFile(cfg, fmt.Appendf(nil, goawsConfig, port, goawsAccountID), 0o600); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("goaws: write config: %w", err)
 	}
@@ -78,9 +77,4 @@ func Goaws(ctx context.Context, log io.Writer) (*Process, error) {
 		os.RemoveAll(dir)
 	}()
 	return p, nil
-}
-
-// GoawsQueueURL is the URL goaws gives a queue named name on p.
-func GoawsQueueURL(p *Process, name string) string {
-	return "http://127.0.0.1:" + strconv.Itoa(p.Port) + "/" + GoawsAccountID + "/" + name
 }

@@ -31,6 +31,11 @@ func goawsStart(t *testing.T) (*Process, *sqs.Client) {
 	return p, client
 }
 
+// goawsQueueURL is the URL goaws gives a queue named name on p.
+func goawsQueueURL(p *Process, name string) string {
+	return p.Endpoint() + "/" + goawsAccountID + "/" + name
+}
+
 // goawsLog shows goaws's output only under -v.
 func goawsLog() io.Writer {
 	if testing.Verbose() {
@@ -75,12 +80,12 @@ func TestGoaws(t *testing.T) {
 	ctx := context.Background()
 
 	dlq := goawsCreateQueue(t, c, "jobs-dlq", nil)
-	if want := GoawsQueueURL(p, "jobs-dlq"); dlq != want {
+	if want := goawsQueueURL(p, "jobs-dlq"); dlq != want {
 		t.Fatalf("queue URL = %q, want %q", dlq, want)
 	}
 	jobs := goawsCreateQueue(t, c, "jobs", map[string]string{
 		"VisibilityTimeout": "1",
-		"RedrivePolicy":     `{"maxReceiveCount":"2","deadLetterTargetArn":"arn:aws:sqs::` + GoawsAccountID + `:jobs-dlq"}`,
+		"RedrivePolicy":     `{"maxReceiveCount":"2","deadLetterTargetArn":"arn:aws:sqs::` + goawsAccountID + `:jobs-dlq"}`,
 	})
 	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(jobs), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameAll},

@@ -65,7 +65,6 @@ type InfraConfig struct {
 	SandboxNow func() time.Time
 	// EmulatorLog receives the emulators' own output (default discarded).
 	EmulatorLog io.Writer
-	Logger      *slog.Logger
 }
 
 // Infra is the started infrastructure: emulators, the secrets stand-in and
@@ -81,8 +80,6 @@ type Infra struct {
 	TriNetURL       string
 	LeapsomeURL     string
 	LeapsomeSCIMURL string
-	// Demo holds the demo company's credentials once SeedDemo ran.
-	Demo *demo.Credentials
 
 	QueueURL, DLQURL  string
 	WorkerTimeout     time.Duration
@@ -187,16 +184,12 @@ func (inf *Infra) serve(h http.Handler) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-func (inf *Infra) awsConfig() aws.Config {
-	return aws.Config{
+// clients builds SDK clients pointed at the local endpoints.
+func (inf *Infra) clients() app.AWS {
+	cfg := aws.Config{
 		Region:      Region,
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 	}
-}
-
-// clients builds SDK clients pointed at the local endpoints.
-func (inf *Infra) clients() app.AWS {
-	cfg := inf.awsConfig()
 	return app.AWS{
 		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(inf.Dynalite.Endpoint()) }),
 		SQS:      sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(inf.Goaws.Endpoint()) }),
@@ -254,9 +247,7 @@ func (inf *Infra) seed(trinet, leapsome bool, now time.Time) (demo.Credentials, 
 			return demo.Credentials{}, err
 		}
 	}
-	c := demo.DefaultCredentials()
-	inf.Demo = &c
-	return c, nil
+	return demo.DefaultCredentials(), nil
 }
 
 // Config is the service configuration for this infrastructure, as the

@@ -89,7 +89,6 @@ const pollPause = 200 * time.Millisecond
 // invoke runs one batch through the handler and deletes what succeeded.
 func (p *poller) invoke(ctx context.Context, msgs []sqstypes.Message) {
 	ev := events.SQSEvent{Records: make([]events.SQSMessage, 0, len(msgs))}
-	byID := map[string]sqstypes.Message{}
 	p.mu.Lock()
 	for _, m := range msgs {
 		id := aws.ToString(m.MessageId)
@@ -103,7 +102,6 @@ func (p *poller) invoke(ctx context.Context, msgs []sqstypes.Message) {
 			MessageId: id, ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
 			Attributes: attrs, EventSource: "aws:sqs", EventSourceARN: p.queueARN, AWSRegion: Region,
 		})
-		byID[id] = m
 	}
 	p.mu.Unlock()
 
@@ -128,7 +126,7 @@ func (p *poller) invoke(ctx context.Context, msgs []sqstypes.Message) {
 			continue
 		}
 		done = append(done, sqstypes.DeleteMessageBatchRequestEntry{
-			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: byID[rec.MessageId].ReceiptHandle,
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: aws.String(rec.ReceiptHandle),
 		})
 	}
 	p.noteFailures(retried)

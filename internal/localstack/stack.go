@@ -94,26 +94,29 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("API_ADDR %s: %w (is another stack running? set API_ADDR=127.0.0.1:0 for any free port)", cfg.APIAddr, err)
 	}
 	st.APIURL = "http://" + ln.Addr().String()
+	// Until the API server owns the listener, a failed start closes it here.
+	defer func() {
+		if err != nil && st.api == nil {
+			ln.Close()
+		}
+	}()
 
 	st.Infra, err = StartInfra(ctx, InfraConfig{
 		DataDir: cfg.DataDir, TriNetURL: cfg.TriNetURL, LeapsomeURL: cfg.LeapsomeURL, LeapsomeSCIMURL: cfg.LeapsomeSCIMURL,
 		WorkerTimeout: cfg.WorkerTimeout, VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount,
-		EmulatorLog: cfg.EmulatorLog, Logger: log,
+		EmulatorLog: cfg.EmulatorLog,
 	})
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 	freshTriNet, freshLeapsome, err := st.loadSandboxes()
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
 	// Each sandbox that runs holds its side of the demo company, also when
 	// the other API is external.
 	if freshTriNet || freshLeapsome {
 		if _, err := st.Infra.seed(freshTriNet, freshLeapsome, cfg.Now()); err != nil {
-			ln.Close()
 			return nil, fmt.Errorf("seed the demo company: %w", err)
 		}
 	}
@@ -124,25 +127,21 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		for _, kv := range env {
 			k, v, _ := strings.Cut(kv, "=")
 			if err := os.Setenv(k, v); err != nil {
-				ln.Close()
 				return nil, fmt.Errorf("export %s: %w", k, err)
 			}
 		}
 		if awsClients, err = app.LoadAWS(ctx); err != nil {
-			ln.Close()
 			return nil, err
 		}
 	}
 	appCfg, err := app.LoadConfig(envLookup(env))
 	if err != nil {
-		ln.Close()
 		return nil, fmt.Errorf("service configuration: %w", err)
 	}
 	st.Services = app.NewServices(appCfg, awsClients, nil, log)
 	st.Services.Now = cfg.Now
 
 	if err := st.settle(ctx); err != nil {
-		ln.Close()
 		return nil, err
 	}
 
@@ -284,12 +283,10 @@ func (st *Stack) Close() {
 		case <-done:
 		case <-time.After(st.cfg.ShutdownGrace):
 			st.progress.printf("stopping: worker invocations still running after %s are cancelled", st.cfg.ShutdownGrace)
-			st.stopWork()
+			st.cancelWork()
 			<-done
 		}
-		if st.stopWork != nil {
-			st.stopWork()
-		}
+		st.cancelWork()
 		st.bg.Wait()
 		if st.api != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -303,6 +300,14 @@ func (st *Stack) Close() {
 			st.Infra.Close()
 		}
 	})
+}
+
+// cancelWork cancels invocations in flight; a start that failed early has
+// none to cancel.
+func (st *Stack) cancelWork() {
+	if st.stopWork != nil {
+		st.stopWork()
+	}
 }
 
 // interruptedCode is the error code of a run that was running when the
@@ -428,7 +433,7 @@ func (st *Stack) setUpDemo(ctx context.Context) error {
 			// sync suggests hires rather than making them in a real company.
 			st.progress.printf("tenant %q connected to the given accounts (default settings, auto-create off)", cfg.DemoTenant)
 		} else {
-			if _, err := svc.PutSettings(ctx, cfg.DemoTenant, DemoSettings(creds.LeapsomeSCIMToken != "")); err != nil {
+			if _, err := svc.PutSettings(ctx, cfg.DemoTenant, demoSettings(creds.LeapsomeSCIMToken != "")); err != nil {
 				return fmt.Errorf("save the demo tenant's settings: %w", err)
 			}
 			st.progress.printf("demo tenant %q connected to the sandboxes (auto-create on)", cfg.DemoTenant)
@@ -478,10 +483,10 @@ func (st *Stack) demoCredentials() (c DemoCredentials, missing []string) {
 	return c, given.missing(st.cfg.trinetExternal(), st.cfg.leapsomeExternal())
 }
 
-// DemoSettings are the demo tenant's settings: the default mappings,
+// demoSettings are the demo tenant's settings: the default mappings,
 // auto-create on, and the demo company's custom attributes mapped to
 // TriNet's employee type and FLSA codes.
-func DemoSettings(scim bool) provision.Settings {
+func demoSettings(scim bool) provision.Settings {
 	s := provision.DefaultSettings(scim)
 	s.AutoCreateNewHires = true
 	s.Mappings = append(s.Mappings,

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -225,7 +224,8 @@ func (x *executor) update(ctx context.Context, st *Step) {
 			continue
 		}
 		failed++
-		is := x.writeIssue(st, err, "update of "+c.name)
+		is := x.writeIssue(st, err, "update of "+c.name,
+			"TriNet did not answer the update of "+c.name+"; the next sync tries again.")
 		if firstCode == "" {
 			firstCode = is.Code
 		}
@@ -267,8 +267,9 @@ func notSent(err error) bool {
 }
 
 // writeIssue turns a failed TriNet write into the person's issue:
-// trinet_rejected for a rejection, trinet_unavailable otherwise.
-func (x *executor) writeIssue(st *Step, err error, what string) Issue {
+// trinet_rejected for a rejection of the write named what, else
+// trinet_unavailable with the message unavailable.
+func (x *executor) writeIssue(st *Step, err error, what, unavailable string) Issue {
 	if rejected(err) {
 		field := targetOfTriNetField(fault.FieldOf(err))
 		msg := "TriNet rejected the " + what
@@ -278,12 +279,7 @@ func (x *executor) writeIssue(st *Step, err error, what string) Issue {
 		}
 		return personIssue(st.person, CodeTriNetRejected, field, msg+". Correct the value in Leapsome or in TriNet.")
 	}
-	if strings.HasPrefix(what, "new hire") {
-		return personIssue(st.person, CodeTriNetUnavailable, "",
-			"TriNet could not be reached for the new hire (or kept refusing it because of its rate limit); it was not created and the next sync sends it again.")
-	}
-	return personIssue(st.person, CodeTriNetUnavailable, "",
-		"TriNet did not answer the "+what+"; the next sync tries again.")
+	return personIssue(st.person, CodeTriNetUnavailable, "", unavailable)
 }
 
 // hire submits a new hire under the ledger's protection: the entry is written
@@ -343,7 +339,8 @@ func (x *executor) hire(ctx context.Context, i int) {
 			x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, derr)
 		}
 		x.logWarn(ctx, "hire not applied by TriNet", st, err)
-		is := x.writeIssue(st, err, "new hire")
+		is := x.writeIssue(st, err, "new hire",
+			"TriNet could not be reached for the new hire (or kept refusing it because of its rate limit); it was not created and the next sync sends it again.")
 		st.Item.Action, st.Item.Code = ActionError, is.Code
 		st.Issues = append(st.Issues, is)
 	default:

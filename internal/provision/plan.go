@@ -173,7 +173,7 @@ func newPlanner(in PlanInput) *planner {
 	}
 	for _, w := range in.Directory.Locations {
 		c, _ := normCountry(w.Country)
-		for _, k := range []string{w.ID, "name:" + strings.ToLower(strings.TrimSpace(w.Name))} {
+		for _, k := range []string{w.ID, workLocationNameKey(w.Name)} {
 			if _, dup := pl.wlRaw[k]; !dup {
 				pl.wlRaw[k] = w.Country
 				pl.wlCountry[k] = c
@@ -224,13 +224,23 @@ func (pl *planner) fail(st *Step, is Issue) {
 	st.Issues = append(st.Issues, is)
 }
 
-// region is the ISO country of p's work location, or "".
-func (pl *planner) region(p *Person) string {
-	if c, ok := pl.wlCountry[p.WorkLocationID]; ok && p.WorkLocationID != "" {
-		return c
-	}
-	return pl.wlCountry["name:"+strings.ToLower(strings.TrimSpace(p.WorkLocation))]
+// workLocationNameKey is the key of a Leapsome work location's name in
+// wlRaw and wlCountry, kept apart from the ids that share those maps.
+func workLocationNameKey(name string) string {
+	return "name:" + strings.ToLower(strings.TrimSpace(name))
 }
+
+// ofWorkLocation looks p's work location up in m (wlRaw or wlCountry): by id,
+// else by name, since a person may carry only the location's name.
+func ofWorkLocation(m map[string]string, p *Person) string {
+	if v, ok := m[p.WorkLocationID]; ok && p.WorkLocationID != "" {
+		return v
+	}
+	return m[workLocationNameKey(p.WorkLocation)]
+}
+
+// region is the ISO country of p's work location, or "".
+func (pl *planner) region(p *Person) string { return ofWorkLocation(pl.wlCountry, p) }
 
 // source reads a mapping's source from p.
 func (pl *planner) source(p *Person, src string) string {
@@ -266,10 +276,7 @@ func (pl *planner) source(p *Person, src string) string {
 	case SourceWorkLocation:
 		return p.WorkLocation
 	case SourceWorkCountry:
-		if v, ok := pl.wlRaw[p.WorkLocationID]; ok && p.WorkLocationID != "" {
-			return v
-		}
-		return pl.wlRaw["name:"+strings.ToLower(strings.TrimSpace(p.WorkLocation))]
+		return ofWorkLocation(pl.wlRaw, p)
 	}
 	if strings.HasPrefix(src, scimPrefix) {
 		if p.SCIM == nil {
@@ -399,12 +406,10 @@ func (pl *planner) planLedgerOnly(st *Step, e *HireEntry) {
 		st.Issues = append(st.Issues, personIssue(p, CodePendingApproval, "",
 			"The new hire was sent to TriNet and waits for approval by the HR Authorizer in TriNet. Profile updates start once it is approved."))
 		return
-	case HireSubmitted:
-		// The run that wrote it stopped before it learned TriNet's answer.
-		st.LedgerState = HireUnknown
-	case HireLinked:
-		// TriNet no longer lists the employee; treat it as unknown so an admin can
-		// check TriNet and release it, rather than hiring the person again.
+	case HireSubmitted, HireLinked:
+		// Submitted: the run that wrote it stopped before it learned TriNet's
+		// answer. Linked: TriNet no longer lists the employee. Either way an admin
+		// checks TriNet and releases it, rather than the person being hired again.
 		st.LedgerState = HireUnknown
 	}
 	st.Item.Code = CodeHireOutcomeUnknown

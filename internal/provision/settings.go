@@ -122,10 +122,7 @@ func validateSource(at string, t *Target, m Mapping, scim bool) error {
 		return fault.Invalid(at+".valueMap", "supervisor takes no value map")
 	}
 	if strings.HasPrefix(src, SourceConstPrefix) && len(t.Codes) > 0 {
-		v := strings.ToUpper(strings.TrimSpace(applyValueMap(strings.TrimPrefix(src, SourceConstPrefix), m.ValueMap)))
-		if v != "" && t.kind == kindGender {
-			v, _ = genderCode(v)
-		}
+		v := codeOf(t, applyValueMap(strings.TrimPrefix(src, SourceConstPrefix), m.ValueMap))
 		if v != "" && !hasCode(t.Codes, v) {
 			return fault.Invalid(field, "%s takes one of %s", t.Target, strings.Join(t.Codes, ", "))
 		}
@@ -156,17 +153,25 @@ func validateValueMap(at string, t *Target, vm map[string]string) error {
 		if strings.TrimSpace(v) == "" || len(t.Codes) == 0 {
 			continue
 		}
-		code := strings.ToUpper(strings.TrimSpace(v))
-		if t.kind == kindGender {
-			code, _ = genderCode(code)
-		}
-		if !hasCode(t.Codes, code) {
+		if !hasCode(t.Codes, codeOf(t, v)) {
 			return fault.Invalid(field, "%q maps to %q; %s takes one of %s", clip(k), clip(v), t.Target, strings.Join(t.Codes, ", "))
 		}
 	}
 	return nil
 }
 
+// codeOf is the code a saved value stands for, as the planner will read it:
+// upper-case, and for gender Leapsome's words mapped to TriNet's codes ("" when
+// not one of them).
+func codeOf(t *Target, v string) string {
+	c := strings.ToUpper(strings.TrimSpace(v))
+	if t.kind == kindGender {
+		c, _ = genderCode(c)
+	}
+	return c
+}
+
+// clip shortens a value quoted in a message.
 func clip(s string) string {
 	const most = 40
 	if len(s) <= most {

@@ -69,15 +69,7 @@ func decodeHire(it map[string]types.AttributeValue) (provision.HireEntry, error)
 	return h.entry(), nil
 }
 
-// Hires returns a tenant's whole hire ledger (strongly consistent).
-func (st *Store) Hires(ctx context.Context, tenant string) ([]provision.HireEntry, error) {
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	items, err := st.tenantItems(ctx, tenant, hirePrefix, "", "hire ledger of "+tenant)
-	if err != nil {
-		return nil, err
-	}
+func decodeHires(items []map[string]types.AttributeValue) ([]provision.HireEntry, error) {
 	out := make([]provision.HireEntry, 0, len(items))
 	for _, it := range items {
 		e, err := decodeHire(it)
@@ -87,6 +79,18 @@ func (st *Store) Hires(ctx context.Context, tenant string) ([]provision.HireEntr
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// Hires returns a tenant's whole hire ledger (strongly consistent).
+func (st *Store) Hires(ctx context.Context, tenant string) ([]provision.HireEntry, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	items, err := st.tenantItems(ctx, tenant, hirePrefix, "", "hire ledger of "+tenant)
+	if err != nil {
+		return nil, err
+	}
+	return decodeHires(items)
 }
 
 // CreateHire records a hire before it is sent. A person who already has an
@@ -199,13 +203,6 @@ func (st *Store) ListHires(ctx context.Context, tenant string, state provision.H
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]provision.HireEntry, 0, len(items))
-	for _, it := range items {
-		e, err := decodeHire(it)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, e)
-	}
-	return out, next, nil
+	hires, err := decodeHires(items)
+	return hires, next, err
 }

@@ -45,7 +45,7 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 		if err != nil {
 			return fault.Wrap(fault.Validation, err, "encode the plan entry of %s", p.UserID)
 		}
-		it[attrPK], it[attrSK], it[AttrExpiresAt] = s(pk), s(planPrefix+p.UserID), exp
+		it[attrPK], it[attrSK], it[attrExpiresAt] = s(pk), s(planPrefix+p.UserID), exp
 		if i, ok := byUser[p.UserID]; ok {
 			reqs[i] = putReq(it)
 			continue
@@ -111,7 +111,7 @@ func (st *Store) PutIssues(ctx context.Context, tenant, syncID string, issues []
 		if err != nil {
 			return fault.Wrap(fault.Validation, err, "encode an issue of %s", is.UserID)
 		}
-		it[attrPK], it[attrSK], it[AttrExpiresAt] = s(pk), s(k), exp
+		it[attrPK], it[attrSK], it[attrExpiresAt] = s(pk), s(k), exp
 		reqs = append(reqs, putReq(it))
 	}
 	return st.batchWrite(ctx, reqs, "issues of run "+syncID)

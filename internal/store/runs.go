@@ -154,7 +154,7 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 		return fault.Wrap(fault.Validation, err, "encode run %s", r.SyncID)
 	}
 	names := map[string]string{
-		"#status": "status", "#counts": "counts", "#exp": AttrExpiresAt,
+		"#status": "status", "#counts": "counts", "#exp": attrExpiresAt,
 		"#started": "startedAt", "#finished": "finishedAt", "#error": "error", "#cursor": "cursor",
 		"#errp": "errorPeople", "#lease": "leaseUntil",
 		"#g2pk": attrGSI2PK, "#g2sk": attrGSI2SK,
@@ -210,7 +210,7 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 	return fault.Wrap(fault.Conflict, err, "run %s is %s", r.SyncID, cur.Status)
 }
 
-func (st *Store) decodeRuns(items []map[string]types.AttributeValue) ([]provision.Run, error) {
+func decodeRuns(items []map[string]types.AttributeValue) ([]provision.Run, error) {
 	out := make([]provision.Run, 0, len(items))
 	for _, it := range items {
 		r, err := decodeRun(it)
@@ -236,7 +236,7 @@ func (st *Store) ListRuns(ctx context.Context, tenant string, limit int, token s
 	if err != nil {
 		return nil, "", err
 	}
-	runs, err := st.decodeRuns(items)
+	runs, err := decodeRuns(items)
 	return runs, next, err
 }
 

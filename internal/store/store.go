@@ -109,8 +109,8 @@ const (
 	indexConn    = "connected"
 	attrShard    = "cshard"
 	attrTenantID = "tenantId"
-	// AttrExpiresAt is the TTL attribute (epoch seconds) of runs, plans and issues.
-	AttrExpiresAt = "expiresAt"
+	// attrExpiresAt is the TTL attribute (epoch seconds) of runs, plans and issues.
+	attrExpiresAt = "expiresAt"
 )
 
 // TableDefinition is the table's layout: keys, attribute types and indexes.
@@ -186,7 +186,7 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 	_, err = client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
 		TableName: aws.String(table),
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{
-			AttributeName: aws.String(AttrExpiresAt), Enabled: aws.Bool(true),
+			AttributeName: aws.String(attrExpiresAt), Enabled: aws.Bool(true),
 		},
 	})
 	var apiErr smithy.APIError
@@ -396,7 +396,6 @@ func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAtt
 	}
 }
 
-// all runs q to the end of its result.
 // tenantItems reads, strongly consistent, every item of a tenant whose sort
 // key starts with prefix; projection "" reads whole items.
 func (st *Store) tenantItems(ctx context.Context, tenant, prefix, projection, what string) ([]map[string]types.AttributeValue, error) {
@@ -412,6 +411,7 @@ func (st *Store) tenantItems(ctx context.Context, tenant, prefix, projection, wh
 	return st.all(ctx, q, what)
 }
 
+// all runs q to the end of its result.
 func (st *Store) all(ctx context.Context, q *dynamodb.QueryInput, what string) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
 	for {
@@ -429,7 +429,7 @@ func (st *Store) all(ctx context.Context, q *dynamodb.QueryInput, what string) (
 
 // ttlOf reads the TTL attribute of an item (0 when absent).
 func ttlOf(it map[string]types.AttributeValue) int64 {
-	v, ok := it[AttrExpiresAt].(*types.AttributeValueMemberN)
+	v, ok := it[attrExpiresAt].(*types.AttributeValueMemberN)
 	if !ok {
 		return 0
 	}

@@ -52,9 +52,9 @@ type Tenant struct {
 	Backoff *Backoff
 }
 
-// ConnectedShards is how many shards the connected-tenant index spreads over.
+// connectedShards is how many shards the connected-tenant index spreads over.
 // Changing it needs every connected tenant's cshard rewritten.
-const ConnectedShards = 16
+const connectedShards = 16
 
 // Back-off rule of the contract.
 const (
@@ -68,11 +68,14 @@ const (
 	maxCASAttempts   = 10
 )
 
+// shardOf is the connected-index shard a tenant is written to.
 func shardOf(tenant string) string {
 	h := fnv.New32a()
 	h.Write([]byte(tenant))
-	return "CONNECTED#" + strconv.Itoa(int(h.Sum32()%ConnectedShards))
+	return shardKey(int(h.Sum32() % connectedShards))
 }
+
+func shardKey(i int) string { return "CONNECTED#" + strconv.Itoa(i) }
 
 type tenantItem struct {
 	TenantID       string              `json:"tenantId"`
@@ -327,8 +330,8 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, failed bool, r
 // eventually consistent: a tenant connected a moment ago may be missed once.
 func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backoffUntil time.Time) error) error {
 	g, ctx := errgroup.WithContext(ctx)
-	for i := range ConnectedShards {
-		shard := "CONNECTED#" + strconv.Itoa(i)
+	for i := range connectedShards {
+		shard := shardKey(i)
 		g.Go(func() error {
 			q := &dynamodb.QueryInput{
 				TableName:                 st.table,

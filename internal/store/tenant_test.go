@@ -275,8 +275,8 @@ func TestConnectedTenantsAcrossShards(t *testing.T) {
 	if err := st.SaveSettings(ctx, "settings-only", demoSettings); err != nil {
 		t.Fatal(err)
 	}
-	if len(shards) != ConnectedShards {
-		t.Fatalf("test tenants fill %d shards, want all %d", len(shards), ConnectedShards)
+	if len(shards) != connectedShards {
+		t.Fatalf("test tenants fill %d shards, want all %d", len(shards), connectedShards)
 	}
 	got, err := st.ConnectedTenantIDs(ctx)
 	if err != nil {

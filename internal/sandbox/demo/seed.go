@@ -126,8 +126,8 @@ func leapsomeEmployee(m member, today time.Time) leapsome.Employee {
 		ID: LeapsomeID(m.n), Email: m.email,
 		FirstName: m.first, MiddleName: m.middle, LastName: m.last,
 		DisplayedName:   m.first + " " + m.last,
-		Status:          m.status,
-		LifecycleStatus: m.lifecycle,
+		Status:          valueOr(m.status, "active"),
+		LifecycleStatus: valueOr(m.lifecycle, "active"),
 		Phone:           m.phone, Title: m.title,
 		Departments:  []leapsome.Ref{{Name: m.dept}},
 		WorkLocation: &leapsome.Ref{ID: s.leapsomeID, Name: s.name},
@@ -138,12 +138,6 @@ func leapsomeEmployee(m member, today time.Time) leapsome.Employee {
 		Gender: m.gender, Birthday: m.birthday, EmploymentType: "internal",
 		LegalName: strings.Join(strings.Fields(m.first+" "+m.middle+" "+m.last), " "),
 	}
-	if e.Status == "" {
-		e.Status = "active"
-	}
-	if e.LifecycleStatus == "" {
-		e.LifecycleStatus = "active"
-	}
 	if m.team != "" {
 		e.Teams = []leapsome.Ref{{Name: m.team}}
 	}
@@ -152,13 +146,17 @@ func leapsomeEmployee(m member, today time.Time) leapsome.Employee {
 		e.Manager = &leapsome.Ref{ID: LeapsomeID(boss.n), Name: boss.first + " " + boss.last}
 	}
 	if !m.noStart {
-		e.StartDate = today.AddDate(0, 0, m.start).Format("2006-01-02T15:04:05.000Z")
+		e.StartDate = today.AddDate(0, 0, m.start).Format(leapsomeTime)
 	}
 	if m.end != 0 {
-		e.EndDate = today.AddDate(0, 0, m.end).Format("2006-01-02T15:04:05.000Z")
+		e.EndDate = today.AddDate(0, 0, m.end).Format(leapsomeTime)
 	}
 	return e
 }
+
+// leapsomeTime is how Leapsome's Content API writes dates: midnight UTC with
+// milliseconds.
+const leapsomeTime = "2006-01-02T15:04:05.000Z"
 
 func valueOr(v, def string) string {
 	if v == "" {

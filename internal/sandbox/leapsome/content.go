@@ -80,15 +80,15 @@ const (
 
 func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request, c call) {
 	page, msg := intParam(r, "page", 1, 1, -1)
+	size := 0
 	if msg == "" {
-		var size int
 		size, msg = intParam(r, "pageSize", defaultPageSize, 1, maxPageSize)
-		if msg == "" {
-			s.writeEmployees(w, r, c, page, size)
-			return
-		}
 	}
-	writeContentError(w, http.StatusBadRequest, msg)
+	if msg != "" {
+		writeContentError(w, http.StatusBadRequest, msg)
+		return
+	}
+	s.writeEmployees(w, r, c, page, size)
 }
 
 func (s *Server) writeEmployees(w http.ResponseWriter, r *http.Request, c call, page, size int) {
@@ -161,11 +161,7 @@ func (t *tenant) render(p *person) wireEmployee {
 		e.Manager = &wireRef{ID: p.Manager.ID, Name: t.managerName(p.Manager)}
 	}
 	if p.WorkLocation != nil {
-		name := p.WorkLocation.Name
-		if l, ok := t.locations[p.WorkLocation.ID]; ok {
-			name = l.Name
-		}
-		e.WorkLocation = &wireRef{ID: p.WorkLocation.ID, Name: name}
+		e.WorkLocation = &wireRef{ID: p.WorkLocation.ID, Name: t.locationName(p.WorkLocation)}
 	}
 	if len(p.CustomAttributes) > 0 {
 		e.CustomAttributes = p.CustomAttributes
@@ -180,6 +176,15 @@ func (t *tenant) managerName(m *Ref) string {
 		}
 	}
 	return m.Name
+}
+
+// locationName is the current name of the work location ref points at, or
+// the name the person was stored with when the tenant has no such location.
+func (t *tenant) locationName(ref *Ref) string {
+	if l, ok := t.locations[ref.ID]; ok {
+		return l.Name
+	}
+	return ref.Name
 }
 
 func wireRefs(refs []Ref) []wireRef {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -241,13 +242,7 @@ func (e Employee) clone() Employee {
 	}
 	e.Departments = slices.Clone(e.Departments)
 	e.Teams = slices.Clone(e.Teams)
-	if e.CustomAttributes != nil {
-		attrs := make(map[string]any, len(e.CustomAttributes))
-		for k, v := range e.CustomAttributes {
-			attrs[k] = v
-		}
-		e.CustomAttributes = attrs
-	}
+	e.CustomAttributes = maps.Clone(e.CustomAttributes)
 	return e
 }
 

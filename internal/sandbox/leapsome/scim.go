@@ -179,11 +179,7 @@ func (t *tenant) scimUser(p *person, base string) scimUser {
 		ext["department"] = p.Departments[0].Name
 	}
 	if p.WorkLocation != nil {
-		name := p.WorkLocation.Name
-		if l, ok := t.locations[p.WorkLocation.ID]; ok {
-			name = l.Name
-		}
-		ext["location"] = name
+		ext["location"] = t.locationName(p.WorkLocation)
 	}
 	for key, v := range map[string]string{
 		"startDate": dateOf(p.StartDate), "endDate": dateOf(p.EndDate), "birthday": p.Birthday,

@@ -51,6 +51,8 @@ type faultsJSON struct {
 	Endpoint         string          `json:"endpoint"`
 }
 
+var errBadLatency = errors.New("latency: must be a duration such as \"250ms\" or a number of milliseconds")
+
 func (f faultsJSON) faults() (Faults, error) {
 	out := Faults{
 		Throttle: f.Throttle, RetryAfter: f.RetryAfter, ServerErrors: f.ServerErrors,
@@ -65,11 +67,11 @@ func (f faultsJSON) faults() (Faults, error) {
 		case json.Unmarshal(f.Latency, &text) == nil:
 			d, err := time.ParseDuration(text)
 			if err != nil {
-				return Faults{}, errors.New("latency: must be a duration such as \"250ms\" or a number of milliseconds")
+				return Faults{}, errBadLatency
 			}
 			out.Latency = d
 		default:
-			return Faults{}, errors.New("latency: must be a duration such as \"250ms\" or a number of milliseconds")
+			return Faults{}, errBadLatency
 		}
 	}
 	if out.Latency < 0 || out.Throttle < 0 || out.RetryAfter < 0 || out.ServerErrors < 0 || out.Drop < 0 || out.LoseHireResponse < 0 {
@@ -118,9 +120,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !rt.allows(r.Method) {
-		resp := fail(http.StatusMethodNotAllowed, "Method "+r.Method+" not allowed")
-		resp.header = http.Header{"Allow": {strings.Join(rt.methods, ", ")}}
-		s.write(w, resp)
+		s.write(w, rt.methodNotAllowed(r.Method))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))

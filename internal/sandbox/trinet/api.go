@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,37 +64,37 @@ func match(routes []route, path string) (*route, params, bool) {
 			continue
 		}
 		var p params
-		ok := true
+		matched := true
 		for j, want := range rt.pattern {
 			got := segs[j]
 			switch want {
 			case "{co}":
 				p.co = got
-				ok = got != ""
+				matched = got != ""
 			case "{id}":
 				p.id = got
-				ok = got != ""
+				matched = got != ""
 			default:
-				ok = got == want
+				matched = got == want
 			}
-			if !ok {
+			if !matched {
 				break
 			}
 		}
-		if ok {
+		if matched {
 			return rt, p, true
 		}
 	}
 	return nil, params{}, false
 }
 
-func (rt *route) allows(method string) bool {
-	for _, m := range rt.methods {
-		if m == method {
-			return true
-		}
-	}
-	return false
+func (rt *route) allows(method string) bool { return slices.Contains(rt.methods, method) }
+
+// methodNotAllowed answers a known path called with a method it does not take.
+func (rt *route) methodNotAllowed(method string) response {
+	resp := fail(http.StatusMethodNotAllowed, "Method "+method+" not allowed")
+	resp.header = http.Header{"Allow": {strings.Join(rt.methods, ", ")}}
+	return resp
 }
 
 // response is what a handler decided; the caller writes it, or drops the
@@ -201,9 +202,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if !rt.allows(r.Method) {
 		finish(http.StatusMethodNotAllowed)
-		resp := fail(http.StatusMethodNotAllowed, "Method "+r.Method+" not allowed")
-		resp.header = http.Header{"Allow": {strings.Join(rt.methods, ", ")}}
-		s.write(w, resp)
+		s.write(w, rt.methodNotAllowed(r.Method))
 		return
 	}
 
@@ -387,10 +386,7 @@ func (s *Server) issueToken(r *http.Request, co *company, body []byte) response 
 	s.mu.Unlock()
 	// Report one second less than the real lifetime, as TriNet's gateway
 	// does ("3599" for an hour), so a client trusting expires_in is never late.
-	expiresIn := int64(s.ttl/time.Second) - 1
-	if expiresIn < 0 {
-		expiresIn = 0
-	}
+	expiresIn := max(int64(s.ttl/time.Second)-1, 0)
 	return response{status: http.StatusOK, flat: true, data: tokenBody{
 		TokenType:   "BearerToken",
 		AccessToken: access,

@@ -182,11 +182,7 @@ func (s *Server) hire(co *company, body []byte) response {
 		return invalid(errs)
 	}
 	e := &Employee{Status: "A", ApprovalStatus: approvalPending}
-	set := func(dst *string, path string) {
-		if val, present := str(doc, path); present {
-			*dst = val
-		}
-	}
+	set := setter(doc)
 	set(&e.FirstName, "name.firstName")
 	set(&e.MiddleName, "name.middleName")
 	set(&e.LastName, "name.lastName")
@@ -217,6 +213,16 @@ func (s *Server) hire(co *company, body []byte) response {
 	return ok(hireResult{EmployeeID: e.ID, ApprovalStatus: approvalPending})
 }
 
+// setter copies the string at a path of doc into a field, when doc has one
+// there; a field doc does not name keeps its value.
+func setter(doc map[string]any) func(dst *string, path string) {
+	return func(dst *string, path string) {
+		if val, present := str(doc, path); present {
+			*dst = val
+		}
+	}
+}
+
 type updateResult struct {
 	EmployeeID    string `json:"employeeId"`
 	EffectiveDate string `json:"effectiveDate"`
@@ -245,32 +251,26 @@ func (s *Server) update(co *company, endpoint, id string, body []byte) response 
 	if len(errs) > 0 {
 		return invalid(errs)
 	}
-	next := *e
-	set := func(dst *string, path string) {
-		if val, present := str(doc, path); present {
-			*dst = val
-		}
-	}
+	set := setter(doc)
 	switch endpoint {
 	case epNames:
-		set(&next.FirstName, "firstName")
-		set(&next.MiddleName, "middleName")
-		set(&next.LastName, "lastName")
+		set(&e.FirstName, "firstName")
+		set(&e.MiddleName, "middleName")
+		set(&e.LastName, "lastName")
 	case epPersonals:
-		set(&next.Gender, "gender")
-		set(&next.BirthDate, "birthDate")
-		set(&next.Ethnicity, "ethnicity")
-		set(&next.Country, "country")
-		set(&next.MaritalStatus, "maritalStatus")
+		set(&e.Gender, "gender")
+		set(&e.BirthDate, "birthDate")
+		set(&e.Ethnicity, "ethnicity")
+		set(&e.Country, "country")
+		set(&e.MaritalStatus, "maritalStatus")
 	case epJobs:
-		set(&next.Title, "businessTitle")
-		set(&next.DeptID, "deptId")
-		set(&next.WorkPhone, "workPhone")
-		set(&next.LocationID, "employeeTransfer.locationId")
-		set(&next.CustomGroupA, "optionalGrouping.groupA")
-		set(&next.CustomGroupB, "optionalGrouping.groupB")
+		set(&e.Title, "businessTitle")
+		set(&e.DeptID, "deptId")
+		set(&e.WorkPhone, "workPhone")
+		set(&e.LocationID, "employeeTransfer.locationId")
+		set(&e.CustomGroupA, "optionalGrouping.groupA")
+		set(&e.CustomGroupB, "optionalGrouping.groupB")
 	}
-	*e = next
 	eff, _ := str(doc, "effectiveDate")
 	return ok(updateResult{EmployeeID: id, EffectiveDate: eff})
 }

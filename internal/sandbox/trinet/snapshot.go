@@ -3,6 +3,7 @@ package trinet
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Snapshot is the sandbox's lasting state: companies (with their API
@@ -39,15 +40,7 @@ func (s *Server) Snapshot() Snapshot {
 		}
 		snap.Companies = append(snap.Companies, cs)
 	}
-	slices.SortFunc(snap.Companies, func(a, b CompanySnapshot) int {
-		switch {
-		case a.Company.ID < b.Company.ID:
-			return -1
-		case a.Company.ID > b.Company.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(snap.Companies, func(a, b CompanySnapshot) int { return strings.Compare(a.Company.ID, b.Company.ID) })
 	return snap
 }
 

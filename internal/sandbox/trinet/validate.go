@@ -3,6 +3,7 @@ package trinet
 import (
 	"encoding/json"
 	"net/mail"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -178,10 +179,8 @@ func requiredChecked(f func(v *vctx, s string) string) *rule {
 func oneOf(codes ...string) func(*vctx, string) string {
 	msg := "must be one of " + strings.Join(codes, ", ")
 	return func(_ *vctx, s string) string {
-		for _, c := range codes {
-			if s == c {
-				return ""
-			}
+		if slices.Contains(codes, s) {
+			return ""
 		}
 		return msg
 	}
