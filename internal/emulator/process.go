@@ -99,7 +99,10 @@ func Start(ctx context.Context, s Spec) (*Process, error) {
 		}
 		select {
 		case <-p.done:
-			return nil, fmt.Errorf("%s exited before listening on %s: %v", s.Name, addr, p.err)
+			if p.err == nil {
+				return nil, fmt.Errorf("%s exited before listening on %s", s.Name, addr)
+			}
+			return nil, fmt.Errorf("%s exited before listening on %s: %w", s.Name, addr, p.err)
 		case <-ctx.Done():
 			p.Stop()
 			return nil, ctx.Err()

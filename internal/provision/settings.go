@@ -122,8 +122,10 @@ func validateSource(at string, t *Target, m Mapping, scim bool) error {
 		return fault.Invalid(at+".valueMap", "supervisor takes no value map")
 	}
 	if strings.HasPrefix(src, SourceConstPrefix) && len(t.Codes) > 0 {
-		v := codeOf(t, applyValueMap(strings.TrimPrefix(src, SourceConstPrefix), m.ValueMap))
-		if v != "" && !hasCode(t.Codes, v) {
+		raw := applyValueMap(strings.TrimPrefix(src, SourceConstPrefix), m.ValueMap)
+		// A constant mapped to "" writes nothing; any other must be a code (a
+		// gender other than male or female has none, and would fail every person).
+		if v := codeOf(t, raw); strings.TrimSpace(raw) != "" && !hasCode(t.Codes, v) {
 			return fault.Invalid(field, "%s takes one of %s", t.Target, strings.Join(t.Codes, ", "))
 		}
 	}

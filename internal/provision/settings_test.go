@@ -160,6 +160,8 @@ func TestValidateSettingsRejections(t *testing.T) {
 		{"custom attribute blank name", with(Mapping{Target: "customGroupA", Source: "customAttributes.  "}), false, "mappings[2].source"},
 		{"blank constant", with(Mapping{Target: "employeeType", Source: "const:"}), false, "mappings[2].source"},
 		{"constant not a code", with(Mapping{Target: "employeeType", Source: "const:X"}), false, "mappings[2].source"},
+		{"constant gender neither male nor female", with(Mapping{Target: "gender", Source: "const:X"}), true, "mappings[2].source"},
+		{"constant gender diverse", with(Mapping{Target: "gender", Source: "const:diverse"}), true, "mappings[2].source"},
 		{"supervisor from title", with(Mapping{Target: "supervisor", Source: "title"}), false, "mappings[2].source"},
 		{"manager to jobTitle", with(Mapping{Target: "jobTitle", Source: "manager"}), false, "mappings[2].source"},
 		{"value map empty key", with(Mapping{Target: "employeeType", Source: "customAttributes.Type", ValueMap: map[string]string{" ": "F"}}), false, "mappings[2].valueMap"},

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -308,19 +307,3 @@ func TestSeedOverHTTP(t *testing.T) {
 	}
 }
 
-func TestWriteUsage(t *testing.T) {
-	var b bytes.Buffer
-	c := Credentials{"ACM", "cid", "csecret", "acme", "asecret", "stoken"}
-	if err := WriteUsage(&b, "http://127.0.0.1:1/", "http://127.0.0.1:2", c); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
-	for _, want := range []string{
-		"http://127.0.0.1:2/v1", "http://127.0.0.1:2/scim/v1", "http://127.0.0.1:1/oauth/accesstoken",
-		"ACM", "cid", "csecret", "acme", "asecret", "stoken", LeapsomeID(8), "%!",
-	} {
-		if strings.Contains(out, want) != (want != "%!") {
-			t.Errorf("usage and %q: %s", want, out)
-		}
-	}
-}
