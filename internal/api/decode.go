@@ -8,18 +8,19 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"trinetsync/internal/provision"
 )
 
 // DefaultMaxBodyBytes bounds request bodies; the largest legitimate body (a
 // settings document with every target mapped and value maps) is far smaller.
 const DefaultMaxBodyBytes = 64 << 10
 
-var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var tenantPattern = provision.TenantIDPattern
 
 // ValidTenantID reports whether id is a well-formed tenant id.
 func ValidTenantID(id string) bool { return tenantPattern.MatchString(id) }

@@ -4,11 +4,12 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
 	"trinetsync/internal/fault"
+
+	"trinetsync/internal/provision"
 )
 
 // Config says how to run the stack. ConfigFromEnv reads it as `make run`
@@ -121,7 +122,7 @@ const (
 // invocation may still be working on it.
 func VisibilityFor(workerTimeout time.Duration) time.Duration { return 6 * workerTimeout }
 
-var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var tenantPattern = provision.TenantIDPattern
 
 // ConfigFromEnv reads the stack's configuration as `make run` does:
 // DATA_DIR, API_ADDR, SYNC_INTERVAL, LOCAL_JWT_SECRET, TRINET_BASE_URL,

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"trinetsync/internal/fault"
@@ -27,7 +26,7 @@ const maxIDLen = 200
 // message limit.
 const maxCursorLen = 64 * 1024
 
-var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var tenantIDPattern = provision.TenantIDPattern
 
 // Job asks the worker to sync one tenant.
 type Job struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +14,8 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"trinetsync/internal/fault"
+
+	"trinetsync/internal/provision"
 )
 
 // API is the part of *secretsmanager.Client the Manager uses.
@@ -67,7 +68,7 @@ func New(api API, cfg Config) *Manager {
 	return &Manager{api: api, cfg: cfg}
 }
 
-var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var tenantIDPattern = provision.TenantIDPattern
 
 // Name is the secret name of a tenant.
 func (m *Manager) Name(tenantID string) string { return m.cfg.Prefix + tenantID }

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -227,7 +226,7 @@ func isConditionFailed(err error) bool {
 	return errors.As(err, &ccf)
 }
 
-var tenantID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var tenantID = provision.TenantIDPattern
 
 // checkTenant keeps ids that could break the key scheme out of it (the API
 // rejects them before; this is the store's own guard).

@@ -306,4 +306,3 @@ func TestSeedOverHTTP(t *testing.T) {
 		t.Fatalf("TriNet lists %d employees (hasMore %v)", len(emps.Data.EmployeeData), emps.Data.HasMore)
 	}
 }
-
