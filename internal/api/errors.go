@@ -103,5 +103,5 @@ func logFailure(ctx context.Context, log *slog.Logger, r *http.Request, err erro
 		level = slog.LevelError
 	}
 	log.Log(ctx, level, "request failed", "method", r.Method, "route", r.Pattern,
-		"status", ae.Status, "code", ae.Code, "error", err.Error())
+		"status", ae.Status, "code", ae.Code, "err", err.Error())
 }

@@ -92,7 +92,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		}
 		c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome retry",
 			slog.String("api", r.api.String()), slog.String("op", r.op),
-			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("error", o.err.Error()))
+			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("err", o.err.Error()))
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, canceled(ctx, r.op)
 		}

@@ -161,7 +161,7 @@ func (x *executor) bookkeeping(ctx context.Context) (context.Context, context.Ca
 func (x *executor) logWarn(ctx context.Context, msg string, st *Step, err error) {
 	x.e.log.LogAttrs(ctx, slog.LevelWarn, msg,
 		slog.String("tenant", x.in.TenantID), slog.String("syncId", x.in.SyncID),
-		slog.String("userId", st.Item.UserID), slog.String("error", err.Error()))
+		slog.String("userId", st.Item.UserID), slog.String("err", err.Error()))
 }
 
 // storeLink persists a new link; false when the person must not be written.
