@@ -16,7 +16,8 @@ import (
 
 // Clients builds a tenant's TriNet and Leapsome clients from its credentials.
 type Clients interface {
-	ForTenant(c secrets.Credentials) (provision.PeopleSource, provision.Company, error)
+	// ForTenant's clients log through log, which carries the tenant and sync ids.
+	ForTenant(c secrets.Credentials, log *slog.Logger) (provision.PeopleSource, provision.Company, error)
 }
 
 // APIClients builds the production HTTP clients. The clients share their token
@@ -53,29 +54,29 @@ func NewAPIClients(cfg Config, hc *http.Client, log *slog.Logger) *APIClients {
 	}
 }
 
-func (a *APIClients) trinet(c secrets.Credentials) (*trinet.Client, error) {
+func (a *APIClients) trinet(c secrets.Credentials, log *slog.Logger) (*trinet.Client, error) {
 	return trinet.New(trinet.Config{
 		BaseURL: a.TriNetBaseURL, CompanyID: c.TriNet.CompanyID, ClientID: c.TriNet.ClientID,
-		ClientSecret: c.TriNet.ClientSecret, HTTPClient: a.HTTPClient, RPS: a.TriNetRPS, Now: a.Now, Logger: a.Logger,
+		ClientSecret: c.TriNet.ClientSecret, HTTPClient: a.HTTPClient, RPS: a.TriNetRPS, Now: a.Now, Logger: log,
 		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay,
 	})
 }
 
-func (a *APIClients) leapsome(c secrets.Credentials) (*leapsome.Client, error) {
+func (a *APIClients) leapsome(c secrets.Credentials, log *slog.Logger) (*leapsome.Client, error) {
 	return leapsome.New(leapsome.Config{
 		BaseURL: a.LeapsomeURL, SCIMURL: a.LeapsomeSCIM, APISecret: c.Leapsome.APISecret,
-		SCIMToken: c.Leapsome.SCIMToken, HTTPClient: a.HTTPClient, Now: a.Now, Logger: a.Logger,
+		SCIMToken: c.Leapsome.SCIMToken, HTTPClient: a.HTTPClient, Now: a.Now, Logger: log,
 		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay,
 	})
 }
 
 // ForTenant implements Clients.
-func (a *APIClients) ForTenant(c secrets.Credentials) (provision.PeopleSource, provision.Company, error) {
-	tn, err := a.trinet(c)
+func (a *APIClients) ForTenant(c secrets.Credentials, log *slog.Logger) (provision.PeopleSource, provision.Company, error) {
+	tn, err := a.trinet(c, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	ls, err := a.leapsome(c)
+	ls, err := a.leapsome(c, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,7 +87,7 @@ func (a *APIClients) ForTenant(c secrets.Credentials) (provision.PeopleSource, p
 // TriNet token and org details, Leapsome token, and SCIM when a token is given.
 // A rejection is a fault.Auth error naming the field at fault.
 func (a *APIClients) Check(ctx context.Context, c secrets.Credentials) error {
-	tn, err := a.trinet(c)
+	tn, err := a.trinet(c, a.Logger)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func (a *APIClients) Check(ctx context.Context, c secrets.Credentials) error {
 		}
 		return err
 	}
-	ls, err := a.leapsome(c)
+	ls, err := a.leapsome(c, a.Logger)
 	if err != nil {
 		return err
 	}

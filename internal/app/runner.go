@@ -204,7 +204,7 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 	if err != nil {
 		return r.failOrRetry(ctx, log, &run, attempt, err)
 	}
-	people, company, err := r.clients.ForTenant(creds)
+	people, company, err := r.clients.ForTenant(creds, log)
 	if err != nil {
 		return r.failOrRetry(ctx, log, &run, attempt, err)
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"sync"
 	"testing"
@@ -814,8 +815,8 @@ type stallingClients struct {
 	inner app.Clients
 }
 
-func (s stallingClients) ForTenant(c secrets.Credentials) (provision.PeopleSource, provision.Company, error) {
-	people, company, err := s.inner.ForTenant(c)
+func (s stallingClients) ForTenant(c secrets.Credentials, log *slog.Logger) (provision.PeopleSource, provision.Company, error) {
+	people, company, err := s.inner.ForTenant(c, log)
 	return stallingSource{s.e, people}, company, err
 }
 
