@@ -3,6 +3,7 @@ package leapsome
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -175,6 +176,10 @@ func (c *Client) Directory(ctx context.Context) (provision.Directory, error) {
 		people []provision.Person
 		locs   []provision.WorkLocation
 		users  map[string]*provision.SCIMUser
+		// One report per listing, as the listings run at once.
+		peopleRep = newReadReport(pathEmployees, provision.ListEmployees)
+		locRep    = newReadReport(pathWorkLocations, provision.ListWorkLocations)
+		scimRep   = newReadReport(pathSCIMUsers, provision.ListSCIMUsers)
 	)
 	// One token before the listings start, so that they do not queue for
 	// it and a rejected secret fails once.
@@ -182,10 +187,10 @@ func (c *Client) Directory(ctx context.Context) (provision.Directory, error) {
 		return provision.Directory{}, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { people, err = c.employees(gctx); return err })
-	g.Go(func() (err error) { locs, err = c.workLocations(gctx); return err })
+	g.Go(func() (err error) { people, err = c.employees(gctx, peopleRep); return err })
+	g.Go(func() (err error) { locs, err = c.workLocations(gctx, locRep); return err })
 	if c.cfg.SCIMToken != "" {
-		g.Go(func() (err error) { users, err = c.scimUsers(gctx); return err })
+		g.Go(func() (err error) { users, err = c.scimUsers(gctx, scimRep); return err })
 	}
 	if err := g.Wait(); err != nil {
 		return provision.Directory{}, err
@@ -201,12 +206,15 @@ func (c *Client) Directory(ctx context.Context) (provision.Directory, error) {
 		c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome SCIM users without a Content API person",
 			slog.Int("count", len(users)-matched))
 	}
-	return provision.Directory{People: people, Locations: locs, SCIM: c.cfg.SCIMToken != ""}, nil
+	var anomalies []provision.Anomaly
+	for _, r := range []*readReport{peopleRep, scimRep, locRep} {
+		anomalies = append(anomalies, r.anomalies...)
+	}
+	return provision.Directory{People: people, Locations: locs, SCIM: c.cfg.SCIMToken != "", Anomalies: anomalies}, nil
 }
 
-func (c *Client) employees(ctx context.Context) ([]provision.Person, error) {
+func (c *Client) employees(ctx context.Context, rep *readReport) ([]provision.Person, error) {
 	var people []provision.Person
-	rep := newReadReport(pathEmployees)
 	defer rep.log(ctx, c.log)
 	err := c.contentPages(ctx, pathEmployees, func(raw json.RawMessage) {
 		p, bad, err := decodeEmployee(raw)
@@ -217,9 +225,8 @@ func (c *Client) employees(ctx context.Context) ([]provision.Person, error) {
 	return people, err
 }
 
-func (c *Client) workLocations(ctx context.Context) ([]provision.WorkLocation, error) {
+func (c *Client) workLocations(ctx context.Context, rep *readReport) ([]provision.WorkLocation, error) {
 	var locs []provision.WorkLocation
-	rep := newReadReport(pathWorkLocations)
 	defer rep.log(ctx, c.log)
 	err := c.contentPages(ctx, pathWorkLocations, func(raw json.RawMessage) {
 		w, bad, err := decodeWorkLocation(raw)
@@ -230,9 +237,8 @@ func (c *Client) workLocations(ctx context.Context) ([]provision.WorkLocation, e
 	return locs, err
 }
 
-func (c *Client) scimUsers(ctx context.Context) (map[string]*provision.SCIMUser, error) {
+func (c *Client) scimUsers(ctx context.Context, rep *readReport) (map[string]*provision.SCIMUser, error) {
 	users := make(map[string]*provision.SCIMUser)
-	rep := newReadReport(pathSCIMUsers)
 	defer rep.log(ctx, c.log)
 	start := scimFirstIndex
 	for n := 0; ; n++ {
@@ -308,17 +314,44 @@ func done(n, read int, total, perPage int64, asked int) bool {
 
 // readReport sums up what one listing left out or read as absent, logged
 // once per listing rather than per record (a systematic oddity would
-// otherwise log thousands of lines). It names fields and ids, never values.
+// otherwise log thousands of lines). It also keeps each oddity as a
+// provision.Anomaly, one per record and field, for the engine to report to
+// the tenant's admins. It names fields and ids, never values.
 type readReport struct {
-	list    string
-	seen    map[string]bool
-	skipped map[string]int // reason → records
-	dropped map[string]int // field → records
-	sample  []string       // ids of some records with dropped fields
+	list      string // the path, for the log
+	kind      string // provision.List*, for the anomalies
+	seen      map[string]bool
+	skipped   map[string]int // reason → records
+	dropped   map[string]int // field → records
+	sample    []string       // ids of some records with dropped fields
+	anomalies []provision.Anomaly
 }
 
-func newReadReport(list string) *readReport {
-	return &readReport{list: list, seen: map[string]bool{}, skipped: map[string]int{}, dropped: map[string]int{}}
+func newReadReport(list, kind string) *readReport {
+	return &readReport{list: list, kind: kind, seen: map[string]bool{}, skipped: map[string]int{}, dropped: map[string]int{}}
+}
+
+// anomaly is an Anomaly of this listing about the record with id ("" when
+// it had none), which is a person's id except in the work location list.
+func (r *readReport) anomaly(id, field, reason string) provision.Anomaly {
+	a := provision.Anomaly{List: r.kind, Field: field, Reason: reason}
+	if r.kind == provision.ListWorkLocations {
+		a.LocationID = id
+	} else {
+		a.UserID = id
+	}
+	return a
+}
+
+// skipReason is the Anomaly reason of a decoding error.
+func skipReason(err error) string {
+	switch {
+	case errors.Is(err, errNotObject):
+		return provision.ReasonNotObject
+	case errors.Is(err, errNoID):
+		return provision.ReasonNoID
+	}
+	return err.Error()
 }
 
 // keep records one decoded record and says whether to keep it. Offset paging
@@ -328,14 +361,17 @@ func (r *readReport) keep(id string, bad []string, err error) bool {
 	switch {
 	case err != nil:
 		r.skipped[err.Error()]++
+		r.anomalies = append(r.anomalies, r.anomaly("", "", skipReason(err)))
 		return false
 	case r.seen[id]:
 		r.skipped["duplicate id"]++
+		r.anomalies = append(r.anomalies, r.anomaly(id, "", provision.ReasonDuplicate))
 		return false
 	}
 	r.seen[id] = true
 	for _, f := range bad {
 		r.dropped[f]++
+		r.anomalies = append(r.anomalies, r.anomaly(id, f, provision.ReasonWrongType))
 	}
 	if len(bad) > 0 && len(r.sample) < 5 {
 		r.sample = append(r.sample, id)

@@ -17,11 +17,13 @@ import (
 //   - the envelope of a page ({"data":[…],"meta":{…}} or a SCIM list) must
 //     parse, else the whole call fails with a classified error;
 //   - a record that is not an object, or has no usable id, is skipped (and
-//     logged with its position, never its content): without an id it cannot
-//     be matched to anything, so leaving it out is the only safe choice;
+//     counted in the log, never its content): without an id it cannot be
+//     matched to anything, so leaving it out is the only safe choice;
 //   - a field whose value has the wrong type is read as absent (and its name
 //     logged): absent values are never written to TriNet, so this cannot
 //     clear or corrupt data, and the rest of the person still syncs.
+// Either way the oddity is also returned as a provision.Anomaly (id and
+// field, never the value), so that the engine can tell the tenant's admins.
 // Absent and null are the same everywhere.
 
 // page is one decoded list page.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,7 +75,8 @@ type Result struct {
 	Counts Counts
 	// Plan holds the items of the people this invocation covered, by user id.
 	Plan []PlanItem
-	// Issues of those people.
+	// Issues of those people; the first invocation of a run also carries the
+	// run's tenant-level issues (no user id), ahead of them.
 	Issues []Issue
 	// Cursor is non-empty when the invocation stopped before the end: run again
 	// with it to continue.
@@ -154,6 +156,12 @@ func (e *Engine) Run(ctx context.Context, in Input) (Result, error) {
 		x.apply(ctx)
 	}
 	res := x.result()
+	if cur.From == "" && len(planned.Issues) > 0 {
+		// Tenant-level issues belong to the run, not to a person: the first
+		// invocation reports them and continuations do not repeat them.
+		res.Issues = append(slices.Clip(planned.Issues), res.Issues...)
+		res.Counts.Warnings += counts(nil, planned.Issues).Warnings
+	}
 	e.log.LogAttrs(ctx, slog.LevelInfo, "sync planned and applied",
 		slog.String("tenant", in.TenantID), slog.String("syncId", in.SyncID), slog.Bool("dryRun", in.DryRun),
 		slog.Int("people", len(planned.Steps)), slog.Int("covered", len(res.Plan)), slog.Bool("continues", res.Cursor != ""),

@@ -760,6 +760,8 @@ func TestSeverityOf(t *testing.T) {
 		{CodeSCIMUnavailable, SeverityWarning},
 		{CodeStatusNotSynced, SeverityWarning},
 		{CodeLifecycleNotSynced, SeverityWarning},
+		{CodeUnreadableValue, SeverityWarning},
+		{CodeUnreadableRecord, SeverityWarning},
 	}
 	for _, tt := range tests {
 		if got := SeverityOf(tt.code); got != tt.want {

@@ -25,6 +25,8 @@ const (
 	CodeTriNetUnavailable     = "trinet_unavailable"      // added: a write failed after its retries (5xx, 429, timeout) or a hire surely never reached TriNet; the next run retries
 	CodeStoreUnavailable      = "store_unavailable"       // added: the hire ledger could not be written, so no hire was sent
 	CodeLinkedEmployeeMissing = "linked_employee_missing" // added: the TriNet employee a person is linked to is no longer listed; never hired again
+	CodeUnreadableValue       = "unreadable_value"        // added (warning): Leapsome sent a person's field in a form that could not be read; it was not synced
+	CodeUnreadableRecord      = "unreadable_record"       // added (warning, tenant-level): Leapsome sent records that could not be read (no id, not an object); they were skipped
 )
 
 // errorCodes are the codes of severity error: the contract's list plus the

@@ -55,7 +55,49 @@ type Directory struct {
 	Locations []WorkLocation
 	// SCIM is true when the SCIM API was read (a SCIM token is configured).
 	SCIM bool
+	// Anomalies are the odd data the client tolerated rather than failing the
+	// read: records it skipped and values it read as absent. They are kept so
+	// that the admin is told which person's data was not synced and why, not
+	// only the service's log. Nil when Leapsome sent nothing odd.
+	Anomalies []Anomaly
 }
+
+// The Leapsome listings an Anomaly can come from.
+const (
+	ListEmployees     = "employees"
+	ListSCIMUsers     = "scimUsers"
+	ListWorkLocations = "workLocations"
+)
+
+// Anomaly is one piece of odd data in what Leapsome sent: a record left out,
+// or a field of a kept record read as absent because of its type. It names
+// where the oddity is, never the value, because values may be personal data.
+type Anomaly struct {
+	// List is the listing the record came from (ListEmployees, ListSCIMUsers,
+	// ListWorkLocations): the same field name means different things in each.
+	List string
+	// UserID is the person's id (employees and SCIM users); "" when the record
+	// had no usable id, and for work locations.
+	UserID string
+	// LocationID is the work location's id (work locations only), so that the
+	// people at that location can be told.
+	LocationID string
+	// Field is the Leapsome field as the listing names it ("title",
+	// "customAttributes.Employee type", "departments[0].name"); "" when the
+	// whole record was skipped.
+	Field string
+	// Reason says in plain words what was wrong; never the value.
+	Reason string
+}
+
+// Anomaly reasons the Leapsome client gives, so that the engine can tell a
+// record it lost from one it only saw twice.
+const (
+	ReasonWrongType = "the value is not of the type Leapsome documents, so it was read as absent"
+	ReasonNotObject = "a record that is not an object"
+	ReasonNoID      = "a record without an id"
+	ReasonDuplicate = "a record repeated by paging; the first copy was kept"
+)
 
 // Employee is one TriNet employee as listed by TriNet. Empty strings mean absent.
 type Employee struct {

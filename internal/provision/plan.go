@@ -30,6 +30,9 @@ type PlanInput struct {
 type Planned struct {
 	// Steps holds one step per Leapsome person, sorted by user id.
 	Steps []Step
+	// Issues are the tenant-level issues of the run (no user id), reported
+	// once per run rather than with any one person.
+	Issues []Issue
 }
 
 // Step is the plan of one person and the writes that carry it out.
@@ -127,7 +130,8 @@ func Plan(in PlanInput) Planned {
 	}
 	pl.brake(steps)
 	pl.supervisors(steps)
-	return Planned{Steps: steps}
+	tenant := pl.unreadable(steps)
+	return Planned{Steps: steps, Issues: tenant}
 }
 
 func newPlanner(in PlanInput) *planner {
