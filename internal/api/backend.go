@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"time"
 
 	"trinetsync/internal/fault"
@@ -149,3 +151,22 @@ func CatalogFrom(c provision.Catalog) Catalog {
 	}
 	return out
 }
+
+// String shows which credentials a request carries, never their secrets, so a
+// ConnectRequest printed or logged by mistake leaks nothing.
+func (r ConnectRequest) String() string {
+	set := func(v string) string {
+		if v == "" {
+			return "(none)"
+		}
+		return "(set)"
+	}
+	return fmt.Sprintf("ConnectRequest{TriNet: company %s, client %s, secret %s; Leapsome: API secret %s, SCIM token %s}",
+		r.TriNet.CompanyID, r.TriNet.ClientID, set(r.TriNet.ClientSecret), set(r.Leapsome.APISecret), set(r.Leapsome.SCIMToken))
+}
+
+// GoString is String, for %#v.
+func (r ConnectRequest) GoString() string { return r.String() }
+
+// LogValue keeps the secrets out of structured logs.
+func (r ConnectRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }

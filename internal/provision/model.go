@@ -1,5 +1,7 @@
 package provision
 
+import "log/slog"
+
 // The values the engine reads from and writes to the two outside systems. The
 // Leapsome and TriNet clients translate their wire formats to and from these
 // types; nothing here is shaped by JSON.
@@ -211,3 +213,15 @@ type JobsUpdate struct {
 	GroupA        string
 	GroupB        string
 }
+
+// String names the person a hire is for and nothing personal beyond that, so
+// a Hire printed or logged by mistake carries no SSN, birth date or address.
+func (h Hire) String() string {
+	return "Hire{" + h.FirstName + " " + h.LastName + ", starting " + h.StartDate + "}"
+}
+
+// GoString is String, for %#v.
+func (h Hire) GoString() string { return h.String() }
+
+// LogValue keeps personal data out of structured logs.
+func (h Hire) LogValue() slog.Value { return slog.StringValue(h.String()) }

@@ -135,6 +135,11 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		bearer = tok
 		auth = apiAuthScheme + " " + tok
 	}
+	// Whatever TriNet echoes, its messages never carry our credentials or token.
+	secrets := &call{}
+	*secrets = *cl
+	secrets.redact = append(append([]string(nil), cl.redact...), c.secret, cl.basic, bearer)
+	cl = secrets
 
 	target := c.base + cl.path
 	if cl.query != "" {
@@ -282,7 +287,11 @@ func validation(data []byte, cl *call) (field, msg string) {
 		return "", ""
 	}
 	if len(env.Data.Errors) > 0 {
-		field = string(env.Data.Errors[0].Field)
+		// A field is a path such as biographicalInfo.gender; anything else
+		// (say, a path with the value appended) is not repeated.
+		if f := string(env.Data.Errors[0].Field); fieldPath.MatchString(f) {
+			field = f
+		}
 	}
 	m := string(env.StatusMessage)
 	if m == "" && len(env.Data.Errors) > 0 {
@@ -305,6 +314,9 @@ func detail(data []byte, cl *call) string {
 	}
 	return ""
 }
+
+// fieldPath is the form of a field name TriNet may name in an error.
+var fieldPath = regexp.MustCompile(`^[A-Za-z0-9_.\[\]]{1,64}$`)
 
 // ssnLike matches anything shaped like a US SSN, as a last guard for
 // messages that echo the request.

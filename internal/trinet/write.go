@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
@@ -74,8 +75,8 @@ func (c *Client) Hire(ctx context.Context, h provision.Hire) (provision.HireResu
 // know who); codes (gender, state, country) are too short to cut out of a
 // sentence safely and say little on their own.
 func hireRedactions(h provision.Hire) []string {
-	vals := []string{h.NationalID, h.BirthDate, h.Address1, h.Address2, h.City, h.PostalCode,
-		h.WorkPhone, h.WorkEmail}
+	vals := append([]string{h.NationalID, h.Address1, h.Address2, h.City, h.PostalCode, h.State,
+		h.WorkPhone, h.WorkEmail, h.Gender, h.Ethnicity}, dateForms(h.BirthDate)...)
 	if d := digitsOnly(h.NationalID); d != h.NationalID {
 		vals = append(vals, d)
 	}
@@ -83,6 +84,15 @@ func hireRedactions(h provision.Hire) []string {
 		vals = append(vals, d)
 	}
 	return vals
+}
+
+// dateForms are the ways a YYYY-MM-DD date may be echoed back.
+func dateForms(d string) []string {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return []string{d}
+	}
+	return []string{d, t.Format("01/02/2006"), t.Format("1/2/2006"), t.Format("20060102"), t.Format("January 2, 2006")}
 }
 
 func digitsOnly(s string) string {
@@ -167,7 +177,8 @@ func (c *Client) UpdatePersonals(ctx context.Context, employeeID string, u provi
 		return nil
 	}
 	r.EffectiveDate = c.effective(u.EffectiveDate)
-	return c.put(ctx, epPersonals, c.path(pathPersonals, employeeID), r, []string{u.BirthDate})
+	return c.put(ctx, epPersonals, c.path(pathPersonals, employeeID), r,
+		append([]string{u.Gender, u.Ethnicity, u.MaritalStatus}, dateForms(u.BirthDate)...))
 }
 
 // UpdateJobs sends the non-empty fields of u; with none it sends nothing.
@@ -186,7 +197,7 @@ func (c *Client) UpdateJobs(ctx context.Context, employeeID string, u provision.
 		return nil
 	}
 	r.EffectiveDate = c.effective(u.EffectiveDate)
-	return c.put(ctx, epJobs, c.path(pathJobs, employeeID), r, nil)
+	return c.put(ctx, epJobs, c.path(pathJobs, employeeID), r, []string{u.WorkPhone, digitsOnly(u.WorkPhone)})
 }
 
 func (c *Client) put(ctx context.Context, endpoint, path string, v any, redact []string) error {
