@@ -37,6 +37,7 @@ type runStore interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	MarkRevoked(ctx context.Context, id string, connectedAt time.Time) error
 	SaveSettings(ctx context.Context, id string, s provision.Settings) error
+	DeleteLinks(ctx context.Context, tenantID string) error
 	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
 	CreateRun(ctx context.Context, r provision.Run) error
 	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
@@ -231,6 +232,9 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 	if err != nil {
 		return r.failOrRetry(ctx, log, &run, attempt, err)
 	}
+	if !run.DryRun {
+		r.dropLinksOfAnEndedConnection(ctx, log, job.TenantID, tenant.CompanyID)
+	}
 	if job.Cursor == "" {
 		res.Issues = append(tenantIssues, res.Issues...)
 		for _, is := range tenantIssues {
@@ -257,6 +261,22 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 	}
 	r.finish(ctx, log, &run, status, nil)
 	return done
+}
+
+// dropLinksOfAnEndedConnection deletes the links again when the connection
+// this run started under was revoked, or moved to another TriNet company,
+// while the run was writing: its links would otherwise come back after the
+// revocation deleted them, or point into a company the tenant left.
+func (r *Runner) dropLinksOfAnEndedConnection(ctx context.Context, log *slog.Logger, tenantID, companyID string) {
+	now, err := r.store.Tenant(ctx, tenantID)
+	if err != nil || (now.Status == store.Connected && now.CompanyID == companyID) {
+		return
+	}
+	if err := r.store.DeleteLinks(ctx, tenantID); err != nil {
+		log.Error("delete the links of a connection that ended during the run", "err", err)
+		return
+	}
+	log.Info("connection ended during the run; its links were deleted")
 }
 
 // checkpoint records progress, hands the lease over to the continuation and

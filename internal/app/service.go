@@ -23,6 +23,7 @@ type serviceStore interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	Connect(ctx context.Context, t store.Tenant) (store.Tenant, error)
 	Disconnect(ctx context.Context, id string) error
+	DeleteLinks(ctx context.Context, tenantID string) error
 	SaveSettings(ctx context.Context, id string, s provision.Settings) error
 	CreateRun(ctx context.Context, r provision.Run) error
 	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
@@ -123,6 +124,17 @@ func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectReq
 	t.Backoff = nil
 	if _, err := s.store.Connect(ctx, t); err != nil {
 		return api.Connection{}, err
+	}
+	if prev.CompanyID != "" && prev.CompanyID != t.CompanyID {
+		// Employee ids belong to one TriNet company: links into the old one
+		// would make the next run write one person's data onto a stranger.
+		// Deleted after the switch, so that a run still writing under the old
+		// connection deletes its own links when it sees the switch. The hire
+		// ledger stays, so nobody submitted before is hired twice.
+		if err := s.store.DeleteLinks(ctx, tenant); err != nil {
+			return api.Connection{}, fmt.Errorf("delete the links into TriNet company %s: %w", prev.CompanyID, err)
+		}
+		s.log.Info("tenant moved to another TriNet company; links deleted", "tenant", tenant, "from", prev.CompanyID, "to", t.CompanyID)
 	}
 	s.log.Info("tenant connected", "tenant", tenant, "companyId", t.CompanyID, "scim", t.SCIMConfigured)
 	return s.Connection(ctx, tenant)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -38,8 +39,10 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 			if f.Sensitive {
 				f.From, f.To = "", ""
 			}
+			f.From, f.To = shown(f.From), shown(f.To)
 			fields[i] = f
 		}
+		p.Email, p.Name = shown(p.Email), shown(p.Name)
 		p.Fields = fields
 		it, err := marshal(p)
 		if err != nil {
@@ -54,6 +57,23 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 		reqs = append(reqs, putReq(it))
 	}
 	return st.batchWrite(ctx, reqs, "plan of run "+syncID)
+}
+
+// maxShown bounds every value a plan entry or an issue stores: they are for
+// people to read, and one person's absurd value must not outgrow DynamoDB's
+// 400 KB item and fail the record of the whole run.
+const maxShown = 1024
+
+// shown is v cut to maxShown bytes on a character boundary, marked with "…".
+func shown(v string) string {
+	if len(v) <= maxShown {
+		return v
+	}
+	cut := maxShown
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
 }
 
 // ListPlan pages through a run's plan, ordered by person id.
@@ -102,6 +122,7 @@ func (st *Store) PutIssues(ctx context.Context, tenant, syncID string, issues []
 		if is.Severity != provision.SeverityError && is.Severity != provision.SeverityWarning {
 			return fault.Invalid("severity", "unknown severity %q", is.Severity)
 		}
+		is.Email, is.Name, is.Field, is.Message = shown(is.Email), shown(is.Name), shown(is.Field), shown(is.Message)
 		k := issueKey(is)
 		if seen[k] {
 			continue

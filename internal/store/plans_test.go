@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -95,6 +97,34 @@ func TestPlanStoresNoSensitiveValues(t *testing.T) {
 	}
 	if err := st.PutPlan(ctx, "acme", "s1", []provision.PlanItem{{Action: provision.ActionCreate}}); !errors.Is(err, fault.ErrValidation) {
 		t.Fatalf("no userId = %v, want validation", err)
+	}
+}
+
+// One person's absurd value must not outgrow a DynamoDB item and fail the
+// record of the whole run: stored values are cut, on a character boundary.
+func TestOversizedValuesAreCut(t *testing.T) {
+	t.Parallel()
+	st, _ := newStore(t)
+	ctx := ctxT(t)
+	huge := strings.Repeat("é", 300_000) // 600 KB of UTF-8
+	item := provision.PlanItem{UserID: "u1", Action: provision.ActionUpdate, Name: huge,
+		Fields: []provision.FieldChange{{Field: "jobTitle", From: huge, To: huge}}}
+	if err := st.PutPlan(ctx, "acme", "s1", []provision.PlanItem{item}); err != nil {
+		t.Fatal(err)
+	}
+	issue := provision.Issue{UserID: "u1", Name: huge, Severity: provision.SeverityError, Code: "invalid_value", Message: huge}
+	if err := st.PutIssues(ctx, "acme", "s1", []provision.Issue{issue}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readPlan(t, st, "acme", "s1", 10)
+	issues, _, err := st.ListIssues(ctx, "acme", "s1", 10, "")
+	if err != nil || len(got) != 1 || len(issues) != 1 {
+		t.Fatalf("plan %d, issues %d, %v", len(got), len(issues), err)
+	}
+	for _, v := range []string{got[0].Name, got[0].Fields[0].From, got[0].Fields[0].To, issues[0].Name, issues[0].Message} {
+		if len(v) > maxShown+len("…") || !utf8.ValidString(v) || !strings.HasSuffix(v, "…") || !strings.HasPrefix(huge, strings.TrimSuffix(v, "…")) {
+			t.Fatalf("stored value of %d bytes, valid UTF-8 %t", len(v), utf8.ValidString(v))
+		}
 	}
 }
 
