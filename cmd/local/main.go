@@ -7,6 +7,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"trinetsync/internal/app"
 	"trinetsync/internal/fault"
 	"trinetsync/internal/localstack"
 )
@@ -61,22 +63,15 @@ func run() error {
 
 func logger(format, level string) (*slog.Logger, error) {
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(strings.TrimSpace(orDefault(level, "INFO")))); err != nil {
+	if err := lvl.UnmarshalText([]byte(cmp.Or(strings.TrimSpace(level), "INFO"))); err != nil {
 		return nil, fault.Invalid("LOG_LEVEL", "%v", err)
 	}
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: lvl})), nil
+		return app.NewLogger(lvl), nil
 	case "", "text":
 		// The progress lines tell the story; the logs add only what went wrong.
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: max(lvl, slog.LevelWarn)})), nil
 	}
 	return nil, fault.Invalid("LOG_FORMAT", "must be text or json, got %q", format)
-}
-
-func orDefault(v, def string) string {
-	if strings.TrimSpace(v) == "" {
-		return def
-	}
-	return v
 }

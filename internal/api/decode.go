@@ -20,10 +20,8 @@ import (
 // settings document with every target mapped and value maps) is far smaller.
 const DefaultMaxBodyBytes = 64 << 10
 
-var tenantPattern = provision.TenantIDPattern
-
 // ValidTenantID reports whether id is a well-formed tenant id.
-func ValidTenantID(id string) bool { return tenantPattern.MatchString(id) }
+func ValidTenantID(id string) bool { return provision.TenantIDPattern.MatchString(id) }
 
 // decodeBody reads the whole (size-limited) body and decodes it strictly into
 // dst: unknown fields, wrong types, malformed JSON and trailing data are 400

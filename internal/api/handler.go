@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
 )
 
 // Options tune the handler; the zero value is usable.
@@ -184,7 +185,7 @@ func (s *server) endpoint(rt route) http.Handler {
 		if rt.tenant {
 			tenant = r.PathValue("tenant")
 			if !ValidTenantID(tenant) {
-				s.fail(w, r, badRequest("tenant", "must match %s", tenantPattern), false)
+				s.fail(w, r, badRequest("tenant", "must match %s", provision.TenantIDPattern), false)
 				return
 			}
 		}

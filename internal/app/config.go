@@ -90,41 +90,31 @@ func orDefault(v, def string) string {
 	return strings.TrimSpace(v)
 }
 
-func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+// positiveVar reads a positive number of kind T with parse, or def when the
+// variable is unset; want completes "must be …" in the error naming it.
+func positiveVar[T time.Duration | float64 | int](getenv func(string) string, name string, def T, parse func(string) (T, error), want string) (T, error) {
 	v := strings.TrimSpace(getenv(name))
 	if v == "" {
 		return def, nil
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, fault.Invalid(name, "must be a positive duration such as 10m, got %q", v)
+	x, err := parse(v)
+	if err != nil || x <= 0 {
+		return 0, fault.Invalid(name, "must be %s, got %q", want, v)
 	}
-	return d, nil
+	return x, nil
+}
+
+func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	return positiveVar(getenv, name, def, time.ParseDuration, "a positive duration such as 10m")
 }
 
 func floatVar(getenv func(string) string, name string, def float64) (float64, error) {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return def, nil
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f <= 0 {
-		return 0, fault.Invalid(name, "must be a positive number, got %q", v)
-	}
-	return f, nil
+	return positiveVar(getenv, name, def, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) }, "a positive number")
 }
 
 // intVar reads a positive whole number: a receive count of 2.5 is a typo, not 2.
 func intVar(getenv func(string) string, name string, def int) (int, error) {
-	v := strings.TrimSpace(getenv(name))
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, fault.Invalid(name, "must be a whole number of at least 1, got %q", v)
-	}
-	return n, nil
+	return positiveVar(getenv, name, def, strconv.Atoi, "a whole number of at least 1")
 }
 
 // NewLogger is the service's JSON logger at the configured level.

@@ -323,14 +323,9 @@ func (r *Runner) failOrRetry(ctx context.Context, log *slog.Logger, run *provisi
 }
 
 func runError(err error) *provision.RunError {
-	var fe *fault.Error
-	field := ""
-	if errors.As(err, &fe) {
-		field = fe.Field
-	}
 	switch {
 	case errors.Is(err, fault.ErrAuth), errors.Is(err, fault.ErrForbidden):
-		if strings.HasPrefix(field, "leapsome") {
+		if strings.HasPrefix(fault.FieldOf(err), "leapsome") {
 			return &provision.RunError{Code: CodeLeapsomeRejected, Message: "Leapsome rejected the stored credentials; reconnect the integration with a valid API secret or SCIM token."}
 		}
 		return &provision.RunError{Code: CodeTriNetRejected, Message: "TriNet rejected the stored credentials; reconnect the integration with a valid client id, client secret and company id."}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,9 +81,13 @@ func NewService(cfg Config, st serviceStore, sec credentialStore, checker creden
 	return &Service{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log, checkTimeout: connectCheckTimeout}
 }
 
+// fieldCatalog is the catalog in the API's shape, built on first use: it never
+// changes, and only readers (the renderer) see the slices it shares.
+var fieldCatalog = sync.OnceValue(func() api.Catalog { return api.CatalogFrom(provision.Fields()) })
+
 // Fields serves the field catalog.
 func (s *Service) Fields(context.Context) (api.Catalog, error) {
-	return api.CatalogFrom(provision.Fields()), nil
+	return fieldCatalog(), nil
 }
 
 // Connect checks the credentials against both APIs, stores them, and marks
@@ -122,7 +127,8 @@ func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectReq
 	t.RevokedAt = time.Time{}
 	t.ConsecutiveFailures = 0
 	t.Backoff = nil
-	if _, err := s.store.Connect(ctx, t); err != nil {
+	stored, err := s.store.Connect(ctx, t)
+	if err != nil {
 		return api.Connection{}, err
 	}
 	if prev.CompanyID != "" && prev.CompanyID != t.CompanyID {
@@ -137,7 +143,8 @@ func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectReq
 		s.log.Info("tenant moved to another TriNet company; links deleted", "tenant", tenant, "from", prev.CompanyID, "to", t.CompanyID)
 	}
 	s.log.Info("tenant connected", "tenant", tenant, "companyId", t.CompanyID, "scim", t.SCIMConfigured)
-	return s.Connection(ctx, tenant)
+	// The store answers the record it wrote: no second read of the tenant.
+	return s.connection(ctx, stored)
 }
 
 // Connection describes the tenant's connection, its last run and its next slot.
@@ -146,6 +153,11 @@ func (s *Service) Connection(ctx context.Context, tenant string) (api.Connection
 	if err != nil {
 		return api.Connection{}, err
 	}
+	return s.connection(ctx, t)
+}
+
+func (s *Service) connection(ctx context.Context, t store.Tenant) (api.Connection, error) {
+	tenant := t.ID
 	c := api.Connection{
 		Status:         api.ConnectionStatus(t.Status),
 		CompanyID:      t.CompanyID,
@@ -153,9 +165,6 @@ func (s *Service) Connection(ctx context.Context, tenant string) (api.Connection
 		SCIMConfigured: t.SCIMConfigured,
 		ConnectedAt:    t.ConnectedAt,
 		RevokedAt:      t.RevokedAt,
-	}
-	if c.Status == "" {
-		c.Status = api.StatusNotConnected
 	}
 	runs, _, err := s.store.ListRuns(ctx, tenant, 1, "")
 	if err != nil {
@@ -235,23 +244,24 @@ func (s *Service) Trigger(ctx context.Context, tenant string, req api.TriggerReq
 	}
 	// The store de-duplicates concurrent triggers with the same flags. A
 	// stuck run found there is settled as abandoned and a new one started.
-	created := false
 	for attempt := 0; attempt < 2; attempt++ {
 		got, existing, err := s.store.StartManualRun(ctx, run)
 		if err != nil {
 			return provision.Run{}, err
 		}
 		if !existing {
-			run, created = got, true
-			break
+			return s.enqueue(ctx, got)
 		}
 		if got = s.settleAbandoned(ctx, got); !got.Status.Final() {
 			return got, nil
 		}
 	}
-	if !created {
-		return provision.Run{}, fault.New(fault.Conflict, "another sync was started at the same moment; try again")
-	}
+	return provision.Run{}, fault.New(fault.Conflict, "another sync was started at the same moment; try again")
+}
+
+// enqueue sends the job of a manual run the store has just created.
+func (s *Service) enqueue(ctx context.Context, run provision.Run) (provision.Run, error) {
+	tenant := run.TenantID
 	job := queue.Job{Version: queue.JobVersion, TenantID: tenant, SyncID: run.SyncID, Trigger: run.Trigger, DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates}
 	if err := s.jobs.Send(ctx, job, 0); err != nil {
 		// A run nobody will pick up must not block later triggers.

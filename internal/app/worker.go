@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"golang.org/x/sync/errgroup"
 
 	"trinetsync/internal/queue"
 )
@@ -42,32 +43,27 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 	var (
 		mu       sync.Mutex
 		failures []events.SQSBatchItemFailure
-		wg       sync.WaitGroup
-		sem      = make(chan struct{}, parallel)
+		g        errgroup.Group
 	)
+	g.SetLimit(parallel)
 	for _, msg := range ev.Records {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(msg events.SQSMessage) {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			if !w.handleOne(ctx, log, msg) {
 				mu.Lock()
 				failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: msg.MessageId})
 				mu.Unlock()
 			}
-		}(msg)
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait() // handleOne reports failures in the response, never as an error
 	return events.SQSEventResponse{BatchItemFailures: failures}, nil
 }
 
 // handleOne reports whether the message is done with (and may be deleted).
 func (w *Worker) handleOne(ctx context.Context, log *slog.Logger, msg events.SQSMessage) bool {
+	// A missing or odd count is taken as the first delivery by Handle and retry.
 	attempt, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
-	if attempt < 1 {
-		attempt = 1
-	}
 	job, err := queue.ParseJob(msg.Body)
 	var out Outcome
 	if err != nil {

@@ -69,20 +69,7 @@ func Dynalite(ctx context.Context, dir string, log io.Writer) (*Process, error) 
 		spec.Path = node
 		spec.Args = append([]string{"--require", guard, script}, args...)
 	}
-	p, err := Start(ctx, spec)
-	if err != nil {
-		if tmp != "" {
-			os.RemoveAll(tmp)
-		}
-		return nil, err
-	}
-	if tmp != "" {
-		go func() {
-			<-p.Done()
-			os.RemoveAll(tmp)
-		}()
-	}
-	return p, nil
+	return startWithTemp(ctx, spec, tmp)
 }
 
 // DynamoDBClient is an SDK client for a DynamoDB emulator at endpoint (such as

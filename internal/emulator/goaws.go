@@ -57,7 +57,7 @@ func Goaws(ctx context.Context, log io.Writer) (*Process, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("goaws: write config: %w", err)
 	}
-	p, err := Start(ctx, Spec{
+	return startWithTemp(ctx, Spec{
 		Name: "goaws",
 		Path: bin,
 		// warn keeps goaws from logging every message body it receives.
@@ -67,14 +67,5 @@ func Goaws(ctx context.Context, log io.Writer) (*Process, error) {
 		Dir:  dir,
 		Port: port,
 		Log:  log,
-	})
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	go func() {
-		<-p.Done()
-		os.RemoveAll(dir)
-	}()
-	return p, nil
+	}, dir)
 }

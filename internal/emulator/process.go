@@ -115,6 +115,24 @@ func Start(ctx context.Context, s Spec) (*Process, error) {
 	}
 }
 
+// startWithTemp starts s and removes tmp, a temporary folder the process
+// needs while it runs ("" = none), once it has exited or failed to start.
+func startWithTemp(ctx context.Context, s Spec, tmp string) (*Process, error) {
+	p, err := Start(ctx, s)
+	if tmp == "" {
+		return p, err
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	go func() {
+		<-p.Done()
+		os.RemoveAll(tmp)
+	}()
+	return p, nil
+}
+
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"trinetsync/internal/provision"
 )
@@ -305,11 +304,9 @@ func (s *optString) UnmarshalJSON(b []byte) error {
 	switch {
 	case isNull(b):
 	case b[0] == '"':
-		// Most strings have no escapes: skip the second scan json.Unmarshal
-		// would make (the decoder has already checked the literal).
-		if in := b[1 : len(b)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
-			s.v = string(in)
-		} else if err := json.Unmarshal(b, &s.v); err != nil {
+		if v, err := unquote(b); err == nil {
+			s.v = v
+		} else {
 			s.bad = true
 		}
 	default:
@@ -432,8 +429,8 @@ func (a *optAttrs) UnmarshalJSON(b []byte) error {
 		switch {
 		case isNull(raw):
 		case raw[0] == '"':
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
+			s, err := unquote(raw)
+			if err != nil {
 				a.badKeys = append(a.badKeys, k)
 				continue
 			}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"trinetsync/internal/fault"
-
 	"trinetsync/internal/provision"
 )
 
@@ -122,8 +121,6 @@ const (
 // invocation may still be working on it.
 func VisibilityFor(workerTimeout time.Duration) time.Duration { return 6 * workerTimeout }
 
-var tenantPattern = provision.TenantIDPattern
-
 // ConfigFromEnv reads the stack's configuration as `make run` does:
 // DATA_DIR, API_ADDR, SYNC_INTERVAL, LOCAL_JWT_SECRET, TRINET_BASE_URL,
 // LEAPSOME_BASE_URL, LEAPSOME_SCIM_URL, DEMO_TENANT (unset = "demo", empty =
@@ -184,8 +181,8 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if v, set := lookup("DEMO_TENANT"); !set {
 		c.DemoTenant = DefaultDemoTenant
-	} else if c.DemoTenant = strings.TrimSpace(v); c.DemoTenant != "" && !tenantPattern.MatchString(c.DemoTenant) {
-		return Config{}, fault.Invalid("DEMO_TENANT", "must match %s (or be empty for no demo tenant), got %q", tenantPattern, c.DemoTenant)
+	} else if c.DemoTenant = strings.TrimSpace(v); c.DemoTenant != "" && !provision.TenantIDPattern.MatchString(c.DemoTenant) {
+		return Config{}, fault.Invalid("DEMO_TENANT", "must match %s (or be empty for no demo tenant), got %q", provision.TenantIDPattern, c.DemoTenant)
 	}
 	return c, nil
 }

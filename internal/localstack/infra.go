@@ -205,13 +205,10 @@ func (inf *Infra) createQueues(ctx context.Context) error {
 		return fmt.Errorf("create dead-letter queue: %w", err)
 	}
 	inf.DLQURL = aws.ToString(dlq.QueueUrl)
-	attrs, err := inf.AWS.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: dlq.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-	})
+	arn, err := queueARN(ctx, inf.AWS.SQS, inf.DLQURL)
 	if err != nil {
 		return fmt.Errorf("read dead-letter queue ARN: %w", err)
 	}
-	arn := attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
 	q, err := inf.AWS.SQS.CreateQueue(ctx, &sqs.CreateQueueInput{
 		QueueName: aws.String(QueueName),
 		Attributes: map[string]string{
@@ -224,6 +221,18 @@ func (inf *Infra) createQueues(ctx context.Context) error {
 	}
 	inf.QueueURL = aws.ToString(q.QueueUrl)
 	return nil
+}
+
+// queueARN reads a queue's ARN, which goaws makes up and the redrive policy
+// and the SQS events name.
+func queueARN(ctx context.Context, c *sqs.Client, url string) (string, error) {
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		return "", err
+	}
+	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
 
 // SeedDemo seeds the demo company into the sandboxes that run: both, or

@@ -75,25 +75,15 @@ func (st *Stack) readState() (stackState, error) {
 	if st.cfg.DataDir == "" {
 		return s, nil
 	}
-	b, err := os.ReadFile(filepath.Join(st.cfg.DataDir, stateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("read the stack's state: %w", err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return s, fmt.Errorf("%s: %w (delete it to set the demo up again)", filepath.Join(st.cfg.DataDir, stateFile), err)
-	}
-	return s, nil
+	_, err := readJSON(filepath.Join(st.cfg.DataDir, stateFile), &s, "set the demo up again")
+	return s, err
 }
 
 func (st *Stack) writeState(s stackState) error {
 	if st.cfg.DataDir == "" {
 		return nil
 	}
-	b, _ := json.MarshalIndent(s, "", "  ")
-	return writeFileAtomic(filepath.Join(st.cfg.DataDir, stateFile), b)
+	return writeJSON(filepath.Join(st.cfg.DataDir, stateFile), s)
 }
 
 // loadSandboxes restores the running sandboxes' state saved by the last
@@ -108,7 +98,7 @@ func (st *Stack) loadSandboxes() (freshTriNet, freshLeapsome bool, err error) {
 	dir := filepath.Join(st.cfg.DataDir, sandboxDir)
 	if tn := st.Infra.TriNet; tn != nil {
 		var snap trinetsandbox.Snapshot
-		found, err := readJSON(filepath.Join(dir, trinetFile), &snap)
+		found, err := readJSON(filepath.Join(dir, trinetFile), &snap, "start that sandbox afresh")
 		if err != nil {
 			return false, false, err
 		}
@@ -121,7 +111,7 @@ func (st *Stack) loadSandboxes() (freshTriNet, freshLeapsome bool, err error) {
 	}
 	if ls := st.Infra.Leapsome; ls != nil {
 		var snap leapsomesandbox.Snapshot
-		found, err := readJSON(filepath.Join(dir, leapsomeFile), &snap)
+		found, err := readJSON(filepath.Join(dir, leapsomeFile), &snap, "start that sandbox afresh")
 		if err != nil {
 			return false, false, err
 		}
@@ -174,16 +164,19 @@ func (st *Stack) snapshotLoop(ctx context.Context) {
 	}
 }
 
-func readJSON(path string, v any) (bool, error) {
+// readJSON decodes the file at path into v and reports whether there was
+// one; for a file that does not decode, the error tells the user to delete
+// it "to " + redo.
+func readJSON(path string, v any, redo string) (bool, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("read %s: %w", path, err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("%s: %w (delete it to start that sandbox afresh)", path, err)
+		return false, fmt.Errorf("%s: %w (delete it to %s)", path, err, redo)
 	}
 	return true, nil
 }

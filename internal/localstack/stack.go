@@ -14,10 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-
 	"trinetsync/internal/api"
 	"trinetsync/internal/app"
 	"trinetsync/internal/provision"
@@ -157,7 +153,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	arn, err := queueARN(ctx, awsClients.SQS, st.Infra.QueueURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read the jobs queue's ARN: %w", err)
 	}
 	pollCtx, cancel := context.WithCancel(context.Background())
 	workCtx, stopWork := context.WithCancel(context.Background())
@@ -207,16 +203,6 @@ func envLookup(env []string) func(string) string {
 		m[k] = v
 	}
 	return func(k string) string { return m[k] }
-}
-
-func queueARN(ctx context.Context, c *sqs.Client, url string) (string, error) {
-	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-	})
-	if err != nil {
-		return "", fmt.Errorf("read the jobs queue's ARN: %w", err)
-	}
-	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
 
 // Tick runs the scheduler once, as EventBridge would at now.
@@ -335,7 +321,7 @@ func (st *Stack) settle(ctx context.Context) error {
 	if files, err := filepath.Glob(filepath.Join(st.Infra.SecretsDir, "*.json")); err == nil {
 		prefix := strings.ReplaceAll(SecretPrefix, "/", "_")
 		for _, f := range files {
-			if id, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), ".json"), prefix); ok && tenantPattern.MatchString(id) {
+			if id, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), ".json"), prefix); ok && provision.TenantIDPattern.MatchString(id) {
 				ids[id] = true
 			}
 		}
@@ -446,17 +432,18 @@ func (st *Stack) setUpDemo(ctx context.Context) error {
 	if !cfg.FirstSync {
 		return nil
 	}
-	conn, err := svc.Connection(ctx, cfg.DemoTenant)
-	if err != nil {
-		return fmt.Errorf("read the demo tenant's connection: %w", err)
-	}
-	if conn.Status != api.StatusConnected {
-		st.DemoNote = fmt.Sprintf("demo tenant %q is %s: no first sync (PUT its connection to reconnect)", cfg.DemoTenant, conn.Status)
-		return nil
-	}
 	// Against real accounts the start's sync only plans: writing to a real
 	// TriNet company is for the user to ask.
 	run, err := svc.Trigger(ctx, cfg.DemoTenant, api.TriggerRequest{DryRun: cfg.external()})
+	if errors.Is(err, api.ErrNotConnected) {
+		// The user disconnected it, or TriNet revoked it: say which.
+		conn, cerr := svc.Connection(ctx, cfg.DemoTenant)
+		if cerr != nil {
+			return fmt.Errorf("read the demo tenant's connection: %w", cerr)
+		}
+		st.DemoNote = fmt.Sprintf("demo tenant %q is %s: no first sync (PUT its connection to reconnect)", cfg.DemoTenant, conn.Status)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("trigger the first sync: %w", err)
 	}

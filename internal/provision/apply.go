@@ -259,11 +259,7 @@ func rejected(err error) bool {
 // that may have been applied. An error without a class is not trusted to
 // say so.
 func notSent(err error) bool {
-	if rejected(err) {
-		return true
-	}
-	c, ok := fault.ClassOf(err)
-	return ok && (c == fault.Transient || c == fault.Throttled)
+	return rejected(err) || fault.Retryable(err)
 }
 
 // writeIssue turns a failed TriNet write into the person's issue:

@@ -189,12 +189,3 @@ func LookupTarget(name string) (Target, bool) {
 	}
 	return *t, true
 }
-
-func hasCode(codes []string, v string) bool {
-	for _, c := range codes {
-		if c == v {
-			return true
-		}
-	}
-	return false
-}

@@ -63,22 +63,20 @@ type Step struct {
 }
 
 type mapping struct {
-	t  *Target
-	m  Mapping
-	vm map[string]string
+	t *Target
+	m Mapping
 }
 
 type planner struct {
 	in         PlanInput
-	today      time.Time
 	todayStr   string
+	oldestHire string    // the earliest start date TriNet takes for a new hire, YYYY-MM-DD
 	maps       []mapping // in catalog order
 	autoCreate bool
 
 	depts, locs nameIndex
-	locCountry  map[string]string // TriNet location id → ISO alpha-2
-	wlRaw       map[string]string // Leapsome work location id and lower name → country as typed
-	wlCountry   map[string]string // Leapsome work location id and lower name → ISO alpha-2
+	locCountry  map[string]string       // TriNet location id → ISO alpha-2
+	workCountry map[string]placeCountry // Leapsome work location id and lower name → its country
 
 	emps       map[string]*Employee
 	byEmail    map[string][]*Employee // non-terminated employees by work email
@@ -87,8 +85,11 @@ type planner struct {
 	linkedEmp  map[string]string // employee id → user id, for stored links to listed employees
 	ledger     map[string]*HireEntry
 
-	countryMemo map[string]string // TriNet country value → normalised
+	countryMemo map[string]string // country as written → ISO alpha-2, "" when unknown
 }
+
+// placeCountry is a Leapsome work location's country, as typed and as ISO alpha-2.
+type placeCountry struct{ raw, iso string }
 
 // Plan decides the action of every person. It never fails: whatever is wrong
 // with one person's data becomes that person's issue.
@@ -137,21 +138,20 @@ func Plan(in PlanInput) Planned {
 func newPlanner(in PlanInput) *planner {
 	today := in.Now.UTC().Truncate(24 * time.Hour)
 	pl := &planner{
-		in:         in,
-		today:      today,
-		todayStr:   today.Format(time.DateOnly),
-		autoCreate: in.Settings.AutoCreateNewHires,
-		depts:      newNameIndex(len(in.Company.Departments)),
-		locs:       newNameIndex(len(in.Company.Locations)),
-		locCountry: make(map[string]string, len(in.Company.Locations)),
-		wlRaw:      make(map[string]string, 2*len(in.Directory.Locations)),
-		wlCountry:  make(map[string]string, 2*len(in.Directory.Locations)),
-		emps:       make(map[string]*Employee, len(in.Company.Employees)),
-		byEmail:    make(map[string][]*Employee, len(in.Company.Employees)),
-		termEmail:  make(map[string]bool),
-		linkByUser: make(map[string]string, len(in.Links)),
-		linkedEmp:  make(map[string]string, len(in.Links)),
-		ledger:     make(map[string]*HireEntry, len(in.Hires)),
+		in:          in,
+		todayStr:    today.Format(time.DateOnly),
+		oldestHire:  today.AddDate(0, 0, -3).Format(time.DateOnly),
+		autoCreate:  in.Settings.AutoCreateNewHires,
+		depts:       newNameIndex(len(in.Company.Departments)),
+		locs:        newNameIndex(len(in.Company.Locations)),
+		locCountry:  make(map[string]string, len(in.Company.Locations)),
+		workCountry: make(map[string]placeCountry, 2*len(in.Directory.Locations)),
+		emps:        make(map[string]*Employee, len(in.Company.Employees)),
+		byEmail:     make(map[string][]*Employee, len(in.Company.Employees)),
+		termEmail:   make(map[string]bool),
+		linkByUser:  make(map[string]string, len(in.Links)),
+		linkedEmp:   make(map[string]string, len(in.Links)),
+		ledger:      make(map[string]*HireEntry, len(in.Hires)),
 
 		countryMemo: make(map[string]string),
 	}
@@ -163,7 +163,7 @@ func newPlanner(in PlanInput) *planner {
 	}
 	for i := range catalog {
 		if m, ok := byTarget[catalog[i].Target]; ok {
-			pl.maps = append(pl.maps, mapping{t: &catalog[i], m: m, vm: m.ValueMap})
+			pl.maps = append(pl.maps, mapping{t: &catalog[i], m: m})
 		}
 	}
 	for _, d := range in.Company.Departments {
@@ -171,16 +171,15 @@ func newPlanner(in PlanInput) *planner {
 	}
 	for _, l := range in.Company.Locations {
 		pl.locs.add(l.ID, l.Name)
-		if c, ok := normCountry(l.Country); ok {
+		if c, ok := pl.country(l.Country); ok {
 			pl.locCountry[l.ID] = c
 		}
 	}
 	for _, w := range in.Directory.Locations {
-		c, _ := normCountry(w.Country)
+		c, _ := pl.country(w.Country)
 		for _, k := range []string{w.ID, workLocationNameKey(w.Name)} {
-			if _, dup := pl.wlRaw[k]; !dup {
-				pl.wlRaw[k] = w.Country
-				pl.wlCountry[k] = c
+			if _, dup := pl.workCountry[k]; !dup {
+				pl.workCountry[k] = placeCountry{raw: w.Country, iso: c}
 			}
 		}
 	}
@@ -229,22 +228,33 @@ func (pl *planner) fail(st *Step, is Issue) {
 }
 
 // workLocationNameKey is the key of a Leapsome work location's name in
-// wlRaw and wlCountry, kept apart from the ids that share those maps.
+// workCountry, kept apart from the ids that share the map.
 func workLocationNameKey(name string) string {
 	return "name:" + strings.ToLower(strings.TrimSpace(name))
 }
 
-// ofWorkLocation looks p's work location up in m (wlRaw or wlCountry): by id,
-// else by name, since a person may carry only the location's name.
-func ofWorkLocation(m map[string]string, p *Person) string {
-	if v, ok := m[p.WorkLocationID]; ok && p.WorkLocationID != "" {
+// workLocationCountry looks p's work location up: by id, else by name, since
+// a person may carry only the location's name.
+func (pl *planner) workLocationCountry(p *Person) placeCountry {
+	if v, ok := pl.workCountry[p.WorkLocationID]; ok && p.WorkLocationID != "" {
 		return v
 	}
-	return m[workLocationNameKey(p.WorkLocation)]
+	return pl.workCountry[workLocationNameKey(p.WorkLocation)]
 }
 
 // region is the ISO country of p's work location, or "".
-func (pl *planner) region(p *Person) string { return ofWorkLocation(pl.wlCountry, p) }
+func (pl *planner) region(p *Person) string { return pl.workLocationCountry(p).iso }
+
+// country is normCountry, parsed once per distinct value: the few countries
+// repeat across people, locations and employees, and reading a name is costly.
+func (pl *planner) country(v string) (string, bool) {
+	c, ok := pl.countryMemo[v]
+	if !ok {
+		c, _ = normCountry(v)
+		pl.countryMemo[v] = c
+	}
+	return c, c != ""
+}
 
 // source reads a mapping's source from p.
 func (pl *planner) source(p *Person, src string) string {
@@ -280,7 +290,7 @@ func (pl *planner) source(p *Person, src string) string {
 	case SourceWorkLocation:
 		return p.WorkLocation
 	case SourceWorkCountry:
-		return ofWorkLocation(pl.wlRaw, p)
+		return pl.workLocationCountry(p).raw
 	}
 	if strings.HasPrefix(src, scimPrefix) {
 		if p.SCIM == nil {
@@ -315,14 +325,10 @@ func (pl *planner) source(p *Person, src string) string {
 	return ""
 }
 
-// value is a mapping's value for p after the value map and the target's rules;
-// "" with no problem means blank (never written).
-func (pl *planner) value(p *Person, mp mapping, region string) (string, *problem) {
-	v := strings.TrimSpace(applyValueMap(pl.source(p, mp.m.Source), mp.vm))
-	if v == "" {
-		return "", nil
-	}
-	return pl.normalise(mp.t, v, region)
+// raw is a mapping's value for p after the value map, before the target's
+// rules; "" means blank (never written).
+func (pl *planner) raw(p *Person, mp mapping) string {
+	return strings.TrimSpace(applyValueMap(pl.source(p, mp.m.Source), mp.m.ValueMap))
 }
 
 func change(t *Target, from, to string) FieldChange {
@@ -435,18 +441,19 @@ func (pl *planner) planUpdate(st *Step, emp *Employee) {
 		if t.Mode == ModeNewHireOnly {
 			continue
 		}
-		if t.kind == kindPhone && pl.samePhone(p, mp, emp) {
+		raw := pl.raw(p, mp)
+		// A phone that is, as written, TriNet's needs nothing written, and the
+		// costly parsing of both can be skipped: after the first sync this is the
+		// common case, as the service writes E.164.
+		if raw == "" || (t.kind == kindPhone && raw == strings.TrimSpace(emp.WorkPhone)) {
 			continue
 		}
-		v, prob := pl.value(p, mp, region)
+		v, prob := pl.normalise(t, raw, region)
 		if prob != nil {
 			st.Issues = append(st.Issues, personIssue(p, prob.code, t.Target, prob.message))
 			if firstErr == "" {
 				firstErr = prob.code
 			}
-			continue
-		}
-		if v == "" {
 			continue
 		}
 		cur := pl.current(t, emp, region)
@@ -528,14 +535,6 @@ func (pl *planner) planUpdate(st *Step, emp *Employee) {
 	}
 }
 
-// samePhone reports whether Leapsome's phone is, as written, TriNet's: then
-// nothing is to be written and the costly parsing of both can be skipped. After
-// the first sync this is the common case, as the service writes E.164.
-func (pl *planner) samePhone(p *Person, mp mapping, emp *Employee) bool {
-	v := strings.TrimSpace(applyValueMap(pl.source(p, mp.m.Source), mp.vm))
-	return v != "" && v == strings.TrimSpace(emp.WorkPhone)
-}
-
 // planCreate plans the new hire of a person TriNet does not have.
 func (pl *planner) planCreate(st *Step) {
 	p := st.person
@@ -551,15 +550,17 @@ func (pl *planner) planCreate(st *Step) {
 			st.managerUserID = strings.TrimSpace(pl.source(p, mp.m.Source))
 			continue
 		}
-		v, prob := pl.value(p, mp, region)
-		if prob == nil && t.Target == "hireDate" && v != "" {
-			prob = pl.checkStartDate(v)
+		raw := pl.raw(p, mp)
+		if raw == "" {
+			continue
+		}
+		v, prob := pl.normalise(t, raw, region)
+		// normalise gives a date as YYYY-MM-DD, which orders as text.
+		if prob == nil && t.Target == "hireDate" && v < pl.oldestHire {
+			prob = &problem{CodeStartDateTooOld, "TriNet accepts new hires with a start date at most 3 days in the past. Correct the start date in Leapsome or add the person in TriNet by hand."}
 		}
 		if prob != nil {
 			probs = append(probs, personIssue(p, prob.code, t.Target, prob.message))
-			continue
-		}
-		if v == "" {
 			continue
 		}
 		setHire(h, t.Target, v)
@@ -601,24 +602,7 @@ func (pl *planner) planCreate(st *Step) {
 }
 
 func hasIssueFor(is []Issue, field string) bool {
-	for _, i := range is {
-		if i.Field == field {
-			return true
-		}
-	}
-	return false
-}
-
-// checkStartDate applies TriNet's rule: not more than three days in the past.
-func (pl *planner) checkStartDate(d string) *problem {
-	t, err := time.Parse(time.DateOnly, d)
-	if err != nil {
-		return &problem{CodeMissingStartDate, "The start date in Leapsome is not a valid date. Correct it in Leapsome."}
-	}
-	if t.Before(pl.today.AddDate(0, 0, -3)) {
-		return &problem{CodeStartDateTooOld, "TriNet accepts new hires with a start date at most 3 days in the past. Correct the start date in Leapsome or add the person in TriNet by hand."}
-	}
-	return nil
+	return slices.ContainsFunc(is, func(i Issue) bool { return i.Field == field })
 }
 
 func setHire(h *Hire, target, v string) {

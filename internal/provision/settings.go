@@ -2,6 +2,7 @@ package provision
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -33,22 +34,6 @@ func DefaultSettings(scim bool) Settings {
 }
 
 func isSCIMSource(src string) bool { return strings.HasPrefix(src, scimPrefix) }
-
-// validSource reports whether src is a known source.
-func validSource(src string) bool {
-	switch {
-	case strings.HasPrefix(src, SourceCustomPrefix):
-		return strings.TrimSpace(strings.TrimPrefix(src, SourceCustomPrefix)) != ""
-	case strings.HasPrefix(src, SourceConstPrefix):
-		return true
-	}
-	for _, s := range sources {
-		if s == src && s != sourceCustomAttribute && s != sourceConst {
-			return true
-		}
-	}
-	return false
-}
 
 // ValidateSettings checks settings before they are saved. Every rejection is a
 // fault.Validation error naming the field as a JSON path of the settings body.
@@ -94,8 +79,10 @@ func validateSource(at string, t *Target, m Mapping, scim bool) error {
 			return fault.Invalid(field, "%s is required and needs a source", t.Target)
 		}
 		return fault.Invalid(field, "is required; leave the target out to stop syncing it")
-	case strings.HasPrefix(src, SourceCustomPrefix) && strings.TrimSpace(strings.TrimPrefix(src, SourceCustomPrefix)) == "":
-		return fault.Invalid(field, "customAttributes needs the attribute's name, e.g. customAttributes.Employee type")
+	case strings.HasPrefix(src, SourceCustomPrefix):
+		if strings.TrimSpace(strings.TrimPrefix(src, SourceCustomPrefix)) == "" {
+			return fault.Invalid(field, "customAttributes needs the attribute's name, e.g. customAttributes.Employee type")
+		}
 	case strings.HasPrefix(src, SourceConstPrefix):
 		v := strings.TrimPrefix(src, SourceConstPrefix)
 		if strings.TrimSpace(v) == "" {
@@ -105,7 +92,7 @@ func validateSource(at string, t *Target, m Mapping, scim bool) error {
 		if len(v) > maxConstText {
 			return fault.Invalid(field, "the constant is longer than %d characters", maxConstText)
 		}
-	case !validSource(src):
+	case !slices.Contains(sources, src): // the prefixed sources were handled above
 		return fault.Invalid(field, "unknown source %q; GET /v1/fields lists the sources", src)
 	case isSCIMSource(src) && !scim:
 		return fault.Invalid(field, "%s needs a Leapsome SCIM token; connect one first", src)
@@ -125,7 +112,7 @@ func validateSource(at string, t *Target, m Mapping, scim bool) error {
 		raw := applyValueMap(strings.TrimPrefix(src, SourceConstPrefix), m.ValueMap)
 		// A constant mapped to "" writes nothing; any other must be a code (a
 		// gender other than male or female has none, and would fail every person).
-		if v := codeOf(t, raw); strings.TrimSpace(raw) != "" && !hasCode(t.Codes, v) {
+		if v := codeOf(t, raw); strings.TrimSpace(raw) != "" && !slices.Contains(t.Codes, v) {
 			return fault.Invalid(field, "%s takes one of %s", t.Target, strings.Join(t.Codes, ", "))
 		}
 	}
@@ -155,7 +142,7 @@ func validateValueMap(at string, t *Target, vm map[string]string) error {
 		if strings.TrimSpace(v) == "" || len(t.Codes) == 0 {
 			continue
 		}
-		if !hasCode(t.Codes, codeOf(t, v)) {
+		if !slices.Contains(t.Codes, codeOf(t, v)) {
 			return fault.Invalid(field, "%q maps to %q; %s takes one of %s", clip(k), clip(v), t.Target, strings.Join(t.Codes, ", "))
 		}
 	}

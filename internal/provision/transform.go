@@ -2,6 +2,7 @@ package provision
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -199,12 +200,12 @@ func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
 		return d, nil
 	case kindCode:
 		c := strings.ToUpper(v)
-		if !hasCode(t.Codes, c) {
+		if !slices.Contains(t.Codes, c) {
 			return "", invalid("The " + t.Target + " value from Leapsome is not one TriNet accepts (" + strings.Join(t.Codes, ", ") + "). Correct it in Leapsome or add it to the field's value map.")
 		}
 		return c, nil
 	case kindCountry:
-		c, ok := normCountry(v)
+		c, ok := pl.country(v)
 		if !ok {
 			return "", invalid("The " + t.Target + quoted(t, v) + " in Leapsome is not a known country. Use the country's name or ISO code in Leapsome.")
 		}
@@ -272,16 +273,10 @@ func (pl *planner) current(t *Target, e *Employee, region string) string {
 	case "department":
 		return strings.TrimSpace(e.DeptID)
 	case "country":
-		// TriNet's few distinct country values repeat across employees: parse each once.
-		if c, ok := pl.countryMemo[e.Country]; ok {
+		if c, ok := pl.country(e.Country); ok {
 			return c
 		}
-		c, ok := normCountry(e.Country)
-		if !ok {
-			c = strings.TrimSpace(e.Country)
-		}
-		pl.countryMemo[e.Country] = c
-		return c
+		return strings.TrimSpace(e.Country)
 	case "location":
 		return strings.TrimSpace(e.LocationID)
 	case "phoneNumber":

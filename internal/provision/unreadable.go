@@ -66,7 +66,7 @@ func (pl *planner) unreadable(steps []Step) []Issue {
 			if a.Field != "country" || a.LocationID == "" {
 				continue
 			}
-			targets := pl.targetsOf(func(src string) bool { return src == SourceWorkCountry })
+			targets := pl.targetsOf(sourceIs(SourceWorkCountry))
 			if len(targets) == 0 {
 				continue
 			}

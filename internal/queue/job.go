@@ -26,8 +26,6 @@ const maxIDLen = 200
 // message limit.
 const maxCursorLen = 64 * 1024
 
-var tenantIDPattern = provision.TenantIDPattern
-
 // Job asks the worker to sync one tenant.
 type Job struct {
 	Version        int               `json:"v"`
@@ -50,8 +48,8 @@ func (j Job) Validate() error {
 		return fault.Invalid("v", "unsupported job version %d (this worker reads %d)", j.Version, JobVersion)
 	case j.TenantID == "":
 		return fault.Invalid("tenantId", "missing")
-	case !tenantIDPattern.MatchString(j.TenantID):
-		return fault.Invalid("tenantId", "must match %s", tenantIDPattern)
+	case !provision.TenantIDPattern.MatchString(j.TenantID):
+		return fault.Invalid("tenantId", "must match %s", provision.TenantIDPattern)
 	case j.SyncID == "":
 		return fault.Invalid("syncId", "missing")
 	case len(j.SyncID) > maxIDLen:

@@ -14,7 +14,6 @@ import (
 	"github.com/cenkalti/backoff/v5"
 
 	"trinetsync/internal/fault"
-
 	"trinetsync/internal/provision"
 )
 
@@ -68,14 +67,12 @@ func New(api API, cfg Config) *Manager {
 	return &Manager{api: api, cfg: cfg}
 }
 
-var tenantIDPattern = provision.TenantIDPattern
-
 // Name is the secret name of a tenant.
 func (m *Manager) Name(tenantID string) string { return m.cfg.Prefix + tenantID }
 
 func checkTenant(tenantID string) error {
-	if !tenantIDPattern.MatchString(tenantID) {
-		return fault.Invalid("tenantId", "must match %s", tenantIDPattern)
+	if !provision.TenantIDPattern.MatchString(tenantID) {
+		return fault.Invalid("tenantId", "must match %s", provision.TenantIDPattern)
 	}
 	return nil
 }
@@ -138,29 +135,30 @@ func (m *Manager) putOnce(ctx context.Context, tenantID, name, value string) err
 	if err == nil {
 		return nil
 	}
-	switch codeOf(err) {
-	case "ResourceExistsException":
-		return m.putExistingOnce(ctx, tenantID, name, value)
-	case "InvalidRequestException":
-		// Either scheduled for deletion (restore it) or force-deleted and not
-		// yet gone (wait); other faults share the code, so ask.
+	switch code := codeOf(err); code {
+	case "ResourceExistsException", "InvalidRequestException":
+		// The secret exists, and may be scheduled for deletion (restore it);
+		// or it was force-deleted and is not yet gone (wait). Other faults
+		// share InvalidRequestException, so ask.
 		deleted, derr := m.scheduledForDeletion(ctx, name)
 		switch {
 		case errors.Is(derr, errGone):
+			// Deleted between the calls, or still being deleted: create it on
+			// the next attempt.
 			return errDeletionInProgress
 		case derr != nil:
 			return backoff.Permanent(derr)
-		case deleted:
-			return m.putExistingOnce(ctx, tenantID, name, value)
+		case deleted || code == "ResourceExistsException":
+			return m.putExistingOnce(ctx, tenantID, name, value, deleted)
 		}
 	}
 	return backoff.Permanent(classify(err, "store credentials for tenant %s", tenantID))
 }
 
 // putExistingOnce is putExisting as one attempt of putOnce: a secret deleted
-// between CreateSecret and this call is created again on the next attempt.
-func (m *Manager) putExistingOnce(ctx context.Context, tenantID, name, value string) error {
-	err := m.putExisting(ctx, tenantID, name, value)
+// before this call is created again on the next attempt.
+func (m *Manager) putExistingOnce(ctx context.Context, tenantID, name, value string, deleted bool) error {
+	err := m.putExisting(ctx, tenantID, name, value, deleted)
 	if errors.Is(err, errGone) {
 		return errDeletionInProgress
 	}
@@ -171,12 +169,8 @@ func (m *Manager) putExistingOnce(ctx context.Context, tenantID, name, value str
 var errGone = errors.New("secret not found")
 
 // putExisting writes a new version of an existing secret, restoring it first
-// when it is scheduled for deletion.
-func (m *Manager) putExisting(ctx context.Context, tenantID, name, value string) error {
-	deleted, err := m.scheduledForDeletion(ctx, name)
-	if err != nil {
-		return err
-	}
+// when it is scheduled for deletion (deleted, as DescribeSecret just said).
+func (m *Manager) putExisting(ctx context.Context, tenantID, name, value string, deleted bool) error {
 	if deleted {
 		if _, err := m.api.RestoreSecret(ctx, &secretsmanager.RestoreSecretInput{SecretId: aws.String(name)}); err != nil {
 			if codeOf(err) == "ResourceNotFoundException" {

@@ -226,12 +226,10 @@ func isConditionFailed(err error) bool {
 	return errors.As(err, &ccf)
 }
 
-var tenantID = provision.TenantIDPattern
-
 // checkTenant keeps ids that could break the key scheme out of it (the API
 // rejects them before; this is the store's own guard).
 func checkTenant(id string) error {
-	if !tenantID.MatchString(id) {
+	if !provision.TenantIDPattern.MatchString(id) {
 		return fault.Invalid("tenant", "tenant ids are 1-63 lower-case letters, digits or '-', starting with a letter or digit")
 	}
 	return nil

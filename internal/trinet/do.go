@@ -11,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,12 +136,6 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		bearer = tok
 		auth = apiAuthScheme + " " + tok
 	}
-	// Whatever TriNet echoes, its messages never carry our credentials or token.
-	secrets := &call{}
-	*secrets = *cl
-	secrets.redact = append(append([]string(nil), cl.redact...), c.secret, cl.basic, bearer)
-	cl = secrets
-
 	target := c.base + cl.path
 	if cl.query != "" {
 		target += "?" + cl.query
@@ -215,9 +210,9 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		return &failure{unauthorized: bearer}
 	case st == http.StatusForbidden:
 		return &failure{err: fault.New(fault.Forbidden, "trinet %s: HTTP 403: the credentials may not access company %s%s",
-			cl.endpoint, c.rawCo, detail(data, cl))}
+			cl.endpoint, c.rawCo, detail(data, c.redactions(cl, bearer)))}
 	case st == http.StatusNotFound:
-		return &failure{err: fault.New(fault.NotFound, "trinet %s: HTTP 404: not found%s", cl.endpoint, detail(data, cl))}
+		return &failure{err: fault.New(fault.NotFound, "trinet %s: HTTP 404: not found%s", cl.endpoint, detail(data, c.redactions(cl, bearer)))}
 	case st == http.StatusTooManyRequests:
 		return &failure{
 			err:        fault.New(fault.Throttled, "trinet %s: HTTP 429: rate limited", cl.endpoint),
@@ -235,7 +230,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 			retryAfter: retryAfter(resp.Header.Get(retryAfterHdr), c.now()),
 		}
 	case st >= 400:
-		field, msg := validation(data, cl)
+		field, msg := validation(data, c.redactions(cl, bearer))
 		return &failure{err: fault.Invalid(field, "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
 	default:
 		if cl.once {
@@ -246,6 +241,13 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		}
 		return &failure{err: fault.New(fault.Transient, "trinet %s: unexpected HTTP %d", cl.endpoint, st)}
 	}
+}
+
+// redactions are the values a message quoted from TriNet must not show: the
+// request's personal values and, whatever TriNet echoes, our credentials and
+// token. Built only for an answer whose message is quoted, not per attempt.
+func (c *Client) redactions(cl *call, bearer string) []string {
+	return slices.Concat(cl.redact, []string{c.secret, cl.basic, bearer})
 }
 
 // notSent classifies a failure that happened before cl's request was
@@ -281,7 +283,7 @@ func decodeFailure(endpoint string, err error) error {
 }
 
 // validation reads the field and message of a 4xx answer.
-func validation(data []byte, cl *call) (field, msg string) {
+func validation(data []byte, redact []string) (field, msg string) {
 	var env envelope[errorData]
 	if json.Unmarshal(data, &env) != nil {
 		return "", ""
@@ -297,19 +299,19 @@ func validation(data []byte, cl *call) (field, msg string) {
 	if m == "" && len(env.Data.Errors) > 0 {
 		m = string(env.Data.Errors[0].Message)
 	}
-	if m = clean(m, cl.redact); m != "" {
+	if m = clean(m, redact); m != "" {
 		msg = ": " + m
 	}
 	return field, msg
 }
 
 // detail is TriNet's _statusMessage, cleaned, for messages that carry it.
-func detail(data []byte, cl *call) string {
+func detail(data []byte, redact []string) string {
 	var env envelope[json.RawMessage]
 	if json.Unmarshal(data, &env) != nil {
 		return ""
 	}
-	if m := clean(string(env.StatusMessage), cl.redact); m != "" {
+	if m := clean(string(env.StatusMessage), redact); m != "" {
 		return ": " + m
 	}
 	return ""

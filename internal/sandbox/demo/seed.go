@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -126,14 +127,14 @@ func leapsomeEmployee(m member, today time.Time) leapsome.Employee {
 		ID: LeapsomeID(m.n), Email: m.email,
 		FirstName: m.first, MiddleName: m.middle, LastName: m.last,
 		DisplayedName:   m.first + " " + m.last,
-		Status:          valueOr(m.status, "active"),
-		LifecycleStatus: valueOr(m.lifecycle, "active"),
+		Status:          cmp.Or(m.status, "active"),
+		LifecycleStatus: cmp.Or(m.lifecycle, "active"),
 		Phone:           m.phone, Title: m.title,
 		Departments:  []leapsome.Ref{{Name: m.dept}},
 		WorkLocation: &leapsome.Ref{ID: s.leapsomeID, Name: s.name},
 		CustomAttributes: map[string]any{
-			"Employee type": valueOr(m.employment, "Full time"),
-			"FLSA":          valueOr(m.flsa, "Exempt"),
+			"Employee type": cmp.Or(m.employment, "Full time"),
+			"FLSA":          cmp.Or(m.flsa, "Exempt"),
 		},
 		Gender: m.gender, Birthday: m.birthday, EmploymentType: "internal",
 		LegalName: strings.Join(strings.Fields(m.first+" "+m.middle+" "+m.last), " "),
@@ -145,24 +146,15 @@ func leapsomeEmployee(m member, today time.Time) leapsome.Employee {
 		boss := memberByN(m.manager)
 		e.Manager = &leapsome.Ref{ID: LeapsomeID(boss.n), Name: boss.first + " " + boss.last}
 	}
+	// Plain dates: the sandbox stores them as Leapsome writes dates
+	// (midnight UTC, with milliseconds).
 	if !m.noStart {
-		e.StartDate = today.AddDate(0, 0, m.start).Format(leapsomeTime)
+		e.StartDate = today.AddDate(0, 0, m.start).Format(time.DateOnly)
 	}
 	if m.end != 0 {
-		e.EndDate = today.AddDate(0, 0, m.end).Format(leapsomeTime)
+		e.EndDate = today.AddDate(0, 0, m.end).Format(time.DateOnly)
 	}
 	return e
-}
-
-// leapsomeTime is how Leapsome's Content API writes dates: midnight UTC with
-// milliseconds.
-const leapsomeTime = "2006-01-02T15:04:05.000Z"
-
-func valueOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func seedTriNet(tn *trinet.Server, today time.Time) error {
@@ -204,14 +196,14 @@ func seedTriNet(tn *trinet.Server, today time.Time) error {
 // TriNet's codes, except where m.trinet says TriNet holds something else.
 func trinetEmployee(m member, today time.Time) trinet.Employee {
 	t := m.trinet
-	s := siteByKey(valueOr(t.site, m.site))
+	s := siteByKey(cmp.Or(t.site, m.site))
 	e := trinet.Employee{
-		ID: t.id, FirstName: m.first, MiddleName: m.middle, LastName: valueOr(t.lastName, m.last),
-		BirthDate: valueOr(t.birthDate, m.birthday), Country: s.countryCode,
-		Status: valueOr(t.status, "A"), StartDate: today.AddDate(0, 0, m.start).Format(time.DateOnly),
-		Title: valueOr(t.title, m.title), EmployeeType: "F", FLSACode: "T", StandardHours: "40",
-		WorkEmail: valueOr(t.email, m.email), WorkPhone: valueOr(t.phone, m.phone),
-		LocationID: s.trinetID, DeptID: deptID(valueOr(t.dept, m.dept)),
+		ID: t.id, FirstName: m.first, MiddleName: m.middle, LastName: cmp.Or(t.lastName, m.last),
+		BirthDate: cmp.Or(t.birthDate, m.birthday), Country: s.countryCode,
+		Status: cmp.Or(t.status, "A"), StartDate: today.AddDate(0, 0, m.start).Format(time.DateOnly),
+		Title: cmp.Or(t.title, m.title), EmployeeType: "F", FLSACode: "T", StandardHours: "40",
+		WorkEmail: cmp.Or(t.email, m.email), WorkPhone: cmp.Or(t.phone, m.phone),
+		LocationID: s.trinetID, DeptID: deptID(cmp.Or(t.dept, m.dept)),
 		City: s.city, State: s.area, PostalCode: s.zip, AddressCountry: s.countryCode, ApprovalStatus: "A",
 	}
 	switch m.gender {

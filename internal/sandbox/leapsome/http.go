@@ -219,11 +219,9 @@ func writeContentError(w http.ResponseWriter, status int, msg string) {
 // writeSCIMError answers with the SCIM error message schema (RFC 7644 §3.12),
 // which the SCIM document shows for its 404.
 func writeSCIMError(w http.ResponseWriter, status int, detail string) {
-	// application/json, not application/scim+json: Leapsome's SCIM document
-	// declares application/json for its bodies.
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	// application/json (writeJSON's), not application/scim+json: Leapsome's
+	// SCIM document declares application/json for its bodies.
+	writeJSON(w, status, map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"},
 		"detail":  detail,
 		"status":  strconv.Itoa(status),

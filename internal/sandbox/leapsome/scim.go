@@ -181,12 +181,12 @@ func (t *tenant) scimUser(p *person, base string) scimUser {
 	if p.WorkLocation != nil {
 		ext["location"] = t.locationName(p.WorkLocation)
 	}
-	for key, v := range map[string]string{
-		"startDate": dateOf(p.StartDate), "endDate": dateOf(p.EndDate), "birthday": p.Birthday,
-		"gender": p.Gender, "employmentType": p.EmploymentType,
+	for _, kv := range [...]struct{ key, v string }{
+		{"startDate", dateOf(p.StartDate)}, {"endDate", dateOf(p.EndDate)}, {"birthday", p.Birthday},
+		{"gender", p.Gender}, {"employmentType", p.EmploymentType},
 	} {
-		if v != "" {
-			ext[key] = v
+		if kv.v != "" {
+			ext[kv.key] = kv.v
 		}
 	}
 	// SCIM keys custom attributes by attribute id, not by name.

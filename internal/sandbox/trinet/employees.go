@@ -242,9 +242,8 @@ func (s *Server) update(co *company, endpoint, id string, body []byte) response 
 	if errs != nil {
 		return invalid(errs)
 	}
-	schema := map[string]*rule{epNames: namesSchema, epPersonals: personalsSchema, epJobs: jobsSchema}[endpoint]
 	v := &vctx{co: co, today: s.today()}
-	errs = v.walk(doc, schema, "")
+	errs = v.walk(doc, updateSchemas[endpoint], "")
 	if len(errs) == 0 && endpoint != epNames && !hasUpdate(doc) {
 		errs = []fieldError{{Field: "body", Message: "no field to update besides effectiveDate"}}
 	}

@@ -353,6 +353,4 @@ func (s *Server) ResetCounters(companyID string) {
 	}
 }
 
-func (s *Server) today() string { return s.now().UTC().Format(dateLayout) }
-
-const dateLayout = "2006-01-02"
+func (s *Server) today() string { return s.now().UTC().Format(time.DateOnly) }

@@ -187,8 +187,8 @@ func oneOf(codes ...string) func(*vctx, string) string {
 }
 
 func parseDate(s string) (time.Time, bool) {
-	t, err := time.Parse(dateLayout, s)
-	return t, err == nil && len(s) == len(dateLayout)
+	t, err := time.Parse(time.DateOnly, s)
+	return t, err == nil && len(s) == len(time.DateOnly)
 }
 
 func isDate(_ *vctx, s string) string {
@@ -215,7 +215,7 @@ func isStartDate(v *vctx, s string) string {
 		return msg
 	}
 	today, _ := parseDate(v.today)
-	if earliest := today.AddDate(0, 0, -3).Format(dateLayout); s < earliest {
+	if earliest := today.AddDate(0, 0, -3).Format(time.DateOnly); s < earliest {
 		return "must not be more than 3 days in the past (earliest " + earliest + ")"
 	}
 	return ""
@@ -377,6 +377,9 @@ var personalsSchema = object(map[string]*rule{
 	"maritalStatus": checked(maritalStatuses),
 	"nationalId":    refused(notUpdatable),
 })
+
+// updateSchemas are the update calls' bodies, by endpoint.
+var updateSchemas = map[string]*rule{epNames: namesSchema, epPersonals: personalsSchema, epJobs: jobsSchema}
 
 var jobsSchema = object(map[string]*rule{
 	effectiveDate:      requiredChecked(isDate),

@@ -88,7 +88,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	target := r.Header.Get("X-Amz-Target")
 	op, ok := strings.CutPrefix(target, "secretsmanager.")
-	handler, known := s.ops()[op]
+	handler, known := ops[op]
 	if !ok || !known {
 		writeError(w, &apiError{Type: "UnknownOperationException", Message: fmt.Sprintf("operation %q is not supported by the local stand-in", target)})
 		return
@@ -99,7 +99,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	out, err := handler(body)
+	out, err := handler(s, body)
 	s.mu.Unlock()
 	if err != nil {
 		writeError(w, err)
@@ -125,17 +125,16 @@ func writeError(w http.ResponseWriter, err error) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"__type": ae.Type, "message": ae.Message})
 }
 
-// ops maps each supported X-Amz-Target operation to its handler.
-func (s *Server) ops() map[string]func([]byte) (any, error) {
-	return map[string]func([]byte) (any, error){
-		"CreateSecret":   s.createSecret,
-		"GetSecretValue": s.getSecretValue,
-		"PutSecretValue": s.putSecretValue,
-		"UpdateSecret":   s.updateSecret,
-		"DescribeSecret": s.describeSecret,
-		"DeleteSecret":   s.deleteSecret,
-		"RestoreSecret":  s.restoreSecret,
-	}
+// ops maps each supported X-Amz-Target operation to its handler; built once,
+// not per request.
+var ops = map[string]func(*Server, []byte) (any, error){
+	"CreateSecret":   (*Server).createSecret,
+	"GetSecretValue": (*Server).getSecretValue,
+	"PutSecretValue": (*Server).putSecretValue,
+	"UpdateSecret":   (*Server).updateSecret,
+	"DescribeSecret": (*Server).describeSecret,
+	"DeleteSecret":   (*Server).deleteSecret,
+	"RestoreSecret":  (*Server).restoreSecret,
 }
 
 func decode(body []byte, v any) error {
