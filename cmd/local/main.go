@@ -7,7 +7,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -62,9 +61,9 @@ func run() error {
 }
 
 func logger(format, level string) (*slog.Logger, error) {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(cmp.Or(strings.TrimSpace(level), "INFO"))); err != nil {
-		return nil, fault.Invalid("LOG_LEVEL", "%v", err)
+	lvl, err := app.ParseLogLevel(level)
+	if err != nil {
+		return nil, err
 	}
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case "json":

@@ -71,8 +71,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.MaxReceiveCount, err = intVar(getenv, "QUEUE_MAX_RECEIVE_COUNT", 5); err != nil {
 		return c, err
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "INFO"))); err != nil {
-		return c, fault.Invalid("LOG_LEVEL", "%v", err)
+	if c.LogLevel, err = ParseLogLevel(getenv("LOG_LEVEL")); err != nil {
+		return c, err
 	}
 	if c.TableName == "" {
 		return c, fault.Invalid("TABLE_NAME", "is required")
@@ -115,6 +115,15 @@ func floatVar(getenv func(string) string, name string, def float64) (float64, er
 // intVar reads a positive whole number: a receive count of 2.5 is a typo, not 2.
 func intVar(getenv func(string) string, name string, def int) (int, error) {
 	return positiveVar(getenv, name, def, strconv.Atoi, "a whole number of at least 1")
+}
+
+// ParseLogLevel reads LOG_LEVEL (DEBUG, INFO, WARN, ERROR; empty is INFO).
+func ParseLogLevel(v string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(orDefault(v, "INFO"))); err != nil {
+		return l, fault.Invalid("LOG_LEVEL", "%v", err)
+	}
+	return l, nil
 }
 
 // NewLogger is the service's JSON logger at the configured level.

@@ -19,6 +19,7 @@ import (
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
 	"trinetsync/internal/sandbox/demo"
+	"trinetsync/internal/secrets/standin"
 )
 
 // Stack is the whole service running on this machine: the infrastructure
@@ -318,10 +319,11 @@ func (st *Stack) settle(ctx context.Context) error {
 		ids[st.cfg.DemoTenant] = true
 	}
 	// A tenant whose secret file is there was connected at some point.
-	if files, err := filepath.Glob(filepath.Join(st.Infra.SecretsDir, "*.json")); err == nil {
-		prefix := strings.ReplaceAll(SecretPrefix, "/", "_")
+	if files, err := filepath.Glob(filepath.Join(st.Infra.SecretsDir, standin.FileName(SecretPrefix+"*"))); err == nil {
+		prefix, suffix, _ := strings.Cut(standin.FileName(SecretPrefix+"*"), "*")
 		for _, f := range files {
-			if id, ok := strings.CutPrefix(strings.TrimSuffix(filepath.Base(f), ".json"), prefix); ok && provision.TenantIDPattern.MatchString(id) {
+			id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), prefix), suffix)
+			if provision.TenantIDPattern.MatchString(id) {
 				ids[id] = true
 			}
 		}

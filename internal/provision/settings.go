@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"trinetsync/internal/fault"
 )
@@ -161,18 +160,7 @@ func codeOf(t *Target, v string) string {
 }
 
 // clip shortens a value quoted in a message.
-func clip(s string) string {
-	const most = 40
-	if len(s) <= most {
-		return s
-	}
-	// Cut on a character boundary, so a message stays valid UTF-8.
-	cut := most
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+func clip(s string) string { return Shorten(s, 40) }
 
 // EffectiveSettings are the settings a run uses: the defaults when none were
 // saved; otherwise the saved ones without SCIM mappings when SCIM is gone, with

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -65,16 +64,7 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 const maxShown = 1024
 
 // shown is v cut to maxShown bytes on a character boundary, marked with "…".
-func shown(v string) string {
-	if len(v) <= maxShown {
-		return v
-	}
-	cut := maxShown
-	for cut > 0 && !utf8.RuneStart(v[cut]) {
-		cut--
-	}
-	return v[:cut] + "…"
-}
+func shown(v string) string { return provision.Shorten(v, maxShown) }
 
 // ListPlan pages through a run's plan, ordered by person id.
 func (st *Store) ListPlan(ctx context.Context, tenant, syncID string, limit int, token string) ([]provision.PlanItem, string, error) {

@@ -17,11 +17,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cenkalti/backoff/v5"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/provision"
 )
 
 // call is one logical TriNet request, which may take several attempts.
@@ -350,14 +350,7 @@ func clean(m string, redact []string) string {
 	}
 	m = ssnLike.ReplaceAllString(m, "[redacted]")
 	m = strings.Join(strings.Fields(m), " ")
-	if len(m) > maxMessage {
-		// Cut on a character boundary, so the message stays valid UTF-8.
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(m[cut]) {
-			cut--
-		}
-		m = m[:cut] + "…"
-	}
+	m = provision.Shorten(m, maxMessage)
 	return m
 }
 

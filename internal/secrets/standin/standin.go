@@ -153,8 +153,12 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 
 // path is the secret's file: its name with each "/" replaced by "_".
 func (s *Server) path(name string) string {
-	return filepath.Join(s.Dir, strings.ReplaceAll(name, "/", "_")+".json")
+	return filepath.Join(s.Dir, FileName(name))
 }
+
+// FileName is the file that holds the secret called name: each "/" becomes
+// "_" (no subfolders), so deleting that one file deletes the secret.
+func FileName(name string) string { return strings.ReplaceAll(name, "/", "_") + ".json" }
 
 // nameOf accepts a name or a full ARN as SecretId.
 func nameOf(id string) (string, error) {
