@@ -41,7 +41,9 @@ func (e *env) tick(now time.Time, want int) (app.TickResult, map[string]queue.Jo
 	}
 	jobs := map[string]queue.Job{}
 	if want > 0 {
-		for _, m := range e.receive(want, 30*time.Second) {
+		// Longer than the queue's 60 s visibility: a receive whose answer a busy
+		// machine lost makes its messages reappear only after that.
+		for _, m := range e.receive(want, 90*time.Second) {
 			if _, dup := jobs[m.job.TenantID]; dup {
 				e.t.Fatalf("two jobs for %s", m.job.TenantID)
 			}
