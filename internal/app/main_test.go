@@ -412,14 +412,24 @@ type message struct {
 // receive polls the env's queue until it has want messages or within passes.
 func (e *env) receive(want int, within time.Duration) []message {
 	e.t.Helper()
+	var out []message
+	e.receiveEach(want, within, func(m message) { out = append(out, m) })
+	return out
+}
+
+// receiveEach is receive handing each message to fn as soon as it arrives, so
+// that fn can delete it before its visibility ends: a receipt kept past that
+// is no longer valid, and a slow receive of the last messages can outlast it.
+func (e *env) receiveEach(want int, within time.Duration, fn func(message)) {
+	e.t.Helper()
 	ctx := ctxFor(e.t)
 	deadline := time.Now().Add(within)
-	var out []message
-	for len(out) < want && time.Now().Before(deadline) {
+	got := 0
+	for got < want && time.Now().Before(deadline) {
 		// No long polling: goaws v0.5.4 loses messages received by a waiting
 		// call (10 of 300 in a test), so poll with short pauses instead.
 		res, err := inf.AWS.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: int32(min(10, want-len(out))),
+			QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: int32(min(10, want-got)),
 			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
 		})
 		if err != nil {
@@ -431,16 +441,16 @@ func (e *env) receive(want int, within time.Duration) []message {
 			if msg.job, err = queue.ParseJob(msg.body); err != nil {
 				e.t.Fatalf("message %s is not a job: %v", msg.id, err)
 			}
-			out = append(out, msg)
+			got++
+			fn(msg)
 		}
 		if len(res.Messages) == 0 {
 			pause(ctx, 20*time.Millisecond)
 		}
 	}
-	if len(out) < want {
-		e.t.Fatalf("received %d messages within %s, want %d", len(out), within, want)
+	if got < want {
+		e.t.Fatalf("received %d messages within %s, want %d", got, within, want)
 	}
-	return out
 }
 
 // deleteMessage removes a received message from the env's queue.

@@ -43,13 +43,13 @@ func (e *env) tick(now time.Time, want int) (app.TickResult, map[string]queue.Jo
 	if want > 0 {
 		// Longer than the queue's 60 s visibility: a receive whose answer a busy
 		// machine lost makes its messages reappear only after that.
-		for _, m := range e.receive(want, 90*time.Second) {
+		e.receiveEach(want, 90*time.Second, func(m message) {
 			if _, dup := jobs[m.job.TenantID]; dup {
 				e.t.Fatalf("two jobs for %s", m.job.TenantID)
 			}
 			jobs[m.job.TenantID] = m.job
 			e.deleteMessage(m)
-		}
+		})
 	}
 	if d := e.queueDepth(); d != 0 {
 		e.t.Fatalf("%d more messages than the %d expected", d, want)
