@@ -22,7 +22,7 @@ FUNCTIONS := scheduler worker api
 LDFLAGS := -s -w
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags '$(LDFLAGS)'
 
-.PHONY: all test bench run build tools node-deps vet staticcheck crossbuild clean \
+.PHONY: all test bench run build tools node-deps vet staticcheck crossbuild standalone clean \
 	build-SchedulerFunction build-WorkerFunction build-ApiFunction
 
 all: build
@@ -59,7 +59,17 @@ crossbuild:
 		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./...; \
 	done; echo "cross-build check: ok ($(CROSS_TARGETS))"
 
-test: tools node-deps vet staticcheck crossbuild
+# The repository stands alone: nothing in it may point beside the clone
+# (../shared) or name a path of one machine.
+FOREIGN_PATHS := (^|[^.a-zA-Z])/(work|tmp|root|home)/|\.\./(\.\./)*shared/
+standalone:
+	@if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		echo "standalone check: not a git checkout, nothing to check"; \
+	elif git grep -nIE '$(FOREIGN_PATHS)' -- ':!Makefile'; then \
+		echo "standalone check: the lines above point outside the repository or to one machine's paths" >&2; exit 1; \
+	else echo "standalone check: ok (no ../shared, no machine paths)"; fi
+
+test: tools node-deps vet staticcheck crossbuild standalone
 	$(GO) test -race -count=1 -timeout 25m ./...
 
 bench: tools node-deps
