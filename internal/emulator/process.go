@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -22,6 +21,7 @@ type Process struct {
 	Name string
 	Port int
 	cmd  *exec.Cmd
+	tree tree // the process and everything it starts
 	done chan struct{}
 	err  error
 }
@@ -35,20 +35,26 @@ func (p *Process) Done() <-chan struct{} { return p.done }
 // Err is the process's exit error, once Done is closed.
 func (p *Process) Err() error { <-p.done; return p.err }
 
-// Stop ends the process and its children: SIGTERM to its process group, then
-// SIGKILL if it has not exited within five seconds.
+// Stop ends the process and its children: first asked to stop (SIGTERM to
+// its process group on Unix, CTRL_BREAK on Windows), then killed if it has not
+// exited within five seconds.
 func (p *Process) Stop() {
 	select {
 	case <-p.done:
 		return
 	default:
 	}
-	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	if err := p.tree.interrupt(); err != nil {
+		// Nothing can ask it to stop (on Windows, no shared console): a
+		// graceful stop is not possible, so do not wait for one.
+		p.tree.kill()
+		<-p.done
+		return
+	}
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		p.tree.kill()
 		<-p.done
 	}
 }
@@ -66,8 +72,9 @@ type Spec struct {
 	Ready time.Duration
 }
 
-// Start starts the process in its own process group and waits until its port
-// accepts TCP connections.
+// Start starts the process so that it and its children can be ended together
+// and die with this process (see tree), and waits until its port accepts TCP
+// connections.
 func Start(ctx context.Context, s Spec) (*Process, error) {
 	if s.Log == nil {
 		s.Log = io.Discard
@@ -80,13 +87,19 @@ func Start(ctx context.Context, s Spec) (*Process, error) {
 	cmd.Dir = s.Dir
 	cmd.Stdout = s.Log
 	cmd.Stderr = s.Log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	p := &Process{Name: s.Name, Port: s.Port, cmd: cmd, done: make(chan struct{})}
+	p.tree.prepare(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s (%s): %w", s.Name, s.Path, err)
 	}
-	p := &Process{Name: s.Name, Port: s.Port, cmd: cmd, done: make(chan struct{})}
+	if err := p.tree.attach(cmd); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("start %s (%s): %w", s.Name, s.Path, err)
+	}
 	go func() {
 		p.err = cmd.Wait()
+		p.tree.release()
 		close(p.done)
 	}()
 	deadline := time.Now().Add(s.Ready)

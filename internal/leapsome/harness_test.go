@@ -25,7 +25,7 @@ import (
 
 // The test harness: the Leapsome sandbox over real HTTP, behind a handler
 // that validates every request the client sends against Leapsome's own
-// OpenAPI documents (testdata/, copies of /work/shared/spec/leapsome-openapi)
+// OpenAPI documents (testdata/, Leapsome's files as published)
 // and records what it saw.
 
 var (

@@ -4,7 +4,7 @@ import "time"
 
 // Everything this client knows about Leapsome's two APIs, in one place. Tags:
 // [src] Leapsome's published OpenAPI documents (Content API 1.0.1, SCIM API
-// 1.1.3) as condensed by /work/shared/spec/leapsome-api.md; [assume] our
+// 1.1.3) as condensed by docs/leapsome-api.md; [assume] our
 // assumption where the documents are silent.
 
 // Content API [src].
@@ -46,7 +46,8 @@ const (
 	defaultSCIMRPS = 30.0
 )
 
-// Credential fields, as the service's API names them in errors [src: service.md].
+// Credential fields, as the service's API names them in errors
+// [src: docs/behaviour.md].
 const (
 	fieldAPISecret = "leapsome.apiSecret"
 	fieldSCIMToken = "leapsome.scimToken"

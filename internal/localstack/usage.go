@@ -44,6 +44,9 @@ Try (tenant {{.Tenant}}):
 {{- if .Connect}}
   curl -s -X PUT -H "Authorization: Bearer $TOKEN" -d '{{.Connect}}' {{.API}}/v1/tenants/{{.Tenant}}/connection
 {{- end}}
+  # revoke as in the AWS console, with the AWS CLI (dummy keys; README: "Revocation")
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1 \
+    aws --endpoint-url {{.Secrets}} secretsmanager delete-secret --secret-id {{.SecretName}} --recovery-window-in-days 7
 {{- end}}
 {{- if .Demo}}
 
@@ -99,6 +102,7 @@ func (st *Stack) WriteUsage(w io.Writer) error {
 			return err
 		}
 		data["Tenant"], data["TenantToken"] = st.DemoTenant, tok
+		data["SecretName"] = SecretPrefix + st.DemoTenant
 	}
 	if inf.TriNet != nil || inf.Leapsome != nil {
 		data["Demo"] = demo.DefaultCredentials()

@@ -1,5 +1,5 @@
 // Package trinet is the client for TriNet's API as the project's profile
-// (/work/shared/spec/trinet-api.md) describes it: the client-credentials token,
+// (docs/trinet-api.md) describes it: the client-credentials token,
 // the company look-ups, the paged employee list, the new-hire POST and the
 // three effective-dated updates.
 //

@@ -6,7 +6,7 @@ import (
 )
 
 // Everything this client assumes about TriNet's wire format lives in this file,
-// so that correcting the profile (/work/shared/spec/trinet-api.md) against the
+// so that correcting the profile (docs/trinet-api.md) against the
 // live API is a change here and nowhere else. Each item is tagged as the
 // profile tags it: [src] seen in TriNet's public pages or public client code,
 // [seed] stated by the product article, [assume] our own assumption.

@@ -3,8 +3,8 @@
 // and the SCIM API under /scim/v1 (Users), for many tenants at once, each with
 // its own API secret and optional SCIM token.
 //
-// It is written from the project's Leapsome profile (shared/spec/leapsome-api.md)
-// and Leapsome's own OpenAPI documents, never from the project's Leapsome
+// It is written from the project's Leapsome profile (docs/leapsome-api.md) and
+// Leapsome's own OpenAPI documents, never from the project's Leapsome
 // client, so that one misreading cannot hide in both; its tests validate every
 // kind of response against those documents.
 //

@@ -165,8 +165,8 @@ var specs struct {
 }
 
 func loadSpec(file, base string) (routers.Router, error) {
-	// Leapsome's published documents, as copied from ../shared/spec/leapsome-openapi
-	// beside the Leapsome client's tests, so both sides are held to one copy.
+	// Leapsome's published documents live beside the Leapsome client's tests
+	// (internal/leapsome/testdata), so both sides are held to one copy.
 	doc, err := openapi3.NewLoader().LoadFromFile("../../leapsome/testdata/" + file)
 	if err != nil {
 		return nil, err

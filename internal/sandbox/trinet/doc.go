@@ -1,7 +1,7 @@
 // Package trinet is an in-memory stand-in for TriNet's HTTP API, written from
-// the project's TriNet API profile (shared/spec/trinet-api.md) and the product
-// article, never from the project's TriNet client: the two share no code, so a
-// misreading of the profile cannot hide in both.
+// the project's TriNet API profile (docs/trinet-api.md) and the product's
+// rules (docs/behaviour.md), never from the project's TriNet client: the two
+// share no code, so a misreading of the profile cannot hide in both.
 //
 // It owns, for many companies at once: client-credential tokens bound to one
 // company, the response envelope, company look-ups, paged employee lists that

@@ -32,8 +32,9 @@ func fuzzCall(h http.Handler, target, body string) *httptest.ResponseRecorder {
 // holds one secret: never a panic; an error is the protocol's JSON
 // {"__type","message"} with X-Amzn-Errortype and a 4xx (5xx only for a local
 // disk failure), and never quotes the SecretString sent; nothing is written
-// outside the stand-in's folder, every file in it is a 0600 secret file; and a
-// value the stand-in accepted is the value it then gives back.
+// outside the stand-in's folder, every file in it is a 0600 secret file; a
+// value the stand-in accepted is the value it then gives back; and a listing
+// never shows a value.
 func FuzzStandIn(f *testing.F) {
 	for _, s := range []struct {
 		op   uint8
@@ -78,6 +79,12 @@ func FuzzStandIn(f *testing.F) {
 		{5, `{"SecretId":"tenant/acme","ForceDeleteWithoutRecovery":true,"RecoveryWindowInDays":7}`},
 		{6, `{"SecretId":"tenant/acme"}`},
 		{7, `{}`},
+		{7, `{"MaxResults":1,"IncludePlannedDeletion":true,"SortBy":"name","SortOrder":"desc"}`},
+		{7, `{"MaxResults":0}`},
+		{7, `{"NextToken":"eyJxIjoiIiwiayI6IiIsIm4iOiIifQ"}`},
+		{7, `{"Filters":[{"Key":"name","Values":["tenant/","!tenant/b"]},{"Key":"all","Values":["ACME"]}]}`},
+		{7, `{"Filters":[{"Key":"description","Values":[]}]}`},
+		{7, `{"Filters":[{"Key":"name","Values":["a*"]}]}`},
 		{1, ``}, {1, `null`}, {1, `[]`}, {1, `"tenant/acme"`}, {2, `{"SecretId":"tenant/acme","SecretString":"` + strings.Repeat("x", 70000) + `"}`},
 		{1, strings.Repeat(`{"SecretId":`, 3000)},
 	} {
@@ -111,6 +118,9 @@ func FuzzStandIn(f *testing.F) {
 		}
 		checkFolder(t, dir, secretsDir, body)
 
+		if name == "ListSecrets" && strings.Contains(rec.Body.String(), "Zq9-old-value") {
+			t.Fatalf("ListSecrets %q shows a secret value: %s", body, rec.Body)
+		}
 		if rec.Code == http.StatusOK && in.SecretString != nil &&
 			(name == "CreateSecret" || name == "PutSecretValue" || name == "UpdateSecret") {
 			var out struct{ ARN string }

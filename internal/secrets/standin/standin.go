@@ -1,7 +1,9 @@
 // Package standin is the local stack's Secrets Manager: an http.Handler that
 // speaks the Secrets Manager JSON protocol (awsJson1_1) for the calls package
-// secrets makes, keeping one file per secret so that deleting a tenant's file
-// by hand acts like deleting its secret in the AWS console. No emulator of
+// secrets makes, and for those an operator makes with the AWS CLI to revoke a
+// tenant as in the console (list-secrets, delete-secret with a recovery window,
+// restore-secret). It keeps one file per secret, so that deleting a tenant's
+// file by hand acts like deleting its secret in the AWS console too. No emulator of
 // Secrets Manager exists that the project could run, hence this one; it is
 // not a general implementation (no rotation, replication, policies, tags or
 // binary secrets, and only the current version is kept).
@@ -135,6 +137,7 @@ var ops = map[string]func(*Server, []byte) (any, error){
 	"DescribeSecret": (*Server).describeSecret,
 	"DeleteSecret":   (*Server).deleteSecret,
 	"RestoreSecret":  (*Server).restoreSecret,
+	"ListSecrets":    (*Server).listSecrets,
 }
 
 func decode(body []byte, v any) error {
