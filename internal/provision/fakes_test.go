@@ -296,7 +296,8 @@ func (m *memLedger) CreateHire(_ context.Context, _ string, e HireEntry) error {
 	if m.failCreate != nil {
 		return m.failCreate
 	}
-	if _, ok := m.entries[e.UserID]; ok {
+	// One entry per person and company; an entry without a company is the current company's.
+	if old, ok := m.entries[e.UserID]; ok && (old.CompanyID == "" || old.CompanyID == e.CompanyID) {
 		return fault.New(fault.Conflict, "hire exists")
 	}
 	m.entries[e.UserID] = e

@@ -97,6 +97,7 @@ type planner struct {
 	keptOut    map[string]bool        // people an admin keeps out of the sync
 	linkedEmp  map[string]string      // employee id → user id, for stored links to listed employees
 	ledger     map[string]*HireEntry
+	openHires  map[string][]*HireEntry // ledger entries by work email
 	// synced holds the people in scope (not excluded): a link whose person is
 	// not among them may move to a re-created account.
 	synced map[string]bool
@@ -250,11 +251,14 @@ func newPlanner(in PlanInput) *planner {
 			}
 		}
 	}
+	pl.openHires = make(map[string][]*HireEntry)
 	for i := range in.Hires {
 		h := &in.Hires[i]
 		if _, dup := pl.ledger[h.UserID]; !dup {
 			pl.ledger[h.UserID] = h
 		}
+		em := normEmail(h.Email)
+		pl.openHires[em] = append(pl.openHires[em], h)
 	}
 	return pl
 }
@@ -485,6 +489,19 @@ func (pl *planner) planPerson(st *Step) {
 			"The TriNet employee this person was linked to is no longer listed by TriNet, so no new hire is created. Check the employee in TriNet, or link the person by hand in the integration."))
 		return
 	}
+	if other := pl.openHireOfAnother(p); other != nil {
+		// The account was re-created while its hire waits in TriNet: a second
+		// hire would make a second payroll record of one person.
+		code := CodeHireOutcomeUnknown
+		if other.State == HirePending {
+			code = CodePendingApproval
+		}
+		st.Item.Action, st.Item.Code = ActionPending, code
+		st.Issues = append(st.Issues, personIssue(p, code, "",
+			"A new hire with this work email was sent to TriNet for Leapsome person "+other.UserID+
+				", who is no longer synced (a re-created account?), so no second hire is sent. Once TriNet lists it, this person is linked to it; if it is not in TriNet, release that person's hire in the integration."))
+		return
+	}
 	if pl.termEmail[normEmail(p.Email)] {
 		pl.fail(st, personIssue(p, CodeTerminatedInTriNet, "email",
 			"The only TriNet employee with this work email is terminated, so no new hire is created. Rehire them in TriNet or give the person a different work email in Leapsome."))
@@ -517,6 +534,19 @@ func (pl *planner) planMatched(st *Step, e *Employee, newLink bool) {
 		st.LedgerState = HireLinked
 	}
 	pl.planUpdate(st, e)
+}
+
+// openHireOfAnother is a hire TriNet may not list yet, sent for another
+// Leapsome person who is no longer synced, with p's work email; nil when none.
+func (pl *planner) openHireOfAnother(p *Person) *HireEntry {
+	for _, h := range pl.openHires[normEmail(p.Email)] {
+		// A linked entry whose employee TriNet lists is found by email, or
+		// through its link; one TriNet does not list may still be a pending hire.
+		if h.UserID != p.ID && !pl.synced[h.UserID] && (h.State != HireLinked || pl.emps[h.EmployeeID] == nil) {
+			return h
+		}
+	}
+	return nil
 }
 
 // rehired is the one active employee with p's work email, free to be linked
