@@ -25,19 +25,19 @@ const (
 	CodeDuplicateInTriNet     = "duplicate_in_trinet"
 	CodeRelinked              = "relinked"
 	CodeExcludedByAdmin       = "excluded_by_admin"
-	CodeInvalidValue          = "invalid_value"           // added: a Leapsome value TriNet cannot take (bad date, phone, code, empty name)
+	CodeInvalidValue          = "invalid_value"           // a Leapsome value that cannot be read exactly (bad date, phone, code, country, empty name)
+	CodeLinkedEmployeeMissing = "linked_employee_missing" // the TriNet employee a person is linked to is no longer listed; never hired again
 	CodeTriNetUnavailable     = "trinet_unavailable"      // added: a write failed after its retries (5xx, 429, timeout) or a hire surely never reached TriNet; the next run retries
 	CodeStoreUnavailable      = "store_unavailable"       // added: the hire ledger could not be written, so no hire was sent
-	CodeLinkedEmployeeMissing = "linked_employee_missing" // added: the TriNet employee a person is linked to is no longer listed; never hired again
 	CodeUnreadableValue       = "unreadable_value"        // added (warning): Leapsome sent a person's field in a form that could not be read; it was not synced
 	CodeUnreadableRecord      = "unreadable_record"       // added (warning, tenant-level): Leapsome sent records that could not be read (no id, not an object); they were skipped
 )
 
-// errorCodes are the codes of severity error: the contract's list plus the
-// added codes that make a person's action `error` — invalid_value (blocks a
-// hire like the other value errors), trinet_unavailable and store_unavailable
-// (the person's writes did not happen this run) and linked_employee_missing —
-// so that /errors and counts.errors agree with the plan's error actions.
+// errorCodes are the codes of severity error: the contract's list (with
+// invalid_value, an error on a required target — see SeverityFor) plus the
+// added codes that make a person's action `error`, trinet_unavailable and
+// store_unavailable (the person's writes did not happen this run), so that
+// /errors and counts.errors agree with the plan's error actions.
 var errorCodes = map[string]bool{
 	CodeUnsupportedGender:     true,
 	CodeStartDateTooOld:       true,
