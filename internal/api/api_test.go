@@ -221,14 +221,14 @@ func TestEndpoints(t *testing.T) {
 			}
 		}},
 		{"links", "GET", "/v1/tenants/demo/links", "", 200, func(t *testing.T, h *harness, res result) {
-			if h.b.lastPage != (api.Page{Limit: api.DefaultLimit}) || len(at(res.body, "items").([]any)) != 2 {
+			if h.b.lastPage != (api.Page{Limit: api.DefaultLimit}) || len(at(res.body, "items").([]any)) != 3 {
 				t.Fatalf("body %s", res.raw)
 			}
-			if at(res.body, "items", 0, "employeeId") != "00001001" || at(res.body, "items", 0, "origin") != "email" ||
-				at(res.body, "items", 0, "linkedAt") != "2025-11-30T07:00:00Z" || at(res.body, "items", 0, "email") != "ada@example.com" {
+			if at(res.body, "items", 1, "employeeId") != "00001001" || at(res.body, "items", 1, "origin") != "email" ||
+				at(res.body, "items", 1, "linkedAt") != "2025-11-30T07:00:00Z" || at(res.body, "items", 1, "email") != "ada@example.com" {
 				t.Fatalf("email link: %s", res.raw)
 			}
-			keptOut := at(res.body, "items", 1)
+			keptOut := at(res.body, "items", 2)
 			if at(keptOut, "origin") != "manual" || !has(keptOut, "employeeId") || at(keptOut, "employeeId") != nil || at(keptOut, "email") != nil {
 				t.Fatalf("keep-out decision: %s", res.raw)
 			}
@@ -237,7 +237,7 @@ func TestEndpoints(t *testing.T) {
 			if at(res.body, "userId") != "u2" || at(res.body, "employeeId") != "00001002" || at(res.body, "origin") != "manual" {
 				t.Fatalf("body %s", res.raw)
 			}
-			if l := h.b.tenants["demo"].links; len(l) != 3 || l[1].UserID != "u2" || l[1].EmployeeID != "00001002" {
+			if l := h.b.tenants["demo"].links; len(l) != 4 || l[2].UserID != "u2" || l[2].EmployeeID != "00001002" {
 				t.Fatalf("backend got %+v", l)
 			}
 		}},
@@ -245,12 +245,12 @@ func TestEndpoints(t *testing.T) {
 			if at(res.body, "employeeId") != nil || !has(res.body, "employeeId") || at(res.body, "origin") != "manual" {
 				t.Fatalf("body %s", res.raw)
 			}
-			if l := h.b.tenants["demo"].links; len(l) != 3 || l[1].UserID != "u2" || !l[1].Excluded() {
+			if l := h.b.tenants["demo"].links; len(l) != 4 || l[2].UserID != "u2" || !l[2].Excluded() {
 				t.Fatalf("backend got %+v", l)
 			}
 		}},
 		{"remove a link", "DELETE", "/v1/tenants/demo/links/u1", "", 204, func(t *testing.T, h *harness, _ result) {
-			if l := h.b.tenants["demo"].links; len(l) != 1 || l[0].UserID != "u5" {
+			if l := h.b.tenants["demo"].links; len(l) != 2 || l[1].UserID != "u5" {
 				t.Fatalf("backend has %+v", l)
 			}
 		}},
@@ -851,7 +851,7 @@ func TestLinkChecks(t *testing.T) {
 			h := newHarness(t)
 			res := h.do(call{method: "PUT", path: tt.path, body: tt.body, token: adminToken(t), invalid: tt.invalid})
 			wantError(t, res, tt.status, tt.code, tt.field)
-			if n := len(h.b.tenants["demo"].links); n != 2 {
+			if n := len(h.b.tenants["demo"].links); n != 3 {
 				t.Fatalf("a refused link changed the links: %d", n)
 			}
 		})

@@ -102,8 +102,9 @@ func newMemBackend() *memBackend {
 		{UserID: "u10", Email: "lost@example.com", State: provision.HireUnknown, SubmittedAt: t0.Add(-2 * time.Hour),
 			SyncID: "manual-0000"},
 	}
-	demo.employees = map[string]bool{"00001001": false, "00001002": false, "00001003": true}
-	demo.links = []provision.Link{
+	demo.employees = map[string]bool{"00001001": false, "00001002": false, "00001003": true, "00001007": false, "00001008": false}
+	demo.links = []provision.Link{ // by user id
+		{UserID: "64d0c0de0000000000000008", EmployeeID: "00001007", CompanyID: "CJ6", Origin: provision.OriginHire, Email: "liam@example.com", LinkedAt: t0},
 		{UserID: "u1", EmployeeID: "00001001", CompanyID: "CJ6", Origin: provision.OriginEmail, Email: "ada@example.com", LinkedAt: t0.Add(-time.Hour).In(cet)},
 		{UserID: "u5", CompanyID: "CJ6", Origin: provision.OriginManual, LinkedAt: t0},
 	}

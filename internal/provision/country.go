@@ -56,14 +56,17 @@ var countryAliases = map[string]string{
 
 // countryKey is the form a country name is compared in.
 func countryKey(s string) string {
-	s, _, _ = transform.String(countryFold, strings.TrimSpace(s))
+	s, _, _ = transform.String(countryFold(), strings.TrimSpace(s))
 	s = strings.ToLower(s)
 	s = strings.NewReplacer("’", "'", "‘", "'", "&", " and ", "-", " ", "–", " ").Replace(s)
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// countryFold takes the accents off letters ("España" → "Espana").
-var countryFold = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// countryFold takes the accents off letters ("España" → "Espana"). A chain
+// keeps state, so each use gets its own: runs plan concurrently.
+func countryFold() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 // countryIndex maps every key a country may be written as to its alpha-2 code.
 var countryIndex = sync.OnceValue(func() map[string]string {

@@ -1,6 +1,10 @@
 package provision
 
-import "testing"
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
 
 func TestGenderCode(t *testing.T) {
 	tests := []struct {
@@ -265,5 +269,22 @@ func TestCountryReadExactly(t *testing.T) {
 		if got != tt.want || ok != (tt.want != "") {
 			t.Errorf("normCountry(%q) = %q %v, want %q", tt.in, got, ok, tt.want)
 		}
+	}
+}
+
+// Runs plan concurrently: reading countries must be safe from many goroutines
+// (the race detector watches this test).
+func TestCountryReadConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for _, v := range []string{"España", "Österreich", "The Netherlands", "N/A", fmt.Sprint("Land ", i)} {
+				normCountry(v)
+			}
+		})
+	}
+	wg.Wait()
+	if c, ok := normCountry("España"); !ok || c != "ES" {
+		t.Fatalf("España = %q %v", c, ok)
 	}
 }
