@@ -31,8 +31,13 @@ const (
 // companyKey is a company id made safe for a key: TriNet's ids are short
 // codes, but nothing may put a '#' where the key's parts meet.
 func companyKey(co string) string {
-	return strings.NewReplacer("%", "%25", "#", "%23").Replace(co)
+	if !strings.ContainsAny(co, "%#") {
+		return co
+	}
+	return companyEscaper.Replace(co)
 }
+
+var companyEscaper = strings.NewReplacer("%", "%25", "#", "%23")
 
 // companyRange is the start of every key of one company's entries of a kind.
 func companyRange(co, kind string) string { return companyPrefix + companyKey(co) + "#" + kind }
