@@ -123,16 +123,27 @@ func (st *Store) Links(ctx context.Context, tenant, company string) ([]provision
 	return decodeLinks(items, tenant)
 }
 
+// decodeLinks reads link items by hand rather than through attributevalue's
+// reflection: a run reads all of a tenant's links, 10,000 of them at a time.
 func decodeLinks(items []map[string]types.AttributeValue, tenant string) ([]provision.Link, error) {
 	links := make([]provision.Link, 0, len(items))
 	for _, it := range items {
-		var li linkItem
-		if err := unmarshal(it, &li); err != nil {
-			return nil, fault.Wrap(fault.Transient, err, "decode a link of %s", tenant)
+		li := linkItem{UserID: str(it, "userId"), EmployeeID: str(it, "employeeId"), CompanyID: str(it, "companyId"),
+			Origin: str(it, "origin"), Email: str(it, "email"), LinkedAt: str(it, "linkedAt")}
+		if li.UserID == "" {
+			return nil, fault.New(fault.Transient, "a link of %s has no userId", tenant)
 		}
 		links = append(links, li.link())
 	}
 	return links, nil
+}
+
+// str is a string attribute of an item, "" when absent or not a string.
+func str(it map[string]types.AttributeValue, name string) string {
+	if v, ok := it[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
 }
 
 // Link reads one person's link (or "keep out" decision) in a company;
