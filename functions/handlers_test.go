@@ -338,6 +338,31 @@ func TestHandlersWithSampleEvents(t *testing.T) {
 			}
 		}
 		wantError(t, "delete-hire.json", call(t, "delete-hire.json", nil, http.StatusNotFound), "not_found")
+
+		var links struct {
+			Items []struct {
+				EmployeeID *string `json:"employeeId"`
+				Origin     string  `json:"origin"`
+			} `json:"items"`
+		}
+		decodeBody(t, "get-links.json", call(t, "get-links.json", nil, http.StatusOK), &links)
+		if len(links.Items) == 0 || links.Items[0].EmployeeID == nil || links.Items[0].Origin != "email" {
+			t.Errorf("links %+v, want the employees the run matched by email", links.Items)
+		}
+		// The sample links Liam to his own record by hand (the run linked him by email).
+		var manual struct {
+			EmployeeID *string `json:"employeeId"`
+			Origin     string  `json:"origin"`
+		}
+		decodeBody(t, "put-link.json", call(t, "put-link.json", nil, http.StatusOK), &manual)
+		if manual.EmployeeID == nil || manual.Origin != "manual" {
+			t.Errorf("manual link %+v", manual)
+		}
+		wantError(t, "put-link.json", call(t, "put-link.json", func(ev *events.APIGatewayV2HTTPRequest) { ev.Body = `{"employeeId":"99999999"}` },
+			http.StatusNotFound), "not_found")
+		call(t, "put-link.json", func(ev *events.APIGatewayV2HTTPRequest) { ev.Body = `{"employeeId":null}` }, http.StatusOK)
+		call(t, "delete-link.json", nil, http.StatusNoContent)
+		wantError(t, "delete-link.json", call(t, "delete-link.json", nil, http.StatusNotFound), "not_found")
 	})
 
 	step("api disconnect", func(t *testing.T) {

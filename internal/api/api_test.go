@@ -220,6 +220,40 @@ func TestEndpoints(t *testing.T) {
 				t.Fatal("hire not released")
 			}
 		}},
+		{"links", "GET", "/v1/tenants/demo/links", "", 200, func(t *testing.T, h *harness, res result) {
+			if h.b.lastPage != (api.Page{Limit: api.DefaultLimit}) || len(at(res.body, "items").([]any)) != 3 {
+				t.Fatalf("body %s", res.raw)
+			}
+			if at(res.body, "items", 1, "employeeId") != "00001001" || at(res.body, "items", 1, "origin") != "email" ||
+				at(res.body, "items", 1, "linkedAt") != "2025-11-30T07:00:00Z" || at(res.body, "items", 1, "email") != "ada@example.com" {
+				t.Fatalf("email link: %s", res.raw)
+			}
+			keptOut := at(res.body, "items", 2)
+			if at(keptOut, "origin") != "manual" || !has(keptOut, "employeeId") || at(keptOut, "employeeId") != nil || at(keptOut, "email") != nil {
+				t.Fatalf("keep-out decision: %s", res.raw)
+			}
+		}},
+		{"set a link", "PUT", "/v1/tenants/demo/links/u2", `{"employeeId":" 00001002 "}`, 200, func(t *testing.T, h *harness, res result) {
+			if at(res.body, "userId") != "u2" || at(res.body, "employeeId") != "00001002" || at(res.body, "origin") != "manual" {
+				t.Fatalf("body %s", res.raw)
+			}
+			if l := h.b.tenants["demo"].links; len(l) != 4 || l[2].UserID != "u2" || l[2].EmployeeID != "00001002" {
+				t.Fatalf("backend got %+v", l)
+			}
+		}},
+		{"keep a person out", "PUT", "/v1/tenants/demo/links/u2", `{"employeeId":null}`, 200, func(t *testing.T, h *harness, res result) {
+			if at(res.body, "employeeId") != nil || !has(res.body, "employeeId") || at(res.body, "origin") != "manual" {
+				t.Fatalf("body %s", res.raw)
+			}
+			if l := h.b.tenants["demo"].links; len(l) != 4 || l[2].UserID != "u2" || !l[2].Excluded() {
+				t.Fatalf("backend got %+v", l)
+			}
+		}},
+		{"remove a link", "DELETE", "/v1/tenants/demo/links/u1", "", 204, func(t *testing.T, h *harness, _ result) {
+			if l := h.b.tenants["demo"].links; len(l) != 2 || l[1].UserID != "u5" {
+				t.Fatalf("backend has %+v", l)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		for _, who := range []string{"tenant", "admin"} {
@@ -267,8 +301,9 @@ func TestEveryDocumentedOperationIsServed(t *testing.T) {
 			}
 		}
 	}
-	if n != 14 {
-		t.Fatalf("docs/openapi.yaml has %d operations, the contract 14", n)
+	// The contract's operations built so far: 14, plus the links' three.
+	if n != 17 {
+		t.Fatalf("docs/openapi.yaml has %d operations, want 17", n)
 	}
 }
 
@@ -789,4 +824,39 @@ func wantValueMaps(t *testing.T, res result, want []map[string]string) {
 			t.Fatalf("mappings[%d].valueMap absent or null or wrong, want %v: %s", i, want[i], res.raw)
 		}
 	}
+}
+
+// TestLinkChecks: the body of PUT …/links/{userId} and the answers to the
+// checks the backend makes (404, 409, not connected), all held to the spec.
+func TestLinkChecks(t *testing.T) {
+	tests := []struct {
+		name, path, body string
+		invalid          bool // the request breaks the spec on purpose
+		status           int
+		code, field      string
+	}{
+		{"employee not in the company", "/v1/tenants/demo/links/u2", `{"employeeId":"99999999"}`, false, 404, "not_found", ""},
+		{"terminated employee", "/v1/tenants/demo/links/u2", `{"employeeId":"00001003"}`, false, 409, "conflict", "employeeId"},
+		{"employee linked to another person", "/v1/tenants/demo/links/u2", `{"employeeId":"00001001"}`, false, 409, "conflict", "employeeId"},
+		{"tenant not connected", "/v1/tenants/acme/links/u2", `{"employeeId":null}`, false, 409, "not_connected", ""},
+		{"no employeeId", "/v1/tenants/demo/links/u2", `{}`, true, 400, "bad_request", "employeeId"},
+		{"no body", "/v1/tenants/demo/links/u2", ``, true, 400, "bad_request", ""},
+		{"a number", "/v1/tenants/demo/links/u2", `{"employeeId":7}`, true, 400, "bad_request", "employeeId"},
+		{"blank", "/v1/tenants/demo/links/u2", `{"employeeId":"  "}`, true, 400, "bad_request", "employeeId"},
+		{"an unknown field", "/v1/tenants/demo/links/u2", `{"employeeId":null,"origin":"email"}`, true, 400, "bad_request", "origin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			res := h.do(call{method: "PUT", path: tt.path, body: tt.body, token: adminToken(t), invalid: tt.invalid})
+			wantError(t, res, tt.status, tt.code, tt.field)
+			if n := len(h.b.tenants["demo"].links); n != 3 {
+				t.Fatalf("a refused link changed the links: %d", n)
+			}
+		})
+	}
+	h := newHarness(t)
+	res := h.do(call{method: "DELETE", path: "/v1/tenants/demo/links/u9", token: adminToken(t)})
+	wantError(t, res, 404, "not_found", "")
 }

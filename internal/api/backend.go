@@ -40,6 +40,16 @@ type Backend interface {
 	// ReleaseHire deletes an unknown hire: pending → fault.Conflict, none →
 	// fault.NotFound.
 	ReleaseHire(ctx context.Context, tenant, userID string) error
+
+	// Links lists the links of the tenant's current TriNet company.
+	Links(ctx context.Context, tenant string, p Page) ([]provision.Link, string, error)
+	// SetLink sets an admin's link of userID to employeeID, or with employeeID
+	// "" the decision to keep the person out. An employee TriNet does not list
+	// in the current company is fault.NotFound; a terminated one, or one linked
+	// to another person, fault.Conflict; a tenant not connected ErrNotConnected.
+	SetLink(ctx context.Context, tenant, userID, employeeID string) (provision.Link, error)
+	// DeleteLink drops a person's link or decision; none → fault.NotFound.
+	DeleteLink(ctx context.Context, tenant, userID string) error
 }
 
 // ErrNotConnected is returned (wrapped or not) by Backend.Trigger for a tenant

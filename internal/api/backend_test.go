@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,9 @@ type memTenant struct {
 	plans    map[string][]provision.PlanItem
 	issues   map[string][]provision.Issue
 	hires    []provision.HireEntry
+	links    []provision.Link // by user id
+	// employees are the TriNet employees of the current company, id → terminated.
+	employees map[string]bool
 }
 
 var (
@@ -97,6 +101,12 @@ func newMemBackend() *memBackend {
 			SubmittedAt: t0.Add(-time.Hour), SyncID: "manual-0000"},
 		{UserID: "u10", Email: "lost@example.com", State: provision.HireUnknown, SubmittedAt: t0.Add(-2 * time.Hour),
 			SyncID: "manual-0000"},
+	}
+	demo.employees = map[string]bool{"00001001": false, "00001002": false, "00001003": true, "00001007": false, "00001008": false}
+	demo.links = []provision.Link{ // by user id
+		{UserID: "64d0c0de0000000000000008", EmployeeID: "00001007", CompanyID: "CJ6", Origin: provision.OriginHire, Email: "liam@example.com", LinkedAt: t0},
+		{UserID: "u1", EmployeeID: "00001001", CompanyID: "CJ6", Origin: provision.OriginEmail, Email: "ada@example.com", LinkedAt: t0.Add(-time.Hour).In(cet)},
+		{UserID: "u5", CompanyID: "CJ6", Origin: provision.OriginManual, LinkedAt: t0},
 	}
 	b.tenant("acme") // never connected
 	slow := b.tenant("slow")
@@ -347,4 +357,61 @@ func (b *memBackend) ReleaseHire(ctx context.Context, tenant, userID string) err
 		return nil
 	}
 	return fault.New(fault.NotFound, "no hire for %s", userID)
+}
+
+func (b *memBackend) Links(ctx context.Context, tenant string, p api.Page) ([]provision.Link, string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastPage = p
+	if err := b.enter("Links"); err != nil {
+		return nil, "", err
+	}
+	return page(b.tenant(tenant).links, p)
+}
+
+func (b *memBackend) SetLink(ctx context.Context, tenant, userID, employeeID string) (provision.Link, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.enter("SetLink"); err != nil {
+		return provision.Link{}, err
+	}
+	t := b.tenant(tenant)
+	if t.conn.Status != api.StatusConnected {
+		return provision.Link{}, api.ErrNotConnected
+	}
+	l := provision.Link{UserID: userID, EmployeeID: employeeID, CompanyID: t.conn.CompanyID, Origin: provision.OriginManual, LinkedAt: t0}
+	if employeeID != "" {
+		terminated, ok := t.employees[employeeID]
+		switch {
+		case !ok:
+			return provision.Link{}, &fault.Error{Class: fault.NotFound, Field: "employeeId", Message: "no employee " + employeeID}
+		case terminated:
+			return provision.Link{}, &fault.Error{Class: fault.Conflict, Field: "employeeId", Message: "employee " + employeeID + " is terminated"}
+		}
+		for _, x := range t.links {
+			if x.EmployeeID == employeeID && x.UserID != userID {
+				return provision.Link{}, &fault.Error{Class: fault.Conflict, Field: "employeeId", Message: "employee " + employeeID + " is linked to another person"}
+			}
+		}
+		l.Email = employeeID + "@example.com"
+	}
+	t.links = slices.DeleteFunc(t.links, func(x provision.Link) bool { return x.UserID == userID })
+	t.links = append(t.links, l)
+	slices.SortFunc(t.links, func(a, b provision.Link) int { return strings.Compare(a.UserID, b.UserID) })
+	return l, nil
+}
+
+func (b *memBackend) DeleteLink(ctx context.Context, tenant, userID string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err := b.enter("DeleteLink"); err != nil {
+		return err
+	}
+	t := b.tenant(tenant)
+	n := len(t.links)
+	t.links = slices.DeleteFunc(t.links, func(x provision.Link) bool { return x.UserID == userID })
+	if len(t.links) == n {
+		return fault.New(fault.NotFound, "person %s has no link", userID)
+	}
+	return nil
 }

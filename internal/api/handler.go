@@ -80,6 +80,9 @@ func (s *server) routes() []route {
 		{pattern: "GET /v1/tenants/{tenant}/errors", tenant: true, do: s.listIssues},
 		{pattern: "GET /v1/tenants/{tenant}/hires", tenant: true, do: s.listHires},
 		{pattern: "DELETE /v1/tenants/{tenant}/hires/{userId}", tenant: true, do: s.releaseHire},
+		{pattern: "GET /v1/tenants/{tenant}/links", tenant: true, do: s.listLinks},
+		{pattern: "PUT /v1/tenants/{tenant}/links/{userId}", tenant: true, do: s.putLink},
+		{pattern: "DELETE /v1/tenants/{tenant}/links/{userId}", tenant: true, do: s.deleteLink},
 	}
 }
 

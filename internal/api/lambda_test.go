@@ -34,6 +34,9 @@ func TestLambdaSampleEvents(t *testing.T) {
 		"get-errors":        200,
 		"get-hires":         200,
 		"delete-hire":       204,
+		"get-links":         200,
+		"put-link":          200,
+		"delete-link":       204,
 	}
 	files, err := filepath.Glob("../../events/api/*.json")
 	if err != nil {

@@ -280,6 +280,24 @@ func renderHire(h provision.HireEntry) hireJSON {
 	}
 }
 
+type linkJSON struct {
+	UserID     string               `json:"userId"`
+	EmployeeID nullString           `json:"employeeId"`
+	Email      nullString           `json:"email"`
+	Origin     provision.LinkOrigin `json:"origin"`
+	LinkedAt   nullTime             `json:"linkedAt"`
+}
+
+func renderLink(l provision.Link) linkJSON {
+	return linkJSON{
+		UserID:     l.UserID,
+		EmployeeID: orNull(l.EmployeeID),
+		Email:      orNull(l.Email),
+		Origin:     l.Origin,
+		LinkedAt:   nullTime(l.LinkedAt),
+	}
+}
+
 type errorJSON struct {
 	Error errorBodyJSON `json:"error"`
 }

@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"trinetsync/internal/provision"
 )
@@ -266,6 +269,65 @@ func (s *server) releaseHire(r *http.Request, tenant string) (int, any, error) {
 		return 0, nil, e
 	}
 	if err := s.backend.ReleaseHire(r.Context(), tenant, id); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (s *server) listLinks(r *http.Request, tenant string) (int, any, error) {
+	p, e := pageParams(r)
+	if e != nil {
+		return 0, nil, e
+	}
+	links, next, err := s.backend.Links(r.Context(), tenant, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderList(links, next, renderLink), nil
+}
+
+// linkBody is {"employeeId":"…"} or {"employeeId":null}; the key is required,
+// so that an empty body never keeps a person out by accident.
+type linkBody struct {
+	EmployeeID json.RawMessage `json:"employeeId"`
+}
+
+func (s *server) putLink(r *http.Request, tenant string) (int, any, error) {
+	id := r.PathValue("userId")
+	if e := checkID("userId", id); e != nil {
+		return 0, nil, e
+	}
+	var body linkBody
+	if e := decodeBody(r, &body, false); e != nil {
+		return 0, nil, e
+	}
+	var employeeID string
+	switch raw := bytes.TrimSpace(body.EmployeeID); {
+	case len(raw) == 0:
+		return 0, nil, badRequest("employeeId", `is required: a TriNet employee id, or null to keep the person out of the sync`)
+	case string(raw) == "null":
+	default:
+		if err := json.Unmarshal(raw, &employeeID); err != nil {
+			return 0, nil, badRequest("employeeId", "must be a string or null")
+		}
+		if e := checkID("employeeId", strings.TrimSpace(employeeID)); e != nil {
+			return 0, nil, e
+		}
+		employeeID = strings.TrimSpace(employeeID)
+	}
+	l, err := s.backend.SetLink(r.Context(), tenant, id, employeeID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderLink(l), nil
+}
+
+func (s *server) deleteLink(r *http.Request, tenant string) (int, any, error) {
+	id := r.PathValue("userId")
+	if e := checkID("userId", id); e != nil {
+		return 0, nil, e
+	}
+	if err := s.backend.DeleteLink(r.Context(), tenant, id); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil

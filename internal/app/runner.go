@@ -205,6 +205,17 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 	if err != nil {
 		return r.failOrRetry(ctx, log, &run, attempt, err)
 	}
+	if creds.TriNet.CompanyID != tenant.CompanyID {
+		// A reconnection to another TriNet company is half-way (or two raced):
+		// these credentials reach a company whose employee ids the tenant's
+		// links and hires do not name. Nothing is read or written until the
+		// record and the secret agree again.
+		log.Warn("stored credentials name another TriNet company than the tenant record; run stopped",
+			"companyId", tenant.CompanyID, "credentialsCompanyId", creds.TriNet.CompanyID)
+		r.finish(ctx, log, &run, provision.RunFailed, &provision.RunError{Code: CodeNotConnected,
+			Message: "The TriNet connection is being changed: the stored credentials name another company than the connection. Reconnect the integration to resume syncing."})
+		return done
+	}
 	people, company, err := r.clients.ForTenant(creds, log)
 	if err != nil {
 		return r.failOrRetry(ctx, log, &run, attempt, err)
@@ -223,7 +234,7 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 		deadline = deadline.Add(-r.safety)
 	}
 	res, err := r.engine.Run(ctx, provision.Input{
-		TenantID: job.TenantID, SyncID: job.SyncID,
+		TenantID: job.TenantID, SyncID: job.SyncID, CompanyID: tenant.CompanyID,
 		Settings: settings, SCIMConfigured: creds.Leapsome.SCIMToken != "",
 		DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates,
 		People: people, Company: company, Links: r.store, Ledger: r.store,
@@ -233,7 +244,7 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 		return r.failOrRetry(ctx, log, &run, attempt, err)
 	}
 	if !run.DryRun {
-		r.dropLinksOfAnEndedConnection(ctx, log, job.TenantID, tenant.CompanyID)
+		r.dropLinksOfAnEndedConnection(ctx, log, job.TenantID)
 	}
 	if job.Cursor == "" {
 		res.Issues = append(tenantIssues, res.Issues...)
@@ -264,12 +275,13 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 }
 
 // dropLinksOfAnEndedConnection deletes the links again when the connection
-// this run started under was revoked, or moved to another TriNet company,
-// while the run was writing: its links would otherwise come back after the
-// revocation deleted them, or point into a company the tenant left.
-func (r *Runner) dropLinksOfAnEndedConnection(ctx context.Context, log *slog.Logger, tenantID, companyID string) {
+// this run started under was revoked while the run was writing: its links
+// would otherwise come back after the revocation deleted them. A move to
+// another TriNet company needs nothing: the run's links belong to the
+// company it ran in, which the next company never reads.
+func (r *Runner) dropLinksOfAnEndedConnection(ctx context.Context, log *slog.Logger, tenantID string) {
 	now, err := r.store.Tenant(ctx, tenantID)
-	if err != nil || (now.Status == store.Connected && now.CompanyID == companyID) {
+	if err != nil || now.Status == store.Connected {
 		return
 	}
 	if err := r.store.DeleteLinks(ctx, tenantID); err != nil {

@@ -500,10 +500,10 @@ func TestRunnerDryRunWritesNothingButRecordsThePlan(t *testing.T) {
 	if w := e.trinetWrites(); len(w) != 0 {
 		t.Fatalf("a dry run wrote to TriNet: %+v", w)
 	}
-	if links, err := e.svcs.Store.Links(ctx, e.tenant); err != nil || len(links) != 0 {
+	if links, err := e.svcs.Store.Links(ctx, e.tenant, e.company); err != nil || len(links) != 0 {
 		t.Fatalf("links %+v %v, want none", links, err)
 	}
-	if hires, err := e.svcs.Store.Hires(ctx, e.tenant); err != nil || len(hires) != 0 {
+	if hires, err := e.svcs.Store.Hires(ctx, e.tenant, e.company); err != nil || len(hires) != 0 {
 		t.Fatalf("hire ledger %+v %v, want empty", hires, err)
 	}
 	plan, _, err := e.svc.Plan(ctx, e.tenant, run.SyncID, api.Page{Limit: 100})

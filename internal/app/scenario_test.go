@@ -130,7 +130,7 @@ func writesTo(company, employeeID string) []trinetsandbox.Write {
 
 func (e *env) links() map[string]string {
 	e.t.Helper()
-	ls, err := e.svcs.Store.Links(ctxFor(e.t), e.tenant)
+	ls, err := e.svcs.Store.Links(ctxFor(e.t), e.tenant, e.company)
 	if err != nil {
 		e.t.Fatalf("links: %v", err)
 	}
@@ -143,7 +143,7 @@ func (e *env) links() map[string]string {
 
 func (e *env) hires() map[string]provision.HireEntry {
 	e.t.Helper()
-	hs, err := e.svcs.Store.Hires(ctxFor(e.t), e.tenant)
+	hs, err := e.svcs.Store.Hires(ctxFor(e.t), e.tenant, e.company)
 	if err != nil {
 		e.t.Fatalf("hire ledger: %v", err)
 	}
@@ -291,8 +291,14 @@ func TestScenarioReconnectToAnotherCompany(t *testing.T) {
 	t.Logf("run on company B: %s %+v; Ada %+v; Ben %+v; Cleo %+v", r2.Status, r2.Counts,
 		plan[e.userID(ada)], plan[e.userID(ben)], plan[e.userID(cleo)])
 
-	if n := len(hirePosts(other)); n != 0 {
-		t.Errorf("%d hire POSTs in company B, want none (Ada exists there, Cleo's hire is in the ledger, Ben was linked)", n)
+	// The contract ("Identity"): company B starts with no links and no ledger.
+	// Ada is linked by email; Cleo, whose hire went to company A, is hired in B
+	// (once); Ben, absent from B, would be too but his start date is too old.
+	if posts := hirePosts(other); len(posts) != 1 || !strings.Contains(string(posts[0].Body), e.email(cleo)) {
+		t.Errorf("%d hire POSTs in company B, want Cleo's alone: %v", len(posts), posts)
+	}
+	if it := plan[e.userID(ben)]; it.Action != provision.ActionError || it.Code != provision.CodeStartDateTooOld {
+		t.Errorf("Ben in company B: %+v, want error start_date_too_old (no hire)", it)
 	}
 	if n := len(hirePosts(e.company)); n != 1 {
 		t.Errorf("%d hire POSTs in company A, want the first run's 1", n)

@@ -24,7 +24,7 @@ type serviceStore interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	Connect(ctx context.Context, t store.Tenant) (store.Tenant, error)
 	Disconnect(ctx context.Context, id string) error
-	DeleteLinks(ctx context.Context, tenantID string) error
+	AdoptLegacy(ctx context.Context, tenantID, companyID string) error
 	SaveSettings(ctx context.Context, id string, s provision.Settings) error
 	CreateRun(ctx context.Context, r provision.Run) error
 	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
@@ -36,20 +36,24 @@ type serviceStore interface {
 	StartManualRun(ctx context.Context, r provision.Run) (provision.Run, bool, error)
 	ListPlan(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.PlanItem, string, error)
 	ListIssues(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.Issue, string, error)
-	ListHires(ctx context.Context, tenantID string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error)
-	ReleaseHire(ctx context.Context, tenantID, userID string) error
+	ListHires(ctx context.Context, tenantID, companyID string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error)
+	ReleaseHire(ctx context.Context, tenantID, companyID, userID string) error
+	linkStore
 }
 
 // credentialStore keeps tenants' credentials.
 type credentialStore interface {
 	Name(tenantID string) string
 	Put(ctx context.Context, tenantID string, c secrets.Credentials) error
+	Get(ctx context.Context, tenantID string) (secrets.Credentials, error)
 	Delete(ctx context.Context, tenantID string) error
 }
 
-// credentialChecker verifies credentials against the two APIs.
+// credentialChecker verifies credentials against the two APIs, and builds
+// the clients the checks of a manual link read TriNet with.
 type credentialChecker interface {
 	Check(ctx context.Context, c secrets.Credentials) error
+	Clients
 }
 
 // connectCheckTimeout bounds the credential checks of a connect.
@@ -127,20 +131,19 @@ func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectReq
 	t.RevokedAt = time.Time{}
 	t.ConsecutiveFailures = 0
 	t.Backoff = nil
+	if prev.CompanyID != "" && prev.CompanyID != t.CompanyID {
+		// Links and hires are kept per TriNet company, so a move needs no
+		// clean-up: the new company starts with none, the old one's stay as
+		// history. Only entries stored before they carried a company are bound
+		// to the company being left, before the tenant record forgets it.
+		if err := s.store.AdoptLegacy(ctx, tenant, prev.CompanyID); err != nil {
+			return api.Connection{}, fmt.Errorf("bind the links and hires of TriNet company %s: %w", prev.CompanyID, err)
+		}
+		s.log.Info("tenant moves to another TriNet company", "tenant", tenant, "from", prev.CompanyID, "to", t.CompanyID)
+	}
 	stored, err := s.store.Connect(ctx, t)
 	if err != nil {
 		return api.Connection{}, err
-	}
-	if prev.CompanyID != "" && prev.CompanyID != t.CompanyID {
-		// Employee ids belong to one TriNet company: links into the old one
-		// would make the next run write one person's data onto a stranger.
-		// Deleted after the switch, so that a run still writing under the old
-		// connection deletes its own links when it sees the switch. The hire
-		// ledger stays, so nobody submitted before is hired twice.
-		if err := s.store.DeleteLinks(ctx, tenant); err != nil {
-			return api.Connection{}, fmt.Errorf("delete the links into TriNet company %s: %w", prev.CompanyID, err)
-		}
-		s.log.Info("tenant moved to another TriNet company; links deleted", "tenant", tenant, "from", prev.CompanyID, "to", t.CompanyID)
 	}
 	s.log.Info("tenant connected", "tenant", tenant, "companyId", t.CompanyID, "scim", t.SCIMConfigured)
 	// The store answers the record it wrote: no second read of the tenant.
@@ -327,16 +330,37 @@ func (s *Service) Issues(ctx context.Context, tenant, syncID string, p api.Page)
 	return api.IssuePage{SyncID: syncID, Items: items, NextToken: next}, nil
 }
 
-// Hires pages the hire ledger.
+// Hires pages the hire ledger of the tenant's current TriNet company (none
+// when it has none).
 func (s *Service) Hires(ctx context.Context, tenant string, state provision.HireState, p api.Page) ([]provision.HireEntry, string, error) {
-	return s.store.ListHires(ctx, tenant, state, p.Limit, p.NextToken)
+	t, err := s.store.Tenant(ctx, tenant)
+	if err != nil || ledgerCompany(t) == "" {
+		return nil, "", err
+	}
+	return s.store.ListHires(ctx, tenant, ledgerCompany(t), state, p.Limit, p.NextToken)
+}
+
+// ledgerCompany is the company whose hire ledger the API shows: the current
+// one, or after a disconnection the last one, whose ledger is kept.
+func ledgerCompany(t store.Tenant) string {
+	if t.CompanyID != "" {
+		return t.CompanyID
+	}
+	return t.LastCompanyID
 }
 
 // ReleaseHire deletes a hire whose outcome is unknown, after an admin checked TriNet.
 func (s *Service) ReleaseHire(ctx context.Context, tenant, userID string) error {
+	t, err := s.store.Tenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	if ledgerCompany(t) == "" {
+		return fault.New(fault.NotFound, "person %s has no hire in the tenant's TriNet company", userID)
+	}
 	// One conditional delete: a run that turns the hire pending meanwhile
 	// must win, or the person could be hired twice.
-	if err := s.store.ReleaseHire(ctx, tenant, userID); err != nil {
+	if err := s.store.ReleaseHire(ctx, tenant, ledgerCompany(t), userID); err != nil {
 		return err
 	}
 	s.log.Info("hire released", "tenant", tenant, "userId", userID)

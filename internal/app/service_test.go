@@ -157,7 +157,7 @@ func TestDisconnect(t *testing.T) {
 	if out := e.runner.Handle(ctx, e.job("before", provision.TriggerSchedule, false), 1); out.Retry {
 		t.Fatal("run retried")
 	}
-	if links, _ := e.svcs.Store.Links(ctx, e.tenant); len(links) == 0 {
+	if links, _ := e.svcs.Store.Links(ctx, e.tenant, e.company); len(links) == 0 {
 		t.Fatal("the run made no links")
 	}
 	for i := range 2 { // idempotent
@@ -172,7 +172,7 @@ func TestDisconnect(t *testing.T) {
 	if tn.Status != store.NotConnected || tn.Settings != nil || tn.CompanyID != "" {
 		t.Fatalf("tenant %+v", tn)
 	}
-	if links, err := e.svcs.Store.Links(ctx, e.tenant); err != nil || len(links) != 0 {
+	if links, err := e.svcs.Store.Links(ctx, e.tenant, e.company); err != nil || len(links) != 0 {
 		t.Fatalf("links %+v %v, want none", links, err)
 	}
 	runs, _, err := e.svc.Runs(ctx, e.tenant, api.Page{Limit: 10})
@@ -384,8 +384,8 @@ func TestReleaseHire(t *testing.T) {
 	e.connect(true)
 	ctx := ctxFor(t)
 	for _, h := range []provision.HireEntry{
-		{UserID: "u-unknown", Email: "u@x.example", State: provision.HireUnknown, SubmittedAt: e.clk.Now(), SyncID: "s1"},
-		{UserID: "u-pending", Email: "p@x.example", State: provision.HirePending, EmployeeID: "E9", SubmittedAt: e.clk.Now(), SyncID: "s1"},
+		{UserID: "u-unknown", CompanyID: e.company, Email: "u@x.example", State: provision.HireUnknown, SubmittedAt: e.clk.Now(), SyncID: "s1"},
+		{UserID: "u-pending", CompanyID: e.company, Email: "p@x.example", State: provision.HirePending, EmployeeID: "E9", SubmittedAt: e.clk.Now(), SyncID: "s1"},
 	} {
 		if err := e.svcs.Store.CreateHire(ctx, e.tenant, h); err != nil {
 			t.Fatal(err)
@@ -415,11 +415,11 @@ func TestReleaseHire(t *testing.T) {
 	if err := e.svc.ReleaseHire(ctx, e.tenant, "u-unknown"); err != nil {
 		t.Fatalf("release unknown: %v", err)
 	}
-	if _, err := e.svcs.Store.Hire(ctx, e.tenant, "u-unknown"); !errors.Is(err, fault.ErrNotFound) {
+	if _, err := e.svcs.Store.Hire(ctx, e.tenant, e.company, "u-unknown"); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("released hire still there: %v", err)
 	}
 	wantClass(t, e.svc.ReleaseHire(ctx, e.tenant, "u-pending"), fault.Conflict, "")
-	if h, err := e.svcs.Store.Hire(ctx, e.tenant, "u-pending"); err != nil || h.State != provision.HirePending {
+	if h, err := e.svcs.Store.Hire(ctx, e.tenant, e.company, "u-pending"); err != nil || h.State != provision.HirePending {
 		t.Fatalf("pending hire %+v %v, want kept", h, err)
 	}
 	wantClass(t, e.svc.ReleaseHire(ctx, e.tenant, "u-none"), fault.NotFound, "")

@@ -166,7 +166,14 @@ func (x *executor) logWarn(ctx context.Context, msg string, st *Step, err error)
 
 // storeLink persists a new link; false when the person must not be written.
 func (x *executor) storeLink(ctx context.Context, st *Step) bool {
-	err := x.in.Links.PutLink(ctx, x.in.TenantID, Link{UserID: st.Item.UserID, EmployeeID: st.EmployeeID, LinkedAt: x.e.now().UTC()})
+	l := Link{UserID: st.Item.UserID, EmployeeID: st.EmployeeID, CompanyID: x.in.CompanyID,
+		Origin: st.LinkOrigin, Email: st.LinkEmail, LinkedAt: x.e.now().UTC()}
+	var err error
+	if st.MoveFrom != "" {
+		err = x.in.Links.MoveLink(ctx, x.in.TenantID, l, st.MoveFrom)
+	} else {
+		err = x.in.Links.PutLink(ctx, x.in.TenantID, l)
+	}
 	switch {
 	case err == nil:
 		return true
@@ -189,7 +196,9 @@ func (x *executor) moveLedger(ctx context.Context, st *Step) {
 	}
 	e := *st.Ledger
 	e.State = st.LedgerState
-	if st.LedgerState == HireLinked {
+	// The id TriNet gave the hire is kept: the person may have been linked
+	// to another record of theirs, and the hire's record must not be lost.
+	if st.LedgerState == HireLinked && e.EmployeeID == "" {
 		e.EmployeeID = st.EmployeeID
 	}
 	bctx, cancel := x.bookkeeping(ctx)
@@ -299,7 +308,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 		}
 	}
 	entry := HireEntry{
-		UserID: st.Item.UserID, Email: st.Item.Email, State: HireSubmitted,
+		UserID: st.Item.UserID, CompanyID: x.in.CompanyID, Email: st.Item.Email, State: HireSubmitted,
 		SubmittedAt: x.e.now().UTC(), SyncID: x.in.SyncID,
 	}
 	if err := x.in.Ledger.CreateHire(ctx, x.in.TenantID, entry); err != nil {
@@ -331,7 +340,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// TriNet has not got this hire: clear the entry so that the next sync
 		// (or, after a rejection, the corrected person) is hired without an
 		// admin having to release anything.
-		if derr := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, st.Item.UserID); derr != nil {
+		if derr := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, x.in.CompanyID, st.Item.UserID); derr != nil {
 			x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, derr)
 		}
 		x.logWarn(ctx, "hire not applied by TriNet", st, err)

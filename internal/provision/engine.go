@@ -52,10 +52,13 @@ func New(cfg Config) *Engine {
 // Input is one run (or one continuation of a run) of one tenant.
 type Input struct {
 	TenantID, SyncID string
-	Settings         Settings // effective settings (see EffectiveSettings)
-	SCIMConfigured   bool
-	DryRun           bool
-	ConfirmCreates   bool
+	// CompanyID is the TriNet company Company reads and writes: only its
+	// links and hires are read, and every link and hire is made in it.
+	CompanyID      string
+	Settings       Settings // effective settings (see EffectiveSettings)
+	SCIMConfigured bool
+	DryRun         bool
+	ConfirmCreates bool
 
 	People  PeopleSource
 	Company Company
@@ -134,19 +137,28 @@ func (e *Engine) Run(ctx context.Context, in Input) (Result, error) {
 		return wrapRead(err, "read TriNet locations")
 	})
 	g.Go(func() (err error) {
-		links, err = in.Links.Links(gtx, in.TenantID)
+		links, err = in.Links.Links(gtx, in.TenantID, in.CompanyID)
 		return wrapRead(err, "read links")
 	})
 	g.Go(func() (err error) {
-		hires, err = in.Ledger.Hires(gtx, in.TenantID)
+		hires, err = in.Ledger.Hires(gtx, in.TenantID, in.CompanyID)
 		return wrapRead(err, "read hire ledger")
 	})
 	if err := g.Wait(); err != nil {
 		return Result{}, err
 	}
+	links, hires = ofCompany(links, in.CompanyID, linkCompany), ofCompany(hires, in.CompanyID, hireCompany)
+	tenantLinks := 0
+	if countLinks(links) < MassCreateMinLinks {
+		// Only a tenant with few links in this company may be one that has
+		// just moved here from another: the brake holds it all the same.
+		if tenantLinks, err = in.Links.CountLinks(ctx, in.TenantID, MassCreateMinLinks); err != nil {
+			return Result{}, wrapRead(err, "count links")
+		}
+	}
 
 	planned := Plan(PlanInput{
-		Settings: in.Settings, Directory: dir, Company: comp, Links: links, Hires: hires,
+		Settings: in.Settings, Directory: dir, Company: comp, Links: links, Hires: hires, TenantLinks: tenantLinks,
 		Now: started, ConfirmCreates: in.ConfirmCreates,
 	})
 	x := newExecutor(e, in, planned.Steps, cur)
@@ -171,10 +183,36 @@ func (e *Engine) Run(ctx context.Context, in Input) (Result, error) {
 	return res, nil
 }
 
+// ofCompany drops what another company's entries a store may have handed
+// over: their employee ids would name strangers here. An entry without a
+// company is taken as the current company's.
+func ofCompany[T any](items []T, company string, of func(*T) string) []T {
+	return slices.DeleteFunc(items, func(it T) bool {
+		c := of(&it)
+		return c != "" && c != company
+	})
+}
+
+func linkCompany(l *Link) string      { return l.CompanyID }
+func hireCompany(h *HireEntry) string { return h.CompanyID }
+
+// countLinks counts links to an employee (not an admin's "keep out").
+func countLinks(links []Link) int {
+	n := 0
+	for _, l := range links {
+		if !l.Excluded() {
+			n++
+		}
+	}
+	return n
+}
+
 func checkInput(in Input) error {
 	switch {
 	case in.TenantID == "":
 		return fault.Invalid("tenantId", "is required")
+	case in.CompanyID == "":
+		return fault.Invalid("companyId", "is required")
 	case in.People == nil:
 		return fault.Invalid("people", "is required")
 	case in.Company == nil:

@@ -561,11 +561,11 @@ func (c crashLedger) UpdateHire(ctx context.Context, tn string, e HireEntry) err
 	return c.memLedger.UpdateHire(ctx, tn, e)
 }
 
-func (c crashLedger) DeleteHire(ctx context.Context, tn, u string) error {
+func (c crashLedger) DeleteHire(ctx context.Context, tn, co, u string) error {
 	if c.dead.Load() {
 		return errors.New("process gone")
 	}
-	return c.memLedger.DeleteHire(ctx, tn, u)
+	return c.memLedger.DeleteHire(ctx, tn, co, u)
 }
 
 type crashCompany struct {
@@ -678,7 +678,7 @@ func TestCrashAtEachStepOfAHire(t *testing.T) {
 				return
 			}
 			// Not applied: an admin checks TriNet and releases the entry; then exactly one hire.
-			_ = f.ledger.DeleteHire(context.Background(), "acme", "u1")
+			_ = f.ledger.DeleteHire(context.Background(), "acme", "CJ6", "u1")
 			res = run(t, f, f.input(autoCreate(false)))
 			if it := itemOf(res, "u1"); it.Action != ActionCreate || len(f.company.pending) != 1 {
 				t.Fatalf("after release %+v", it)

@@ -221,7 +221,7 @@ type memLinks struct {
 
 func newMemLinks() *memLinks { return &memLinks{links: map[string]Link{}} }
 
-func (m *memLinks) Links(context.Context, string) ([]Link, error) {
+func (m *memLinks) Links(context.Context, string, string) ([]Link, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Link
@@ -247,6 +247,21 @@ func (m *memLinks) PutLink(_ context.Context, _ string, l Link) error {
 	return nil
 }
 
+func (m *memLinks) MoveLink(ctx context.Context, tenant string, l Link, from string) error {
+	m.mu.Lock()
+	if old, ok := m.links[from]; ok && old.EmployeeID == l.EmployeeID {
+		delete(m.links, from)
+	}
+	m.mu.Unlock()
+	return m.PutLink(ctx, tenant, l)
+}
+
+func (m *memLinks) CountLinks(_ context.Context, _ string, atMost int) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return min(len(m.links), atMost), nil
+}
+
 func (m *memLinks) get(user string) (Link, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -264,7 +279,7 @@ type memLedger struct {
 
 func newMemLedger() *memLedger { return &memLedger{entries: map[string]HireEntry{}} }
 
-func (m *memLedger) Hires(context.Context, string) ([]HireEntry, error) {
+func (m *memLedger) Hires(context.Context, string, string) ([]HireEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []HireEntry
@@ -281,7 +296,8 @@ func (m *memLedger) CreateHire(_ context.Context, _ string, e HireEntry) error {
 	if m.failCreate != nil {
 		return m.failCreate
 	}
-	if _, ok := m.entries[e.UserID]; ok {
+	// One entry per person and company; an entry without a company is the current company's.
+	if old, ok := m.entries[e.UserID]; ok && (old.CompanyID == "" || old.CompanyID == e.CompanyID) {
 		return fault.New(fault.Conflict, "hire exists")
 	}
 	m.entries[e.UserID] = e
@@ -301,7 +317,7 @@ func (m *memLedger) UpdateHire(_ context.Context, _ string, e HireEntry) error {
 	return nil
 }
 
-func (m *memLedger) DeleteHire(_ context.Context, _ string, user string) error {
+func (m *memLedger) DeleteHire(_ context.Context, _, _ string, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.entries, user)
@@ -361,7 +377,7 @@ func (f *fixture) setPerson(id string, edit func(p *Person)) {
 
 func (f *fixture) input(s Settings) Input {
 	return Input{
-		TenantID: "acme", SyncID: "sync-1", Settings: s,
+		TenantID: "acme", SyncID: "sync-1", CompanyID: "CJ6", Settings: s,
 		People: f.people, Company: f.company, Links: f.links, Ledger: f.ledger,
 	}
 }

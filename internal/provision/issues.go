@@ -21,24 +21,29 @@ const (
 	CodeTriNetRejected        = "trinet_rejected"
 	CodeStatusNotSynced       = "status_not_synced"
 	CodeLifecycleNotSynced    = "lifecycle_not_synced"
-	CodeInvalidValue          = "invalid_value"           // added: a Leapsome value TriNet cannot take (bad date, phone, code, empty name)
+	CodeDuplicateEmployee     = "duplicate_employee"
+	CodeDuplicateInTriNet     = "duplicate_in_trinet"
+	CodeRelinked              = "relinked"
+	CodeExcludedByAdmin       = "excluded_by_admin"
+	CodeInvalidValue          = "invalid_value"           // a Leapsome value that cannot be read exactly (bad date, phone, code, country, empty name)
+	CodeLinkedEmployeeMissing = "linked_employee_missing" // the TriNet employee a person is linked to is no longer listed; never hired again
 	CodeTriNetUnavailable     = "trinet_unavailable"      // added: a write failed after its retries (5xx, 429, timeout) or a hire surely never reached TriNet; the next run retries
 	CodeStoreUnavailable      = "store_unavailable"       // added: the hire ledger could not be written, so no hire was sent
-	CodeLinkedEmployeeMissing = "linked_employee_missing" // added: the TriNet employee a person is linked to is no longer listed; never hired again
 	CodeUnreadableValue       = "unreadable_value"        // added (warning): Leapsome sent a person's field in a form that could not be read; it was not synced
 	CodeUnreadableRecord      = "unreadable_record"       // added (warning, tenant-level): Leapsome sent records that could not be read (no id, not an object); they were skipped
 )
 
-// errorCodes are the codes of severity error: the contract's list plus the
-// added codes that make a person's action `error` — invalid_value (blocks a
-// hire like the other value errors), trinet_unavailable and store_unavailable
-// (the person's writes did not happen this run) and linked_employee_missing —
-// so that /errors and counts.errors agree with the plan's error actions.
+// errorCodes are the codes of severity error: the contract's list (with
+// invalid_value, an error on a required target — see SeverityFor) plus the
+// added codes that make a person's action `error`, trinet_unavailable and
+// store_unavailable (the person's writes did not happen this run), so that
+// /errors and counts.errors agree with the plan's error actions.
 var errorCodes = map[string]bool{
 	CodeUnsupportedGender:     true,
 	CodeStartDateTooOld:       true,
 	CodeMissingStartDate:      true,
 	CodeDuplicateEmail:        true,
+	CodeDuplicateEmployee:     true,
 	CodeDepartmentNotFound:    true,
 	CodeLocationNotFound:      true,
 	CodeTerminatedInTriNet:    true,
@@ -49,12 +54,29 @@ var errorCodes = map[string]bool{
 	CodeLinkedEmployeeMissing: true,
 }
 
-// SeverityOf returns a code's severity: every code not in the error list is a warning.
+// SeverityOf returns a code's severity: every code not in the error list is a
+// warning. invalid_value is an error here, as on a required target; see
+// SeverityFor for the severity of an issue about one field.
 func SeverityOf(code string) Severity {
 	if errorCodes[code] {
 		return SeverityError
 	}
 	return SeverityWarning
+}
+
+// requiredTargets are the targets without which TriNet cannot take a person:
+// a value of theirs that cannot be read is an error, while any other target's
+// unreadable value is left out with a warning and the rest goes ahead.
+var requiredTargets = map[string]bool{"firstName": true, "lastName": true, "workEmail": true, "hireDate": true}
+
+// SeverityFor returns the severity of an issue with code about field (a
+// target name, or ""): SeverityOf, except that invalid_value on an optional
+// target is a warning.
+func SeverityFor(code, field string) Severity {
+	if code == CodeInvalidValue && !requiredTargets[field] {
+		return SeverityWarning
+	}
+	return SeverityOf(code)
 }
 
 // personIssue builds an issue about p.
@@ -63,7 +85,7 @@ func personIssue(p *Person, code, field, msg string) Issue {
 		UserID:   p.ID,
 		Email:    p.Email,
 		Name:     personName(p),
-		Severity: SeverityOf(code),
+		Severity: SeverityFor(code, field),
 		Code:     code,
 		Field:    field,
 		Message:  msg,

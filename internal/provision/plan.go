@@ -17,11 +17,17 @@ const MassCreateMinLinks = 20
 
 // PlanInput is everything the planner reads.
 type PlanInput struct {
-	Settings       Settings // effective settings
-	Directory      Directory
-	Company        CompanyData
-	Links          []Link
-	Hires          []HireEntry
+	Settings  Settings // effective settings
+	Directory Directory
+	Company   CompanyData
+	// Links and Hires are the current TriNet company's: an earlier company's
+	// employee ids name strangers here.
+	Links []Link
+	Hires []HireEntry
+	// TenantLinks counts the tenant's links in every company it was connected
+	// to (0 = only Links count): the mass-create brake holds a tenant that has
+	// just moved to another company as it holds any established tenant.
+	TenantLinks    int
 	Now            time.Time
 	ConfirmCreates bool
 }
@@ -42,8 +48,14 @@ type Step struct {
 
 	// EmployeeID is the TriNet employee the person is (matched or linked).
 	EmployeeID string
-	// NewLink: the link to EmployeeID is new and must be stored.
-	NewLink bool
+	// NewLink: the link to EmployeeID is new and must be stored, made as
+	// LinkOrigin on the employee's work email LinkEmail.
+	NewLink    bool
+	LinkOrigin LinkOrigin
+	LinkEmail  string
+	// MoveFrom is the person whose link to EmployeeID the new link takes over
+	// (a re-created Leapsome account); "" when the employee was free.
+	MoveFrom string
 	// LedgerState, when set, is the state the person's ledger entry moves to.
 	LedgerState HireState
 	Ledger      *HireEntry // the person's ledger entry, if any
@@ -81,9 +93,14 @@ type planner struct {
 	emps       map[string]*Employee
 	byEmail    map[string][]*Employee // non-terminated employees by work email
 	termEmail  map[string]bool        // emails of terminated employees
-	linkByUser map[string]string
-	linkedEmp  map[string]string // employee id → user id, for stored links to listed employees
+	linkByUser map[string]Link        // stored links to an employee
+	keptOut    map[string]bool        // people an admin keeps out of the sync
+	linkedEmp  map[string]string      // employee id → user id, for stored links to listed employees
 	ledger     map[string]*HireEntry
+	openHires  map[string][]*HireEntry // ledger entries by work email
+	// synced holds the people in scope (not excluded): a link whose person is
+	// not among them may move to a re-created account.
+	synced map[string]bool
 
 	countryMemo map[string]string // country as written → ISO alpha-2, "" when unknown
 }
@@ -101,6 +118,14 @@ func Plan(in PlanInput) Planned {
 	}
 	slices.SortStableFunc(people, func(a, b *Person) int { return strings.Compare(a.ID, b.ID) })
 
+	// A lifecycle status Leapsome sent in a form that could not be read is not
+	// taken as "not set": the person may well be terminated.
+	badLifecycle := map[string]bool{}
+	for _, a := range in.Directory.Anomalies {
+		if a.List == ListEmployees && a.Field == "lifecycleStatus" && a.UserID != "" {
+			badLifecycle[a.UserID] = true
+		}
+	}
 	steps := make([]Step, len(people))
 	emailCount := make(map[string]int, len(people))
 	for i, p := range people {
@@ -108,13 +133,21 @@ func Plan(in PlanInput) Planned {
 		st.person = p
 		st.ManagerStep = -1
 		st.Item = PlanItem{UserID: p.ID, Email: strings.TrimSpace(p.Email), Name: personName(p)}
-		if code := Scope(p); code != "" {
+		code := Scope(p)
+		if (code == "" || code == CodeMissingEmail) && badLifecycle[p.ID] {
+			code = CodeUnreadableValue // unreadable() reports it
+		}
+		if pl.keptOut[p.ID] {
+			code = CodeExcludedByAdmin
+		}
+		if code != "" {
 			st.Item.Action, st.Item.Code = ActionExcluded, code
-			if code == CodeMissingEmail {
-				st.Issues = append(st.Issues, personIssue(p, code, "email", excludedMessages[code]))
+			if field, ok := excludedIssueField[code]; ok {
+				st.Issues = append(st.Issues, personIssue(p, code, field, excludedMessage(p, code)))
 			}
 			continue
 		}
+		pl.synced[p.ID] = true
 		emailCount[normEmail(p.Email)]++
 	}
 	for i := range steps {
@@ -122,7 +155,9 @@ func Plan(in PlanInput) Planned {
 		if st.Item.Action == ActionExcluded {
 			continue
 		}
-		if emailCount[normEmail(st.person.Email)] > 1 {
+		// A duplicate typed into Leapsome blocks only the people it could be
+		// confused with: someone already linked keeps syncing through the link.
+		if _, linked := pl.linkByUser[st.person.ID]; emailCount[normEmail(st.person.Email)] > 1 && !linked {
 			pl.fail(st, personIssue(st.person, CodeDuplicateEmail, "email",
 				"Another Leapsome person has the same email. Give each person their own work email in Leapsome."))
 			continue
@@ -149,9 +184,11 @@ func newPlanner(in PlanInput) *planner {
 		emps:        make(map[string]*Employee, len(in.Company.Employees)),
 		byEmail:     make(map[string][]*Employee, len(in.Company.Employees)),
 		termEmail:   make(map[string]bool),
-		linkByUser:  make(map[string]string, len(in.Links)),
+		linkByUser:  make(map[string]Link, len(in.Links)),
+		keptOut:     make(map[string]bool),
 		linkedEmp:   make(map[string]string, len(in.Links)),
 		ledger:      make(map[string]*HireEntry, len(in.Hires)),
+		synced:      make(map[string]bool, len(in.Directory.People)),
 
 		countryMemo: make(map[string]string),
 	}
@@ -200,21 +237,28 @@ func newPlanner(in PlanInput) *planner {
 		}
 	}
 	for _, l := range in.Links {
-		if _, dup := pl.linkByUser[l.UserID]; dup {
+		if _, dup := pl.linkByUser[l.UserID]; dup || pl.keptOut[l.UserID] {
 			continue
 		}
-		pl.linkByUser[l.UserID] = l.EmployeeID
+		if l.Excluded() {
+			pl.keptOut[l.UserID] = true
+			continue
+		}
+		pl.linkByUser[l.UserID] = l
 		if _, listed := pl.emps[l.EmployeeID]; listed {
 			if _, taken := pl.linkedEmp[l.EmployeeID]; !taken {
 				pl.linkedEmp[l.EmployeeID] = l.UserID
 			}
 		}
 	}
+	pl.openHires = make(map[string][]*HireEntry)
 	for i := range in.Hires {
 		h := &in.Hires[i]
 		if _, dup := pl.ledger[h.UserID]; !dup {
 			pl.ledger[h.UserID] = h
 		}
+		em := normEmail(h.Email)
+		pl.openHires[em] = append(pl.openHires[em], h)
 	}
 	return pl
 }
@@ -338,64 +382,124 @@ func change(t *Target, from, to string) FieldChange {
 	return FieldChange{Field: t.Target, From: from, To: to}
 }
 
-// planPerson matches an in-scope person to TriNet and plans their action.
+// planPerson matches an in-scope person to TriNet and plans their action
+// ("Identity" in the contract): the stored link first; else the employee of
+// the person's own hire once TriNet lists it; else the work email. A stored
+// link yields to the email only for a rehire or a re-created Leapsome
+// account, or when TriNet no longer lists its employee; an admin's link
+// never yields.
 func (pl *planner) planPerson(st *Step) {
 	p := st.person
 	entry := pl.ledger[p.ID]
 	st.Ledger = entry
-	var emp *Employee
-	newLink := false
-	if id, ok := pl.linkByUser[p.ID]; ok {
-		if e := pl.emps[id]; e != nil && pl.linkedEmp[id] == p.ID {
-			emp = e
-		}
+	st.LinkOrigin = OriginEmail
+	if entry != nil {
+		st.LinkOrigin = OriginHire
 	}
-	// A hire this service submitted is the person's employee once TriNet lists it.
-	if emp == nil && entry != nil && entry.EmployeeID != "" {
-		if e := pl.emps[entry.EmployeeID]; e != nil && pl.linkedEmp[e.ID] == "" {
-			emp, newLink = e, true
-		}
-	}
-	if emp == nil {
-		cands := pl.byEmail[normEmail(p.Email)]
-		switch {
-		case len(cands) > 1:
-			pl.fail(st, personIssue(p, CodeDuplicateEmail, "email",
-				"Several TriNet employees have this person's work email, so the right one cannot be chosen. Give each TriNet employee their own work email."))
-			return
-		case len(cands) == 1:
-			if owner := pl.linkedEmp[cands[0].ID]; owner != "" && owner != p.ID {
-				pl.fail(st, personIssue(p, CodeDuplicateEmail, "email",
-					"The TriNet employee with this person's work email is already linked to another Leapsome person. Correct the work email in Leapsome or TriNet."))
+	link, linked := pl.linkByUser[p.ID]
+	if linked {
+		if e := pl.emps[link.EmployeeID]; e != nil && pl.linkedEmp[e.ID] == p.ID {
+			if !isTerminated(e) {
+				pl.planMatched(st, e, false)
 				return
 			}
-			emp, newLink = cands[0], true
-		}
-	}
-	if emp != nil {
-		st.EmployeeID = emp.ID
-		if isTerminated(emp) {
+			if re := pl.rehired(p); re != nil && link.Origin != OriginManual {
+				st.Issues = append(st.Issues, personIssue(p, CodeRelinked, "",
+					"TriNet employee "+e.ID+", whom this person was linked to, is terminated, and TriNet's only active employee with their work email is "+re.ID+
+						" (a rehire): the person is now linked to "+re.ID+". If that is wrong, set the link by hand."))
+				st.LinkOrigin = OriginEmail
+				pl.planMatched(st, re, true)
+				return
+			}
+			st.EmployeeID = e.ID
 			pl.fail(st, personIssue(p, CodeTerminatedInTriNet, "",
 				"The person is terminated in TriNet but active in Leapsome. Rehire them in TriNet or end their employment in Leapsome."))
 			return
 		}
-		st.NewLink = newLink
-		if entry != nil && (entry.State != HireLinked || entry.EmployeeID != emp.ID) {
-			st.LedgerState = HireLinked
+	}
+	// A hire this service submitted is the person's employee once TriNet lists it.
+	if entry != nil && entry.EmployeeID != "" {
+		if e := pl.emps[entry.EmployeeID]; e != nil && pl.linkedEmp[e.ID] == "" {
+			pl.planMatched(st, e, true)
+			return
 		}
-		pl.planUpdate(st, emp)
+		if entry.State != HireLinked {
+			// The hire waits for approval (or its outcome is unknown) and someone
+			// has keyed the person by hand meanwhile: two records of one person.
+			// Neither is written, and the ledger keeps its id, until an admin
+			// links one of them.
+			if other := pl.activeWithEmail(p.Email, entry.EmployeeID); other != nil {
+				pl.fail(st, personIssue(p, CodeDuplicateEmployee, "",
+					"The new hire sent to TriNet for this person ("+entry.EmployeeID+") is not approved yet, and TriNet already has an active employee with their work email ("+other.ID+
+						"), probably keyed by hand. Nothing is written to either: link the person to one of them in the integration and remove the other in TriNet."))
+				return
+			}
+		}
+	}
+	if linked && link.Origin == OriginManual {
+		// An admin's link is never replaced by an email match.
+		if entry != nil {
+			pl.planLedgerOnly(st, entry)
+			return
+		}
+		pl.fail(st, personIssue(p, CodeLinkedEmployeeMissing, "",
+			"The TriNet employee "+link.EmployeeID+" an admin linked this person to is not listed by TriNet, so nothing is written and no new hire is created. Check the employee in TriNet, or change the person's link in the integration."))
+		return
+	}
+	cands := pl.byEmail[normEmail(p.Email)]
+	switch {
+	case len(cands) > 1:
+		pl.fail(st, personIssue(p, CodeDuplicateEmail, "email",
+			"Several TriNet employees have this person's work email, so the right one cannot be chosen. Give each TriNet employee their own work email."))
+		return
+	case len(cands) == 1:
+		c := cands[0]
+		switch owner := pl.linkedEmp[c.ID]; {
+		case owner == "" || owner == p.ID:
+			if linked {
+				st.Issues = append(st.Issues, personIssue(p, CodeRelinked, "",
+					"TriNet no longer lists employee "+link.EmployeeID+", whom this person was linked to; TriNet's only active employee with their work email is "+c.ID+
+						": the person is now linked to "+c.ID+". If that is wrong, set the link by hand."))
+			}
+			pl.planMatched(st, c, true)
+			return
+		case !pl.synced[owner] && pl.linkByUser[owner].Origin != OriginManual:
+			// A re-created Leapsome account: the old one is gone or no longer
+			// synced, and this one has the employee's work email.
+			st.MoveFrom = owner
+			st.Issues = append(st.Issues, personIssue(p, CodeRelinked, "",
+				"TriNet employee "+c.ID+" was linked to Leapsome person "+owner+", who is gone or no longer synced; this person ("+p.ID+
+					") has the employee's work email, so the link moved to them. If that is wrong, set the link by hand."))
+			pl.planMatched(st, c, true)
+			return
+		}
+		pl.fail(st, personIssue(p, CodeDuplicateEmail, "email",
+			"The TriNet employee with this person's work email is already linked to another Leapsome person. Correct the work email in Leapsome or TriNet, or set the link by hand."))
 		return
 	}
 	if entry != nil {
 		pl.planLedgerOnly(st, entry)
 		return
 	}
-	if id, ok := pl.linkByUser[p.ID]; ok && pl.emps[id] == nil {
+	if linked {
 		// The person is someone's employee in TriNet, which has stopped listing
 		// them (a TriNet glitch, a changed id): hiring them again would make a
 		// second employee. An admin decides.
 		pl.fail(st, personIssue(p, CodeLinkedEmployeeMissing, "",
-			"The TriNet employee this person was linked to is no longer listed by TriNet, so no new hire is created. Check the employee in TriNet; an admin may disconnect and reconnect the integration to link the person again by work email."))
+			"The TriNet employee this person was linked to is no longer listed by TriNet, so no new hire is created. Check the employee in TriNet, or link the person by hand in the integration."))
+		return
+	}
+	if other := pl.openHireOfAnother(p); other != nil {
+		// The account was re-created while its hire waits in TriNet: a second
+		// hire would make a second payroll record of one person.
+		code := CodeHireOutcomeUnknown
+		if other.State == HirePending {
+			code = CodePendingApproval
+		}
+		st.Item.Action, st.Item.Code = ActionPending, code
+		st.Issues = append(st.Issues, personIssue(p, code, "",
+			"A new hire with this work email was sent to TriNet for Leapsome person "+other.UserID+
+				", who is no longer synced (a re-created account?), so no second hire is sent. Once TriNet lists it, this person is linked to it; if it is not in TriNet, release that person's hire in the integration."))
 		return
 	}
 	if pl.termEmail[normEmail(p.Email)] {
@@ -404,6 +508,69 @@ func (pl *planner) planPerson(st *Step) {
 		return
 	}
 	pl.planCreate(st)
+}
+
+// planMatched plans a person who is TriNet employee e: newly linked when
+// newLink, else through their stored link.
+func (pl *planner) planMatched(st *Step, e *Employee, newLink bool) {
+	p := st.person
+	st.EmployeeID = e.ID
+	if isTerminated(e) {
+		pl.fail(st, personIssue(p, CodeTerminatedInTriNet, "",
+			"The person is terminated in TriNet but active in Leapsome. Rehire them in TriNet or end their employment in Leapsome."))
+		return
+	}
+	if other := pl.activeWithEmail(e.WorkEmail, e.ID); other != nil {
+		st.Issues = append(st.Issues, personIssue(p, CodeDuplicateInTriNet, "",
+			"TriNet has two active employees with this person's work email: "+e.ID+", whom the person is linked to and who is kept in sync, and "+other.ID+
+				". Remove the duplicate in TriNet, or link the person to the other one by hand."))
+	} else if other := pl.activeWithEmail(p.Email, e.ID); other != nil {
+		st.Issues = append(st.Issues, personIssue(p, CodeDuplicateInTriNet, "",
+			"TriNet employee "+other.ID+" has this person's work email too, while the person is linked to "+e.ID+", who is kept in sync. Remove the duplicate in TriNet, or link the person to the other one by hand."))
+	}
+	st.NewLink = newLink
+	st.LinkEmail = strings.TrimSpace(e.WorkEmail)
+	if entry := st.Ledger; entry != nil && (entry.State != HireLinked || entry.EmployeeID == "") {
+		st.LedgerState = HireLinked
+	}
+	pl.planUpdate(st, e)
+}
+
+// openHireOfAnother is a hire TriNet may not list yet, sent for another
+// Leapsome person who is no longer synced, with p's work email; nil when none.
+func (pl *planner) openHireOfAnother(p *Person) *HireEntry {
+	for _, h := range pl.openHires[normEmail(p.Email)] {
+		// A linked entry whose employee TriNet lists is found by email, or
+		// through its link; one TriNet does not list may still be a pending hire.
+		if h.UserID != p.ID && !pl.synced[h.UserID] && (h.State != HireLinked || pl.emps[h.EmployeeID] == nil) {
+			return h
+		}
+	}
+	return nil
+}
+
+// rehired is the one active employee with p's work email, free to be linked
+// to p, or nil.
+func (pl *planner) rehired(p *Person) *Employee {
+	cands := pl.byEmail[normEmail(p.Email)]
+	if len(cands) != 1 {
+		return nil
+	}
+	if owner := pl.linkedEmp[cands[0].ID]; owner != "" && owner != p.ID {
+		return nil
+	}
+	return cands[0]
+}
+
+// activeWithEmail is an active (not terminated) employee other than exceptID
+// with work email email, or nil.
+func (pl *planner) activeWithEmail(email, exceptID string) *Employee {
+	for _, e := range pl.byEmail[normEmail(email)] {
+		if e.ID != exceptID {
+			return e
+		}
+	}
+	return nil
 }
 
 // planLedgerOnly plans a person whose hire was submitted but who is not listed.
@@ -450,8 +617,11 @@ func (pl *planner) planUpdate(st *Step, emp *Employee) {
 		}
 		v, prob := pl.normalise(t, raw, region)
 		if prob != nil {
-			st.Issues = append(st.Issues, personIssue(p, prob.code, t.Target, prob.message))
-			if firstErr == "" {
+			// The field is left out; the others are written. An optional
+			// field's unreadable value is only a warning.
+			is := personIssue(p, prob.code, t.Target, prob.message)
+			st.Issues = append(st.Issues, is)
+			if firstErr == "" && is.Severity == SeverityError {
 				firstErr = prob.code
 			}
 			continue
@@ -659,7 +829,7 @@ func setHire(h *Hire, target, v string) {
 // brake holds every create when a tenant that already has links would create
 // more than massCreateMaxPercent of its in-scope people.
 func (pl *planner) brake(steps []Step) {
-	if pl.in.ConfirmCreates || len(pl.in.Links) < MassCreateMinLinks {
+	if pl.in.ConfirmCreates || max(len(pl.linkByUser), pl.in.TenantLinks) < MassCreateMinLinks {
 		return
 	}
 	creates, inScope := 0, 0
@@ -770,18 +940,28 @@ func (pl *planner) noSupervisor(st *Step, code string) {
 	st.Issues = append(st.Issues, personIssue(st.person, code, "supervisor", msg))
 }
 
-// managerEmployeeID is the TriNet id a manager's step already has: the matched
-// employee, or the id of a submitted hire (TriNet accepts a pending hire as
-// supervisor). A hire with an unknown outcome has no id.
+// managerEmployeeID is the TriNet id a manager's step already has: the
+// employee TriNet lists for them, or the id of their hire still pending
+// approval (TriNet accepts a pending hire as supervisor, and does not list
+// it). An id TriNet no longer lists — a linked employee removed in TriNet —
+// would have every hire of a report rejected; a hire with an unknown outcome
+// has no id.
 func (pl *planner) managerEmployeeID(m *Step) string {
 	switch m.Item.Action {
 	case ActionExcluded, ActionSuggest, ActionHeld, ActionCreate:
 		return ""
 	}
-	if m.EmployeeID != "" && m.Item.Code != CodeTerminatedInTriNet && m.Item.Code != CodeDuplicateEmail {
-		return m.EmployeeID
+	switch m.Item.Code {
+	case CodeTerminatedInTriNet, CodeDuplicateEmail, CodeDuplicateEmployee:
+		return ""
 	}
-	if e := m.Ledger; e != nil && e.EmployeeID != "" && (e.State == HirePending || e.State == HireLinked) {
+	if m.EmployeeID != "" {
+		if e := pl.emps[m.EmployeeID]; e != nil && !isTerminated(e) {
+			return m.EmployeeID
+		}
+		return ""
+	}
+	if e := m.Ledger; e != nil && e.EmployeeID != "" && e.State == HirePending && pl.emps[e.EmployeeID] == nil {
 		return e.EmployeeID
 	}
 	return ""

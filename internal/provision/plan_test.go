@@ -480,4 +480,4 @@ func TestLinkConflictAtWriteTime(t *testing.T) {
 
 type staleLinks struct{ *memLinks }
 
-func (s *staleLinks) Links(context.Context, string) ([]Link, error) { return nil, nil }
+func (s *staleLinks) Links(context.Context, string, string) ([]Link, error) { return nil, nil }

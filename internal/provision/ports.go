@@ -34,18 +34,30 @@ type Company interface {
 	CompanyWriter
 }
 
-// LinkStore keeps a tenant's links. PutLink fails with fault.Conflict when the
-// employee is already linked to another person.
+// LinkStore keeps a tenant's links, per TriNet company: a company's links are
+// never read in another (employee ids are numbered per company).
 type LinkStore interface {
-	Links(ctx context.Context, tenantID string) ([]Link, error)
+	// Links returns the links made in company companyID only.
+	Links(ctx context.Context, tenantID, companyID string) ([]Link, error)
+	// PutLink stores l in l.CompanyID, replacing the person's link there. It
+	// fails with fault.Conflict when the employee is linked to another person.
 	PutLink(ctx context.Context, tenantID string, l Link) error
+	// MoveLink stores l like PutLink, taking the employee over from the person
+	// fromUserID (a re-created Leapsome account), whose link is dropped. The
+	// employee linked to anyone else is fault.Conflict.
+	MoveLink(ctx context.Context, tenantID string, l Link, fromUserID string) error
+	// CountLinks counts the tenant's links in every company, up to atMost (it
+	// may stop counting there): the mass-create brake asks whether a tenant is
+	// established, and a tenant that just moved to another company is.
+	CountLinks(ctx context.Context, tenantID string, atMost int) (int, error)
 }
 
-// Ledger keeps a tenant's hire ledger. CreateHire fails with fault.Conflict when
-// the person already has an entry.
+// Ledger keeps a tenant's hire ledger, per TriNet company: a hire sent to one
+// company is never read in another. CreateHire fails with fault.Conflict when
+// the person already has an entry in e.CompanyID.
 type Ledger interface {
-	Hires(ctx context.Context, tenantID string) ([]HireEntry, error)
+	Hires(ctx context.Context, tenantID, companyID string) ([]HireEntry, error)
 	CreateHire(ctx context.Context, tenantID string, e HireEntry) error
 	UpdateHire(ctx context.Context, tenantID string, e HireEntry) error
-	DeleteHire(ctx context.Context, tenantID, userID string) error
+	DeleteHire(ctx context.Context, tenantID, companyID, userID string) error
 }

@@ -18,12 +18,32 @@ type Mapping struct {
 	ValueMap map[string]string `json:"valueMap,omitempty"`
 }
 
-// Link ties a Leapsome person to the one TriNet employee they are.
+// LinkOrigin says how a link was made.
+type LinkOrigin string
+
+const (
+	OriginEmail  LinkOrigin = "email"  // matched by work email
+	OriginHire   LinkOrigin = "hire"   // the employee this service hired for the person
+	OriginManual LinkOrigin = "manual" // set by an admin (PUT …/links/{userId})
+)
+
+// Link ties a Leapsome person to the one TriNet employee they are, in one
+// TriNet company: employee ids are numbered per company, so a link means
+// nothing outside the company it was made in. A manual link with no
+// EmployeeID is an admin's decision to keep the person out of the sync.
 type Link struct {
 	UserID     string
-	EmployeeID string
-	LinkedAt   time.Time
+	EmployeeID string // "" only for an admin's "keep out" decision
+	CompanyID  string // the TriNet company the link was made in
+	Origin     LinkOrigin
+	// Email is the work email the link was made on (the TriNet employee's);
+	// "" for a "keep out" decision.
+	Email    string
+	LinkedAt time.Time
 }
+
+// Excluded reports whether l is an admin's decision to keep the person out.
+func (l Link) Excluded() bool { return l.EmployeeID == "" }
 
 // HireState is a hire ledger entry's state.
 type HireState string
@@ -35,9 +55,11 @@ const (
 	HireLinked    HireState = "linked"    // TriNet lists the employee; kept so nobody is hired twice
 )
 
-// HireEntry is one hire ledger entry. A cleared hire (4xx) is deleted.
+// HireEntry is one hire ledger entry, in the TriNet company the hire was sent
+// to. A cleared hire (4xx) is deleted.
 type HireEntry struct {
 	UserID      string
+	CompanyID   string
 	Email       string
 	State       HireState
 	EmployeeID  string // empty when TriNet gave none

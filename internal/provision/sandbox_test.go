@@ -31,7 +31,7 @@ type links struct {
 	m  map[string]provision.Link
 }
 
-func (l *links) Links(context.Context, string) ([]provision.Link, error) {
+func (l *links) Links(context.Context, string, string) ([]provision.Link, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []provision.Link
@@ -53,12 +53,27 @@ func (l *links) PutLink(_ context.Context, _ string, x provision.Link) error {
 	return nil
 }
 
+func (l *links) MoveLink(ctx context.Context, tenant string, x provision.Link, from string) error {
+	l.mu.Lock()
+	if old, ok := l.m[from]; ok && old.EmployeeID == x.EmployeeID {
+		delete(l.m, from)
+	}
+	l.mu.Unlock()
+	return l.PutLink(ctx, tenant, x)
+}
+
+func (l *links) CountLinks(_ context.Context, _ string, atMost int) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return min(len(l.m), atMost), nil
+}
+
 type ledger struct {
 	mu sync.Mutex
 	m  map[string]provision.HireEntry
 }
 
-func (l *ledger) Hires(context.Context, string) ([]provision.HireEntry, error) {
+func (l *ledger) Hires(context.Context, string, string) ([]provision.HireEntry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []provision.HireEntry
@@ -85,7 +100,7 @@ func (l *ledger) UpdateHire(_ context.Context, _ string, e provision.HireEntry) 
 	return nil
 }
 
-func (l *ledger) DeleteHire(_ context.Context, _ string, u string) error {
+func (l *ledger) DeleteHire(_ context.Context, _, _ string, u string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.m, u)
@@ -170,7 +185,7 @@ func (w *world) person(n int, first, last, email string) leapsb.Employee {
 func (w *world) run(s provision.Settings) provision.Result {
 	w.t.Helper()
 	res, err := w.engine.Run(context.Background(), provision.Input{TenantID: tenant, SyncID: fmt.Sprintf("s-%d", w.clock.Now().UnixNano()),
-		Settings: s, SCIMConfigured: true, People: w.people, Company: w.comp, Links: w.links, Ledger: w.ledger})
+		CompanyID: co, Settings: s, SCIMConfigured: true, People: w.people, Company: w.comp, Links: w.links, Ledger: w.ledger})
 	must(w.t, err)
 	return res
 }
@@ -407,7 +422,7 @@ func TestSandboxHireNotSent(t *testing.T) {
 func TestSandboxDryRun(t *testing.T) {
 	w := newWorld(t)
 	must(t, w.ls.PutEmployee(tenant, w.person(1, "Ada", "Lovelace", "ada@example.com")))
-	res, err := w.engine.Run(context.Background(), provision.Input{TenantID: tenant, SyncID: "dry", Settings: settings(),
+	res, err := w.engine.Run(context.Background(), provision.Input{TenantID: tenant, SyncID: "dry", CompanyID: co, Settings: settings(),
 		SCIMConfigured: true, DryRun: true, People: w.people, Company: w.comp, Links: w.links, Ledger: w.ledger})
 	must(t, err)
 	if it := item(res, hexID(1)); it.Action != provision.ActionCreate {

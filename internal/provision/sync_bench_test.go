@@ -125,7 +125,7 @@ type indexedLinks struct {
 	byEmployee map[string]string // employee id → user id
 }
 
-func (l *indexedLinks) Links(context.Context, string) ([]provision.Link, error) {
+func (l *indexedLinks) Links(context.Context, string, string) ([]provision.Link, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make([]provision.Link, 0, len(l.byUser))
@@ -147,6 +147,22 @@ func (l *indexedLinks) PutLink(_ context.Context, _ string, x provision.Link) er
 	l.byUser[x.UserID] = x
 	l.byEmployee[x.EmployeeID] = x.UserID
 	return nil
+}
+
+func (l *indexedLinks) MoveLink(ctx context.Context, tenant string, x provision.Link, from string) error {
+	l.mu.Lock()
+	if old, ok := l.byUser[from]; ok && old.EmployeeID == x.EmployeeID {
+		delete(l.byUser, from)
+		delete(l.byEmployee, x.EmployeeID)
+	}
+	l.mu.Unlock()
+	return l.PutLink(ctx, tenant, x)
+}
+
+func (l *indexedLinks) CountLinks(_ context.Context, _ string, atMost int) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return min(len(l.byUser), atMost), nil
 }
 
 // restore puts back the employees a first run updated, and zeroes both
@@ -180,7 +196,7 @@ var syncSeq atomic.Int64
 
 func (w *benchWorld) sync(b *testing.B) provision.Result {
 	res, err := w.engine.Run(context.Background(), provision.Input{TenantID: tenant, SyncID: fmt.Sprintf("bench-%d", syncSeq.Add(1)),
-		Settings: seedSettings(), SCIMConfigured: true, People: w.people, Company: w.comp, Links: w.links, Ledger: w.ledger})
+		CompanyID: benchCo, Settings: seedSettings(), SCIMConfigured: true, People: w.people, Company: w.comp, Links: w.links, Ledger: w.ledger})
 	bmust(b, err)
 	return res
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/biter777/countries"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -77,24 +76,6 @@ func normDate(v string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// normCountry turns a country name or code ("United States", "USA", "DE") into
-// its ISO 3166 alpha-2 code.
-func normCountry(v string) (string, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return "", false
-	}
-	c := countries.ByName(v)
-	if c == countries.Unknown {
-		return "", false
-	}
-	a2 := c.Alpha2()
-	if len(a2) != 2 {
-		return "", false
-	}
-	return a2, true
 }
 
 // normPhone formats a phone number as E.164; a number without "+" is read as a

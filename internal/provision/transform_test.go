@@ -1,6 +1,10 @@
 package provision
 
-import "testing"
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
 
 func TestGenderCode(t *testing.T) {
 	tests := []struct {
@@ -235,5 +239,52 @@ func TestProblemMessagesQuoteOnlyNonSensitiveValues(t *testing.T) {
 				t.Fatalf("message %q lost the value the admin must correct", prob.message)
 			}
 		})
+	}
+}
+
+// A country is read exactly (ISO code, or the short name in English or in the
+// country's own language, ignoring case and accents, or a common alias) or
+// not at all: a placeholder or a near miss is never turned into a country.
+func TestCountryReadExactly(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"US", "US"}, {"usa", "US"}, {"USA", "US"}, {"United States", "US"}, {"united states of america", "US"},
+		{"U.S.", "US"}, {"  United   States ", "US"},
+		{"UK", "GB"}, {"GBR", "GB"}, {"United Kingdom", "GB"}, {"Great Britain", "GB"},
+		{"The Netherlands", "NL"}, {"Netherlands", "NL"}, {"Nederland", "NL"}, {"NLD", "NL"}, {"Holland", "NL"},
+		{"España", "ES"}, {"espana", "ES"}, {"ESPAÑA", "ES"}, {"Spain", "ES"},
+		{"Deutschland", "DE"}, {"Österreich", "AT"}, {"Oesterreich", ""}, {"Schweiz", "CH"},
+		{"Côte d'Ivoire", "CI"}, {"Cote d’Ivoire", "CI"}, {"Ivory Coast", "CI"},
+		{"Bosnia & Herzegovina", "BA"}, {"Bosnia and Herzegovina", "BA"},
+		{"Guinea-Bissau", "GW"}, {"Guinea Bissau", "GW"}, {"México", "MX"}, {"Namibia", "NA"}, {"NAM", "NA"},
+		{"Georgia", "GE"}, {"Türkiye", "TR"}, {"Turkey", "TR"}, {"South Korea", "KR"}, {"Czechia", "CZ"},
+		// Placeholders and near misses.
+		{"N/A", ""}, {"n/a", ""}, {"NA", ""}, {"-", ""}, {"none", ""}, {"TBD", ""}, {"unknown", ""}, {"", ""},
+		{"Georgia (US)", ""}, {"United Sates", ""}, {"Germany/Austria", ""}, {"Remote", ""}, {"New York", ""},
+		{"Atlantis", ""}, {"Netherland", ""}, {"US of A", ""},
+	}
+	for _, tt := range tests {
+		got, ok := normCountry(tt.in)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("normCountry(%q) = %q %v, want %q", tt.in, got, ok, tt.want)
+		}
+	}
+}
+
+// Runs plan concurrently: reading countries must be safe from many goroutines
+// (the race detector watches this test).
+func TestCountryReadConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for _, v := range []string{"España", "Österreich", "The Netherlands", "N/A", fmt.Sprint("Land ", i)} {
+				normCountry(v)
+			}
+		})
+	}
+	wg.Wait()
+	if c, ok := normCountry("España"); !ok || c != "ES" {
+		t.Fatalf("España = %q %v", c, ok)
 	}
 }

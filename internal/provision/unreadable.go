@@ -213,7 +213,7 @@ func employeeField(field string) (leapsomeField, bool) {
 	case "status":
 		return leapsomeField{label: "account status", scope: true, effect: "the person was not synced"}, true
 	case "lifecycleStatus":
-		return leapsomeField{label: "lifecycle status", scope: true, effect: "it was taken as not set"}, true
+		return leapsomeField{label: "lifecycle status", scope: true, effect: "the person was not synced"}, true
 	case "manager", "manager.id":
 		return leapsomeField{label: "manager", feeds: sourceIs(SourceManager)}, true
 	case "workLocation", "workLocation.id", "workLocation.name":

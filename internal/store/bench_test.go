@@ -15,7 +15,7 @@ import (
 func tenLinks(n int) []provision.Link {
 	links := make([]provision.Link, n)
 	for i := range links {
-		links[i] = provision.Link{UserID: fmt.Sprintf("0f8e7a3c-%08d", i), EmployeeID: fmt.Sprintf("%08d", i)}
+		links[i] = provision.Link{CompanyID: testCo, UserID: fmt.Sprintf("0f8e7a3c-%08d", i), EmployeeID: fmt.Sprintf("%08d", i)}
 	}
 	return links
 }
@@ -41,7 +41,7 @@ func BenchmarkLinks10k(b *testing.B) {
 	b.Run("Links", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			got, err := st.Links(ctx, "read")
+			got, err := st.Links(ctx, "read", testCo)
 			if err != nil || len(got) != len(links) {
 				b.Fatalf("Links: %d %v", len(got), err)
 			}

@@ -11,10 +11,9 @@ import (
 	"trinetsync/internal/provision"
 )
 
-const hirePrefix = "HIRE#"
-
 type hireItem struct {
 	UserID      string `json:"userId"`
+	CompanyID   string `json:"companyId"`
 	Email       string `json:"email"`
 	State       string `json:"state"`
 	EmployeeID  string `json:"employeeId"`
@@ -24,12 +23,13 @@ type hireItem struct {
 
 func (h hireItem) entry() provision.HireEntry {
 	return provision.HireEntry{
-		UserID: h.UserID, Email: h.Email, State: provision.HireState(h.State),
+		UserID: h.UserID, CompanyID: h.CompanyID, Email: h.Email, State: provision.HireState(h.State),
 		EmployeeID: h.EmployeeID, SubmittedAt: parseTime(h.SubmittedAt), SyncID: h.SyncID,
 	}
 }
 
-func hiresList(tenant string) string { return "HIRES#" + tenant }
+// hiresList is the open-hires index partition of one company of a tenant.
+func hiresList(tenant, company string) string { return "HIRES#" + tenant + "#" + companyKey(company) }
 
 // listedState reports whether entries in state s are in the open-hires index
 // (what the API lists and an admin acts on).
@@ -41,6 +41,9 @@ func checkHire(e provision.HireEntry) error {
 	if e.UserID == "" {
 		return fault.Invalid("userId", "a hire ledger entry needs the Leapsome person's id")
 	}
+	if err := checkCompany(e.CompanyID); err != nil {
+		return err
+	}
 	switch e.State {
 	case provision.HireSubmitted, provision.HirePending, provision.HireUnknown, provision.HireLinked:
 		return nil
@@ -50,12 +53,12 @@ func checkHire(e provision.HireEntry) error {
 
 func (st *Store) hireItem(tenant string, e provision.HireEntry) map[string]types.AttributeValue {
 	it := map[string]types.AttributeValue{
-		attrPK: s(tenantPK(tenant)), attrSK: s(hirePrefix + e.UserID),
-		"userId": s(e.UserID), "email": s(e.Email), "state": s(string(e.State)),
+		attrPK: s(tenantPK(tenant)), attrSK: s(companyRange(e.CompanyID, kindHire) + e.UserID),
+		"userId": s(e.UserID), "companyId": s(e.CompanyID), "email": s(e.Email), "state": s(string(e.State)),
 		"employeeId": s(e.EmployeeID), "submittedAt": s(fmtTime(e.SubmittedAt)), "syncId": s(e.SyncID),
 	}
 	if listedState(e.State) {
-		it[attrGSI1PK] = s(hiresList(tenant))
+		it[attrGSI1PK] = s(hiresList(tenant, e.CompanyID))
 		it[attrGSI1SK] = s(string(e.State) + "#" + fmtTime(e.SubmittedAt) + "#" + e.UserID)
 	}
 	return it
@@ -81,20 +84,39 @@ func decodeHires(items []map[string]types.AttributeValue) ([]provision.HireEntry
 	return out, nil
 }
 
-// Hires returns a tenant's whole hire ledger (strongly consistent).
-func (st *Store) Hires(ctx context.Context, tenant string) ([]provision.HireEntry, error) {
-	if err := checkTenant(tenant); err != nil {
+// Hires returns a tenant's hire ledger in one TriNet company (strongly
+// consistent). Entries stored before they carried a company are first bound
+// to this one (see AdoptLegacy).
+func (st *Store) Hires(ctx context.Context, tenant, company string) ([]provision.HireEntry, error) {
+	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return nil, err
 	}
-	items, err := st.tenantItems(ctx, tenant, hirePrefix, "", "hire ledger of "+tenant)
+	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindHire), "", "hire ledger of "+tenant)
 	if err != nil {
 		return nil, err
 	}
 	return decodeHires(items)
 }
 
+// checkLedger checks the ids of a ledger read and binds the entries stored
+// without a company to this one.
+func (st *Store) checkLedger(ctx context.Context, tenant, company string) error {
+	if err := checkTenant(tenant); err != nil {
+		return err
+	}
+	if err := checkCompany(company); err != nil {
+		return err
+	}
+	return st.AdoptLegacy(ctx, tenant, company)
+}
+
+func hireKey(tenant, company, userID string) map[string]types.AttributeValue {
+	return key(tenantPK(tenant), companyRange(company, kindHire)+userID)
+}
+
 // CreateHire records a hire before it is sent. A person who already has an
-// entry (in any state) gets fault.Conflict: nobody is hired twice.
+// entry in the company (in any state) gets fault.Conflict: nobody is hired
+// twice in one company.
 func (st *Store) CreateHire(ctx context.Context, tenant string, e provision.HireEntry) error {
 	if err := checkTenant(tenant); err != nil {
 		return err
@@ -131,21 +153,24 @@ func (st *Store) UpdateHire(ctx context.Context, tenant string, e provision.Hire
 
 // DeleteHire removes an entry whatever its state (a hire TriNet rejected).
 // Deleting an absent entry is not an error.
-func (st *Store) DeleteHire(ctx context.Context, tenant, userID string) error {
+func (st *Store) DeleteHire(ctx context.Context, tenant, company, userID string) error {
 	if err := checkTenant(tenant); err != nil {
 		return err
 	}
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: st.table, Key: key(tenantPK(tenant), hirePrefix+userID)})
+	if err := checkCompany(company); err != nil {
+		return err
+	}
+	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: st.table, Key: hireKey(tenant, company, userID)})
 	return classify(err, "delete hire of %s", userID)
 }
 
-// Hire reads one entry; fault.NotFound when there is none.
-func (st *Store) Hire(ctx context.Context, tenant, userID string) (provision.HireEntry, error) {
-	if err := checkTenant(tenant); err != nil {
+// Hire reads one entry of a company; fault.NotFound when there is none.
+func (st *Store) Hire(ctx context.Context, tenant, company, userID string) (provision.HireEntry, error) {
+	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return provision.HireEntry{}, err
 	}
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: st.table, Key: key(tenantPK(tenant), hirePrefix+userID), ConsistentRead: aws.Bool(true),
+		TableName: st.table, Key: hireKey(tenant, company, userID), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return provision.HireEntry{}, classify(err, "read hire of %s", userID)
@@ -159,13 +184,13 @@ func (st *Store) Hire(ctx context.Context, tenant, userID string) (provision.Hir
 // ReleaseHire is an admin's release of a hire whose outcome is unknown, after
 // checking TriNet: the entry is deleted only if it is still unknown. A pending
 // hire is fault.Conflict (TriNet has it); no entry is fault.NotFound.
-func (st *Store) ReleaseHire(ctx context.Context, tenant, userID string) error {
-	if err := checkTenant(tenant); err != nil {
+func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string) error {
+	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return err
 	}
 	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 st.table,
-		Key:                       key(tenantPK(tenant), hirePrefix+userID),
+		Key:                       hireKey(tenant, company, userID),
 		ConditionExpression:       aws.String("#s = :u"),
 		ExpressionAttributeNames:  map[string]string{"#s": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":u": s(string(provision.HireUnknown))},
@@ -173,21 +198,22 @@ func (st *Store) ReleaseHire(ctx context.Context, tenant, userID string) error {
 	if !isConditionFailed(err) {
 		return classify(err, "release hire of %s", userID)
 	}
-	e, rerr := st.Hire(ctx, tenant, userID)
+	e, rerr := st.Hire(ctx, tenant, company, userID)
 	if rerr != nil {
 		return rerr
 	}
 	return fault.Wrap(fault.Conflict, err, "the hire of %s is %s, not unknown", userID, e.State)
 }
 
-// ListHires pages through the hires an admin may have to act on: state
-// pending or unknown, or both when state is "". Other states are not listed.
-func (st *Store) ListHires(ctx context.Context, tenant string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error) {
-	if err := checkTenant(tenant); err != nil {
+// ListHires pages through the hires of one company an admin may have to act
+// on: state pending or unknown, or both when state is "". Other states are
+// not listed.
+func (st *Store) ListHires(ctx context.Context, tenant, company string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error) {
+	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return nil, "", err
 	}
 	cond := "gsi1pk = :pk"
-	vals := map[string]types.AttributeValue{":pk": s(hiresList(tenant))}
+	vals := map[string]types.AttributeValue{":pk": s(hiresList(tenant, company))}
 	switch {
 	case state == "":
 	case listedState(state):
@@ -199,7 +225,7 @@ func (st *Store) ListHires(ctx context.Context, tenant string, state provision.H
 	items, next, err := st.page(ctx, &dynamodb.QueryInput{
 		TableName: st.table, IndexName: aws.String(indexList),
 		KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals,
-	}, "hires"+string(state), attrGSI1PK, hiresList(tenant), limit, token, nil)
+	}, "hires"+string(state), attrGSI1PK, hiresList(tenant, company), limit, token, nil)
 	if err != nil {
 		return nil, "", err
 	}

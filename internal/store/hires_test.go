@@ -15,7 +15,7 @@ func TestHireLedgerLifecycle(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
 	ctx := ctxT(t)
-	e := provision.HireEntry{UserID: "u1", Email: "ann@example.com", State: provision.HireSubmitted, SubmittedAt: testStart, SyncID: "s1"}
+	e := provision.HireEntry{CompanyID: testCo, UserID: "u1", Email: "ann@example.com", State: provision.HireSubmitted, SubmittedAt: testStart, SyncID: "s1"}
 	if err := st.CreateHire(ctx, "acme", e); err != nil {
 		t.Fatalf("CreateHire: %v", err)
 	}
@@ -26,7 +26,7 @@ func TestHireLedgerLifecycle(t *testing.T) {
 	if err := st.UpdateHire(ctx, "acme", e); err != nil {
 		t.Fatalf("UpdateHire: %v", err)
 	}
-	got, err := st.Hire(ctx, "acme", "u1")
+	got, err := st.Hire(ctx, "acme", testCo, "u1")
 	if err != nil {
 		t.Fatalf("Hire: %v", err)
 	}
@@ -34,23 +34,23 @@ func TestHireLedgerLifecycle(t *testing.T) {
 		got.EmployeeID != "00123" || !got.SubmittedAt.Equal(testStart) || got.SyncID != "s1" {
 		t.Fatalf("Hire = %+v, want %+v", got, e)
 	}
-	all, err := st.Hires(ctx, "acme")
+	all, err := st.Hires(ctx, "acme", testCo)
 	if err != nil || len(all) != 1 || all[0] != got {
 		t.Fatalf("Hires = %+v, %v", all, err)
 	}
-	if err := st.UpdateHire(ctx, "acme", provision.HireEntry{UserID: "nobody", State: provision.HireUnknown}); !errors.Is(err, fault.ErrNotFound) {
+	if err := st.UpdateHire(ctx, "acme", provision.HireEntry{CompanyID: testCo, UserID: "nobody", State: provision.HireUnknown}); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("UpdateHire of absent = %v, want not found", err)
 	}
-	if err := st.CreateHire(ctx, "acme", provision.HireEntry{UserID: "u2", State: "approved"}); !errors.Is(err, fault.ErrValidation) {
+	if err := st.CreateHire(ctx, "acme", provision.HireEntry{CompanyID: testCo, UserID: "u2", State: "approved"}); !errors.Is(err, fault.ErrValidation) {
 		t.Fatalf("bad state = %v, want validation", err)
 	}
-	if err := st.DeleteHire(ctx, "acme", "u1"); err != nil {
+	if err := st.DeleteHire(ctx, "acme", testCo, "u1"); err != nil {
 		t.Fatalf("DeleteHire: %v", err)
 	}
-	if err := st.DeleteHire(ctx, "acme", "u1"); err != nil {
+	if err := st.DeleteHire(ctx, "acme", testCo, "u1"); err != nil {
 		t.Fatalf("DeleteHire again: %v", err)
 	}
-	if _, err := st.Hire(ctx, "acme", "u1"); !errors.Is(err, fault.ErrNotFound) {
+	if _, err := st.Hire(ctx, "acme", testCo, "u1"); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("Hire after delete = %v, want not found", err)
 	}
 }
@@ -64,7 +64,7 @@ func TestCreateHireRaceExactlyOne(t *testing.T) {
 	results := make([]error, racers)
 	for i := range racers {
 		wg.Go(func() {
-			results[i] = st.CreateHire(ctx, "acme", provision.HireEntry{
+			results[i] = st.CreateHire(ctx, "acme", provision.HireEntry{CompanyID: testCo,
 				UserID: "u1", State: provision.HireSubmitted, SubmittedAt: testStart, SyncID: fmt.Sprintf("s%d", i),
 			})
 		})
@@ -95,13 +95,13 @@ func TestListHiresByStateWithPaging(t *testing.T) {
 	for state, n := range counts {
 		for range n {
 			i++
-			e := provision.HireEntry{UserID: fmt.Sprintf("u%02d", i), State: state, SubmittedAt: testStart.Add(time.Duration(i) * time.Minute)}
+			e := provision.HireEntry{CompanyID: testCo, UserID: fmt.Sprintf("u%02d", i), State: state, SubmittedAt: testStart.Add(time.Duration(i) * time.Minute)}
 			if err := st.CreateHire(ctx, "acme", e); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if err := st.CreateHire(ctx, "other", provision.HireEntry{UserID: "x", State: provision.HirePending}); err != nil {
+	if err := st.CreateHire(ctx, "other", provision.HireEntry{CompanyID: testCo, UserID: "x", State: provision.HirePending}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -114,7 +114,7 @@ func TestListHiresByStateWithPaging(t *testing.T) {
 		var all []provision.HireEntry
 		token, pages := "", 0
 		for {
-			page, next, err := st.ListHires(ctx, "acme", tt.state, 3, token)
+			page, next, err := st.ListHires(ctx, "acme", testCo, tt.state, 3, token)
 			if err != nil {
 				t.Fatalf("ListHires(%q): %v", tt.state, err)
 			}
@@ -142,26 +142,26 @@ func TestListHiresByStateWithPaging(t *testing.T) {
 			t.Fatalf("%d pages for %d entries", pages, tt.want)
 		}
 	}
-	if _, _, err := st.ListHires(ctx, "acme", provision.HireLinked, 10, ""); !errors.Is(err, fault.ErrValidation) {
+	if _, _, err := st.ListHires(ctx, "acme", testCo, provision.HireLinked, 10, ""); !errors.Is(err, fault.ErrValidation) {
 		t.Fatalf("state linked = %v, want validation", err)
 	}
 	// A token of one tenant's list does not open another's.
-	_, next, err := st.ListHires(ctx, "acme", "", 2, "")
+	_, next, err := st.ListHires(ctx, "acme", testCo, "", 2, "")
 	if err != nil || next == "" {
 		t.Fatalf("first page: %v %q", err, next)
 	}
-	if _, _, err := st.ListHires(ctx, "other", "", 2, next); !errors.Is(err, fault.ErrValidation) {
+	if _, _, err := st.ListHires(ctx, "other", testCo, "", 2, next); !errors.Is(err, fault.ErrValidation) {
 		t.Fatalf("foreign token = %v, want validation", err)
 	}
 	// Moving an entry to linked takes it out of the list.
-	open, _, err := st.ListHires(ctx, "acme", provision.HirePending, 1, "")
+	open, _, err := st.ListHires(ctx, "acme", testCo, provision.HirePending, 1, "")
 	if err != nil || len(open) != 1 {
 		t.Fatalf("one pending: %v %v", open, err)
 	}
-	if err := st.UpdateHire(ctx, "acme", provision.HireEntry{UserID: open[0].UserID, State: provision.HireLinked}); err != nil {
+	if err := st.UpdateHire(ctx, "acme", provision.HireEntry{CompanyID: testCo, UserID: open[0].UserID, State: provision.HireLinked}); err != nil {
 		t.Fatal(err)
 	}
-	all, _, err := st.ListHires(ctx, "acme", "", 100, "")
+	all, _, err := st.ListHires(ctx, "acme", testCo, "", 100, "")
 	if err != nil || len(all) != 11 {
 		t.Fatalf("after linking one: %d, %v", len(all), err)
 	}
@@ -185,15 +185,15 @@ func TestReleaseHire(t *testing.T) {
 			st, _ := newStore(t)
 			ctx := ctxT(t)
 			if tt.state != "" {
-				if err := st.CreateHire(ctx, "acme", provision.HireEntry{UserID: "u1", State: tt.state}); err != nil {
+				if err := st.CreateHire(ctx, "acme", provision.HireEntry{CompanyID: testCo, UserID: "u1", State: tt.state}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			err := st.ReleaseHire(ctx, "acme", "u1")
+			err := st.ReleaseHire(ctx, "acme", testCo, "u1")
 			if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
 				t.Fatalf("ReleaseHire = %v, want %v", err, tt.want)
 			}
-			_, gerr := st.Hire(ctx, "acme", "u1")
+			_, gerr := st.Hire(ctx, "acme", testCo, "u1")
 			if stillThere := gerr == nil; stillThere != (tt.want == fault.ErrConflict) {
 				t.Fatalf("entry present = %v after ReleaseHire (%v)", stillThere, gerr)
 			}

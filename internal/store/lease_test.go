@@ -159,7 +159,7 @@ func TestNoSecretOrPersonalDataInTable(t *testing.T) {
 	if err := st.PutIssues(ctx, "acme", "s1", []provision.Issue{{UserID: "u1", Severity: provision.SeverityError, Code: "trinet_rejected", Field: "ssn", Message: "TriNet rejected the SSN"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateHire(ctx, "acme", provision.HireEntry{UserID: "u1", Email: "ann@example.com", State: provision.HireSubmitted}); err != nil {
+	if err := st.CreateHire(ctx, "acme", provision.HireEntry{CompanyID: testCo, UserID: "u1", Email: "ann@example.com", State: provision.HireSubmitted}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := st.AcquireLease(ctx, "acme", "s1", "", time.Minute); err != nil {

@@ -62,7 +62,7 @@ func rawItem(t *testing.T, st *Store, pk, sk string) map[string]types.AttributeV
 
 func linkMap(t *testing.T, st *Store, tenant string) map[string]string {
 	t.Helper()
-	links, err := st.Links(ctxT(t), tenant)
+	links, err := st.Links(ctxT(t), tenant, testCo)
 	if err != nil {
 		t.Fatalf("Links: %v", err)
 	}
@@ -78,14 +78,14 @@ func TestPutLinkAndLinks(t *testing.T) {
 	st, clk := newStore(t)
 	ctx := ctxT(t)
 	for i := range 5 {
-		if err := st.PutLink(ctx, "acme", provision.Link{UserID: fmt.Sprintf("u%d", i), EmployeeID: fmt.Sprintf("E%d", i)}); err != nil {
+		if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: fmt.Sprintf("u%d", i), EmployeeID: fmt.Sprintf("E%d", i)}); err != nil {
 			t.Fatalf("PutLink: %v", err)
 		}
 	}
-	if err := st.PutLink(ctx, "other", provision.Link{UserID: "u0", EmployeeID: "E0"}); err != nil {
+	if err := st.PutLink(ctx, "other", provision.Link{CompanyID: testCo, UserID: "u0", EmployeeID: "E0"}); err != nil {
 		t.Fatalf("same ids in another tenant: %v", err)
 	}
-	links, err := st.Links(ctx, "acme")
+	links, err := st.Links(ctx, "acme", testCo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestPutLinkAndLinks(t *testing.T) {
 		}
 	}
 	// Re-putting the same link is fine.
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "u1", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "u1", EmployeeID: "E1"}); err != nil {
 		t.Fatalf("same link again: %v", err)
 	}
 }
@@ -117,17 +117,17 @@ func TestPutLinkEmployeeOfAnotherPersonIsConflict(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
 	ctx := ctxT(t)
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "alice", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "alice", EmployeeID: "E1"}); err != nil {
 		t.Fatal(err)
 	}
-	err := st.PutLink(ctx, "acme", provision.Link{UserID: "bob", EmployeeID: "E1"})
+	err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "bob", EmployeeID: "E1"})
 	if !errors.Is(err, fault.ErrConflict) {
 		t.Fatalf("PutLink bob→E1 = %v, want conflict", err)
 	}
 	if got := linkMap(t, st, "acme"); len(got) != 1 || got["alice"] != "E1" {
 		t.Fatalf("links after conflict = %v", got)
 	}
-	rev := rawItem(t, st, tenantPK("acme"), reversePrefix+"E1")
+	rev := rawItem(t, st, tenantPK("acme"), companyRange(testCo, kindReverse)+"E1")
 	if u := rev["userId"].(*types.AttributeValueMemberS).Value; u != "alice" {
 		t.Fatalf("reverse of E1 names %s", u)
 	}
@@ -137,16 +137,16 @@ func TestPutLinkRelinkFreesOldEmployee(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
 	ctx := ctxT(t)
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "alice", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "alice", EmployeeID: "E1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "alice", EmployeeID: "E2"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "alice", EmployeeID: "E2"}); err != nil {
 		t.Fatal(err)
 	}
-	if rawItem(t, st, tenantPK("acme"), reversePrefix+"E1") != nil {
+	if rawItem(t, st, tenantPK("acme"), companyRange(testCo, kindReverse)+"E1") != nil {
 		t.Fatal("old reverse item E1 left behind")
 	}
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "bob", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "bob", EmployeeID: "E1"}); err != nil {
 		t.Fatalf("freed employee cannot be linked: %v", err)
 	}
 	if got := linkMap(t, st, "acme"); got["alice"] != "E2" || got["bob"] != "E1" {
@@ -161,20 +161,20 @@ func TestPutLinkForwardFailureRemovesReverse(t *testing.T) {
 	st.db = fc
 	ctx := ctxT(t)
 	fc.putItem = func(in *dynamodb.PutItemInput) error {
-		if strings.HasPrefix(skOf(in.Item), linkPrefix) {
+		if strings.HasPrefix(skOf(in.Item), companyRange(testCo, kindLink)) {
 			return errors.New("connection reset")
 		}
 		return nil
 	}
-	err := st.PutLink(ctx, "acme", provision.Link{UserID: "alice", EmployeeID: "E1"})
+	err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "alice", EmployeeID: "E1"})
 	if !errors.Is(err, fault.ErrTransient) {
 		t.Fatalf("PutLink = %v, want transient", err)
 	}
-	if rawItem(t, st, tenantPK("acme"), reversePrefix+"E1") != nil {
+	if rawItem(t, st, tenantPK("acme"), companyRange(testCo, kindReverse)+"E1") != nil {
 		t.Fatal("reverse item left behind after the forward write failed")
 	}
 	fc.putItem = nil
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "bob", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "bob", EmployeeID: "E1"}); err != nil {
 		t.Fatalf("employee still blocked: %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestPutLinkRaceForOneEmployee(t *testing.T) {
 	results := make([]error, racers)
 	for i := range racers {
 		wg.Go(func() {
-			results[i] = st.PutLink(ctx, "acme", provision.Link{UserID: fmt.Sprintf("u%d", i), EmployeeID: "E1"})
+			results[i] = st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: fmt.Sprintf("u%d", i), EmployeeID: "E1"})
 		})
 	}
 	wg.Wait()
@@ -213,15 +213,15 @@ func TestPutLinksBulk(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
 	ctx := ctxT(t)
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "alice", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "alice", EmployeeID: "E1"}); err != nil {
 		t.Fatal(err)
 	}
 	var links []provision.Link
 	for i := range 60 {
-		links = append(links, provision.Link{UserID: fmt.Sprintf("u%02d", i), EmployeeID: fmt.Sprintf("X%02d", i)})
+		links = append(links, provision.Link{CompanyID: testCo, UserID: fmt.Sprintf("u%02d", i), EmployeeID: fmt.Sprintf("X%02d", i)})
 	}
 	// alice moves to X99; her old employee E1 goes to bob in the same batch.
-	links = append(links, provision.Link{UserID: "alice", EmployeeID: "X99"}, provision.Link{UserID: "bob", EmployeeID: "E1"})
+	links = append(links, provision.Link{CompanyID: testCo, UserID: "alice", EmployeeID: "X99"}, provision.Link{CompanyID: testCo, UserID: "bob", EmployeeID: "E1"})
 	if err := st.PutLinks(ctx, "acme", links); err != nil {
 		t.Fatalf("PutLinks: %v", err)
 	}
@@ -229,7 +229,7 @@ func TestPutLinksBulk(t *testing.T) {
 	if len(got) != 62 || got["alice"] != "X99" || got["bob"] != "E1" || got["u07"] != "X07" {
 		t.Fatalf("links: %d, alice %s, bob %s", len(got), got["alice"], got["bob"])
 	}
-	if rev := rawItem(t, st, tenantPK("acme"), reversePrefix+"E1"); rev["userId"].(*types.AttributeValueMemberS).Value != "bob" {
+	if rev := rawItem(t, st, tenantPK("acme"), companyRange(testCo, kindReverse)+"E1"); rev["userId"].(*types.AttributeValueMemberS).Value != "bob" {
 		t.Fatal("reverse of E1 does not name bob")
 	}
 
@@ -238,10 +238,10 @@ func TestPutLinksBulk(t *testing.T) {
 		links []provision.Link
 		want  error
 	}{
-		{"employee of a stored link", []provision.Link{{UserID: "carol", EmployeeID: "X01"}}, fault.ErrConflict},
-		{"employee twice in the batch", []provision.Link{{UserID: "c", EmployeeID: "Y"}, {UserID: "d", EmployeeID: "Y"}}, fault.ErrConflict},
-		{"person twice in the batch", []provision.Link{{UserID: "c", EmployeeID: "Y"}, {UserID: "c", EmployeeID: "Z"}}, fault.ErrValidation},
-		{"no employee", []provision.Link{{UserID: "c"}}, fault.ErrValidation},
+		{"employee of a stored link", []provision.Link{{CompanyID: testCo, UserID: "carol", EmployeeID: "X01"}}, fault.ErrConflict},
+		{"employee twice in the batch", []provision.Link{{CompanyID: testCo, UserID: "c", EmployeeID: "Y"}, {CompanyID: testCo, UserID: "d", EmployeeID: "Y"}}, fault.ErrConflict},
+		{"person twice in the batch", []provision.Link{{CompanyID: testCo, UserID: "c", EmployeeID: "Y"}, {CompanyID: testCo, UserID: "c", EmployeeID: "Z"}}, fault.ErrValidation},
+		{"no employee", []provision.Link{{CompanyID: testCo, UserID: "c"}}, fault.ErrValidation},
 	}
 	for _, tt := range tests {
 		if err := st.PutLinks(ctx, "acme", tt.links); !errors.Is(err, tt.want) {
@@ -259,12 +259,12 @@ func TestDeleteLinksBothDirections(t *testing.T) {
 	ctx := ctxT(t)
 	var links []provision.Link
 	for i := range 40 {
-		links = append(links, provision.Link{UserID: fmt.Sprintf("u%d", i), EmployeeID: fmt.Sprintf("E%d", i)})
+		links = append(links, provision.Link{CompanyID: testCo, UserID: fmt.Sprintf("u%d", i), EmployeeID: fmt.Sprintf("E%d", i)})
 	}
 	if err := st.PutLinks(ctx, "acme", links); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutLink(ctx, "other", provision.Link{UserID: "u1", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "other", provision.Link{CompanyID: testCo, UserID: "u1", EmployeeID: "E1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.DeleteLinks(ctx, "acme"); err != nil {
@@ -273,7 +273,7 @@ func TestDeleteLinksBothDirections(t *testing.T) {
 	if got := linkMap(t, st, "acme"); len(got) != 0 {
 		t.Fatalf("links left: %v", got)
 	}
-	if rawItem(t, st, tenantPK("acme"), reversePrefix+"E3") != nil {
+	if rawItem(t, st, tenantPK("acme"), companyRange(testCo, kindReverse)+"E3") != nil {
 		t.Fatal("reverse item left")
 	}
 	if got := linkMap(t, st, "other"); got["u1"] != "E1" {
@@ -289,10 +289,10 @@ func TestDisconnectDeletesSettingsAndLinksKeepsRunsAndHires(t *testing.T) {
 	if err := st.SaveSettings(ctx, "acme", demoSettings); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutLink(ctx, "acme", provision.Link{UserID: "alice", EmployeeID: "E1"}); err != nil {
+	if err := st.PutLink(ctx, "acme", provision.Link{CompanyID: testCo, UserID: "alice", EmployeeID: "E1"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateHire(ctx, "acme", provision.HireEntry{UserID: "bob", State: provision.HirePending, SubmittedAt: testStart}); err != nil {
+	if err := st.CreateHire(ctx, "acme", provision.HireEntry{CompanyID: testCo, UserID: "bob", State: provision.HirePending, SubmittedAt: testStart}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.CreateRun(ctx, provision.Run{TenantID: "acme", SyncID: "s1", Trigger: provision.TriggerManual, Status: provision.RunSucceeded}); err != nil {
@@ -313,10 +313,10 @@ func TestDisconnectDeletesSettingsAndLinksKeepsRunsAndHires(t *testing.T) {
 	if got := linkMap(t, st, "acme"); len(got) != 0 {
 		t.Fatalf("links kept: %v", got)
 	}
-	if rawItem(t, st, tenantPK("acme"), reversePrefix+"E1") != nil {
+	if rawItem(t, st, tenantPK("acme"), companyRange(testCo, kindReverse)+"E1") != nil {
 		t.Fatal("reverse link kept")
 	}
-	hires, err := st.Hires(ctx, "acme")
+	hires, err := st.Hires(ctx, "acme", testCo)
 	if err != nil || len(hires) != 1 || hires[0].UserID != "bob" {
 		t.Fatalf("hire ledger after disconnect = %v, %v", hires, err)
 	}

@@ -24,6 +24,9 @@ var (
 	testStart = time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 )
 
+// testCo is the TriNet company the tests' links and hires are made in.
+const testCo = "CJ6"
+
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }

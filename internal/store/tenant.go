@@ -35,9 +35,13 @@ type Backoff struct {
 // Tenant is a tenant's record. It never holds a secret: SecretName names the
 // Secrets Manager secret and ClientIDMasked is for display.
 type Tenant struct {
-	ID             string
-	Status         TenantStatus
-	CompanyID      string
+	ID        string
+	Status    TenantStatus
+	CompanyID string
+	// LastCompanyID is the TriNet company of the current or, after a
+	// disconnection, the last connection: the hire ledger a disconnection
+	// keeps is that company's.
+	LastCompanyID  string
 	ClientIDMasked string
 	SecretName     string
 	SCIMConfigured bool
@@ -81,6 +85,7 @@ type tenantItem struct {
 	TenantID       string              `json:"tenantId"`
 	Status         string              `json:"status"`
 	CompanyID      string              `json:"companyId"`
+	LastCompanyID  string              `json:"lastCompanyId"`
 	ClientIDMasked string              `json:"clientIdMasked"`
 	SecretName     string              `json:"secretName"`
 	SCIMConfigured bool                `json:"scimConfigured"`
@@ -98,6 +103,7 @@ func (it tenantItem) tenant(id string) Tenant {
 		ID:                  id,
 		Status:              TenantStatus(it.Status),
 		CompanyID:           it.CompanyID,
+		LastCompanyID:       it.LastCompanyID,
 		ClientIDMasked:      it.ClientIDMasked,
 		SecretName:          it.SecretName,
 		SCIMConfigured:      it.SCIMConfigured,
@@ -159,7 +165,7 @@ func (st *Store) Connect(ctx context.Context, t Tenant) (Tenant, error) {
 	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: st.table,
 		Key:       key(tenantPK(t.ID), skProfile),
-		UpdateExpression: aws.String("SET #tid = :tid, #st = :st, companyId = :co, clientIdMasked = :cm, secretName = :sn," +
+		UpdateExpression: aws.String("SET #tid = :tid, #st = :st, companyId = :co, lastCompanyId = :co, clientIdMasked = :cm, secretName = :sn," +
 			" scimConfigured = :scim, connectedAt = :at, failures = :zero, cshard = :shard, ver = if_not_exists(ver, :zero) + :one" +
 			" REMOVE revokedAt, backoffUntil, backoffReason"),
 		ExpressionAttributeNames: map[string]string{"#tid": attrTenantID, "#st": "status"},
@@ -205,20 +211,37 @@ func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Sett
 }
 
 // Disconnect is the revocation of the API: status not_connected, connection
-// details, settings, back-off and links deleted. Runs and the hire ledger are
-// kept, so that a reconnection cannot hire anyone twice. Idempotent.
+// details, settings, back-off and links (of every company) deleted. Runs and
+// the hire ledger are kept, so that a reconnection cannot hire anyone twice.
+// Idempotent.
 func (st *Store) Disconnect(ctx context.Context, id string) error {
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	// The company is forgotten below: hires stored before they carried one
+	// are bound to it first, or a reconnection to another company would
+	// take them as its own.
+	it, found, err := st.readTenant(ctx, id)
+	if err != nil {
+		return err
+	}
+	set := "SET #st = :nc, ver = if_not_exists(ver, :zero) + :one"
+	vals := map[string]types.AttributeValue{":nc": s(string(NotConnected)), ":zero": n(0), ":one": n(1)}
+	if found && it.CompanyID != "" {
+		if err := st.AdoptLegacy(ctx, id, it.CompanyID); err != nil {
+			return err
+		}
+		set += ", lastCompanyId = :co"
+		vals[":co"] = s(it.CompanyID)
+	}
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: st.table,
 		Key:       key(tenantPK(id), skProfile),
-		UpdateExpression: aws.String("SET #st = :nc, ver = if_not_exists(ver, :zero) + :one REMOVE settings, companyId, clientIdMasked, secretName," +
+		UpdateExpression: aws.String(set + " REMOVE settings, companyId, clientIdMasked, secretName," +
 			" scimConfigured, connectedAt, revokedAt, failures, backoffUntil, backoffReason, cshard"),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":nc": s(string(NotConnected)), ":zero": n(0), ":one": n(1)},
+		ExpressionAttributeValues: vals,
 	})
 	if err != nil && !isConditionFailed(err) {
 		return classify(err, "disconnect tenant %s", id)

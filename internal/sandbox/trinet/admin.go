@@ -30,7 +30,7 @@ const (
 var adminRoutes = []route{
 	{split("_admin/companies"), []string{http.MethodGet, http.MethodPost}, adCompanies},
 	{split("_admin/companies/{co}/employees"), []string{http.MethodGet, http.MethodPost}, adEmployees},
-	{split("_admin/companies/{co}/employees/{id}"), []string{http.MethodGet, http.MethodPut}, adEmployee},
+	{split("_admin/companies/{co}/employees/{id}"), []string{http.MethodGet, http.MethodPut, http.MethodDelete}, adEmployee},
 	{split("_admin/companies/{co}/employees/{id}/approve"), []string{http.MethodPost}, adApprove},
 	{split("_admin/companies/{co}/writes"), []string{http.MethodGet}, adWrites},
 	{split("_admin/companies/{co}/calls"), []string{http.MethodGet}, adCalls},
@@ -185,6 +185,12 @@ func (s *Server) admin(method, endpoint string, p params, body []byte) response 
 		return resp
 
 	case adEmployee:
+		if method == http.MethodDelete {
+			if err := s.RemoveEmployee(p.co, p.id); err != nil {
+				return fail(http.StatusNotFound, "Employee "+p.id+" not found")
+			}
+			return ok(map[string]string{"employeeId": p.id, "removed": "true"})
+		}
 		e, found := s.Employee(p.co, p.id)
 		if method == http.MethodGet {
 			if !found {

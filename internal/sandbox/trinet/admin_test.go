@@ -141,3 +141,36 @@ func TestAdminHTTP(t *testing.T) {
 		t.Errorf("Allow %q", r.header.Get("Allow"))
 	}
 }
+
+// An employee an admin removes is no longer listed, cannot be a supervisor,
+// and its id is never given to anyone else.
+func TestAdminRemoveEmployee(t *testing.T) {
+	f := newFixture(t)
+	boss := f.seed(coA, Employee{FirstName: "Grace", LastName: "Hopper", StartDate: f.today(-400), ApprovalStatus: "A"})
+	adm := func(method, path string) *reply {
+		t.Helper()
+		return f.must(method, "/_admin/companies/"+coA+"/employees/"+path, nil, nil)
+	}
+	if r := adm(http.MethodDelete, boss.ID); r.status != http.StatusOK {
+		t.Fatalf("remove: %d %s", r.status, r.raw)
+	}
+	if r := adm(http.MethodDelete, boss.ID); r.status != http.StatusNotFound {
+		t.Fatalf("second remove: %d, want 404", r.status)
+	}
+	if r := adm(http.MethodGet, boss.ID); r.status != http.StatusNotFound {
+		t.Fatalf("read after remove: %d, want 404", r.status)
+	}
+	tok := f.token(idA, secretA)
+	r := f.must(http.MethodGet, "/v1/company/"+coA+"/employees?viewType=All&offset=1&limit=100", bearer(tok), nil)
+	if strings.Contains(string(r.raw), `"employeeId":"`+boss.ID+`"`) {
+		t.Fatalf("the removed employee is still listed: %s", r.raw)
+	}
+	body := f.hireBody()
+	setPath(body, "employmentInfo.supervisorId", boss.ID)
+	if r := f.must(http.MethodPost, "/v1/hire/"+coA+"/employees", bearer(tok), body); r.status != http.StatusBadRequest {
+		t.Fatalf("hire under the removed supervisor: %d %s, want 400", r.status, r.raw)
+	}
+	if next := f.seed(coA, Employee{FirstName: "New", LastName: "One"}); next.ID == boss.ID {
+		t.Fatalf("the removed id %s was given out again", boss.ID)
+	}
+}

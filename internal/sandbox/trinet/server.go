@@ -275,6 +275,26 @@ func (s *Server) Employees(companyID string) []Employee {
 	return out
 }
 
+// RemoveEmployee deletes an employee record, as a TriNet admin who removes a
+// duplicate or a hire keyed in error would: TriNet no longer lists it, and
+// it cannot be a supervisor. Its id is never given out again.
+func (s *Server) RemoveEmployee(companyID, employeeID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	co, ok := s.companies[companyID]
+	if !ok {
+		return fmt.Errorf("company %q: %w", companyID, ErrNotFound)
+	}
+	if _, ok := co.employees[employeeID]; !ok {
+		return fmt.Errorf("company %q employee %q: %w", companyID, employeeID, ErrNotFound)
+	}
+	delete(co.employees, employeeID)
+	if i := sort.SearchStrings(co.order, employeeID); i < len(co.order) && co.order[i] == employeeID {
+		co.order = append(co.order[:i], co.order[i+1:]...)
+	}
+	return nil
+}
+
 // Approve turns a pending hire into an approved one, as the company's HR
 // Authorizer would in TriNet. Approving an approved employee changes nothing.
 func (s *Server) Approve(companyID, employeeID string) error {
