@@ -347,11 +347,11 @@ func TestTamperedPageTokenIsTheCallersFault(t *testing.T) {
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
 	tests := map[string]string{
-		"table key dropped":       edit(func(k map[string]string) { delete(k, attrSK) }),
-		"index sort key dropped":  edit(func(k map[string]string) { delete(k, attrGSI1SK) }),
-		"attribute added":         edit(func(k map[string]string) { k["extra"] = "x" }),
-		"attribute swapped":       edit(func(k map[string]string) { delete(k, attrSK); k["extra"] = "x" }),
-		"empty key value":         edit(func(k map[string]string) { k[attrSK] = "" }),
+		"table key dropped":      edit(func(k map[string]string) { delete(k, attrSK) }),
+		"index sort key dropped": edit(func(k map[string]string) { delete(k, attrGSI1SK) }),
+		"attribute added":        edit(func(k map[string]string) { k["extra"] = "x" }),
+		"attribute swapped":      edit(func(k map[string]string) { delete(k, attrSK); k["extra"] = "x" }),
+		"empty key value":        edit(func(k map[string]string) { k[attrSK] = "" }),
 	}
 	for name, token := range tests {
 		t.Run(name, func(t *testing.T) {
