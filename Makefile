@@ -4,9 +4,9 @@ GO ?= go
 BIN := $(CURDIR)/.bin
 export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-# Pinned tools, installed into .bin by `make tools`.
+# Pinned tools, installed into .bin by `make tools`. goaws (v0.5.4) is pinned
+# in go.mod: cmd/goaws runs it on 127.0.0.1 only.
 STATICCHECK_VERSION := v0.8.2
-GOAWS_VERSION := v0.5.4
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 
 # Where tests find the emulators.
@@ -28,9 +28,8 @@ tools: $(BIN)/staticcheck $(BIN)/goaws $(BIN)/aws-lambda-rie
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-$(BIN)/goaws:
-	GOBIN=$(BIN) $(GO) install github.com/Admiral-Piett/goaws/app/cmd@$(GOAWS_VERSION)
-	mv $(BIN)/cmd $(BIN)/goaws
+$(BIN)/goaws: go.mod go.sum cmd/goaws/main.go
+	$(GO) build -o $(BIN)/goaws ./cmd/goaws
 
 $(BIN)/aws-lambda-rie:
 	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
