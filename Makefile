@@ -18,7 +18,7 @@ FUNCTIONS := scheduler worker api
 LDFLAGS := -s -w
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags '$(LDFLAGS)'
 
-.PHONY: all test bench run build tools node-deps vet staticcheck clean \
+.PHONY: all test bench soak run build tools node-deps vet staticcheck clean \
 	build-SchedulerFunction build-WorkerFunction build-ApiFunction
 
 all: build
@@ -49,6 +49,14 @@ staticcheck: $(BIN)/staticcheck
 
 test: tools node-deps vet staticcheck
 	$(GO) test -race -count=1 -timeout 25m ./...
+
+# The fault soak (docs/reliability.md): SOAK_RUNS seeded runs under random
+# faults (default 1,000), from SOAK_SEED (default 1). A failure prints the
+# seed that replays it. `make test` runs a short fixed-seed soak.
+SOAK_RUNS ?= 1000
+SOAK_SEED ?= 1
+soak: tools node-deps
+	SOAK_RUNS=$(SOAK_RUNS) SOAK_SEED=$(SOAK_SEED) $(GO) test -count=1 -run '^TestSoak$$' -timeout 120m -v ./internal/localstack/
 
 bench: tools node-deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
