@@ -267,7 +267,7 @@ type soakHarness struct {
 	svcs  *app.Services
 	svc   *app.Service
 	w     *app.Worker
-	jobs  string // queue URL
+	jobs  string     // queue URL
 	mu    sync.Mutex // recv and the invocation figures
 	recv  map[string]int
 	stats soakStats
