@@ -311,6 +311,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 			return
 		}
 		x.logWarn(ctx, "hire ledger entry not written; hire not sent", st, err)
+		x.clearUnsent(ctx, st, entry)
 		st.Item.Action, st.Item.Code = ActionError, CodeStoreUnavailable
 		st.Issues = append(st.Issues, personIssue(st.person, CodeStoreUnavailable, "",
 			"The new hire could not be recorded safely, so it was not sent to TriNet; the next sync tries again."))
@@ -351,6 +352,29 @@ func (x *executor) hire(ctx context.Context, i int) {
 		st.Item.Action, st.Item.Code = ActionPending, CodeHireOutcomeUnknown
 		st.Issues = append(st.Issues, personIssue(st.person, CodeHireOutcomeUnknown, "",
 			"TriNet did not confirm the new hire, so it is not known whether it was created. Check TriNet: if the hire is not there, release it in the integration so it can be sent again."))
+	}
+}
+
+// clearUnsent removes the entry a failed CreateHire may have written after
+// all (the write can land while its answer is lost, say when the context ends
+// in flight): the hire was not sent, and an entry left submitted would hold
+// the person as hire_outcome_unknown. Only this run's own submitted entry is
+// removed.
+func (x *executor) clearUnsent(ctx context.Context, st *Step, entry HireEntry) {
+	bctx, cancel := x.bookkeeping(ctx)
+	defer cancel()
+	all, err := x.in.Ledger.Hires(bctx, x.in.TenantID)
+	if err != nil {
+		x.logWarn(ctx, "ledger not read after a failed hire entry write", st, err)
+		return
+	}
+	for _, e := range all {
+		if e.UserID == entry.UserID && e.State == HireSubmitted && e.SyncID == entry.SyncID {
+			if err := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, entry.UserID); err != nil {
+				x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, err)
+			}
+			return
+		}
 	}
 }
 
