@@ -154,6 +154,28 @@ func (x *executor) runStep(ctx context.Context, i int) {
 	}
 }
 
+// keepTrying repeats a ledger write that failed transiently (DynamoDB
+// throttled or restarting) until it lands or ctx, a bookkeeping context,
+// ends: once TriNet has answered a hire, the ledger must say so, or the
+// entry stays submitted and the person reads as hire_outcome_unknown.
+func keepTrying(ctx context.Context, write func() error) error {
+	wait := 50 * time.Millisecond
+	for {
+		err := write()
+		if err == nil || !fault.Retryable(err) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
 func (x *executor) bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
 }
@@ -194,7 +216,7 @@ func (x *executor) moveLedger(ctx context.Context, st *Step) {
 	}
 	bctx, cancel := x.bookkeeping(ctx)
 	defer cancel()
-	if err := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, e); err != nil {
+	if err := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, e) }); err != nil {
 		// The next run finds the entry as it was and moves it again.
 		x.logWarn(ctx, "hire ledger entry not moved", st, err)
 	}
@@ -323,7 +345,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 	switch {
 	case err == nil:
 		entry.State, entry.EmployeeID = HirePending, res.EmployeeID
-		if uerr := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry); uerr != nil {
+		if uerr := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry) }); uerr != nil {
 			// The entry stays submitted; the next run reports it unknown until TriNet lists it.
 			x.logWarn(ctx, "hire ledger entry not moved to pending", st, uerr)
 		}
@@ -332,7 +354,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// TriNet has not got this hire: clear the entry so that the next sync
 		// (or, after a rejection, the corrected person) is hired without an
 		// admin having to release anything.
-		if derr := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, st.Item.UserID); derr != nil {
+		if derr := keepTrying(bctx, func() error { return x.in.Ledger.DeleteHire(bctx, x.in.TenantID, st.Item.UserID) }); derr != nil {
 			x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, derr)
 		}
 		x.logWarn(ctx, "hire not applied by TriNet", st, err)
@@ -345,7 +367,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// request was sent) or an error nobody classified: it may have been
 		// applied, so it is never sent again until an admin releases it.
 		entry.State = HireUnknown
-		if uerr := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry); uerr != nil {
+		if uerr := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry) }); uerr != nil {
 			x.logWarn(ctx, "hire ledger entry not moved to unknown", st, uerr)
 		}
 		x.logWarn(ctx, "hire outcome unknown", st, err)
@@ -370,7 +392,7 @@ func (x *executor) clearUnsent(ctx context.Context, st *Step, entry HireEntry) {
 	}
 	for _, e := range all {
 		if e.UserID == entry.UserID && e.State == HireSubmitted && e.SyncID == entry.SyncID {
-			if err := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, entry.UserID); err != nil {
+			if err := keepTrying(bctx, func() error { return x.in.Ledger.DeleteHire(bctx, x.in.TenantID, entry.UserID) }); err != nil {
 				x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, err)
 			}
 			return
