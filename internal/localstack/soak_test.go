@@ -31,6 +31,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,6 +147,8 @@ type soakStats struct {
 	ConvergeSecondsMx float64 `json:"convergeSecondsMax"`
 	ClockAdvances     int     `json:"clockAdvances"`
 	Seconds           float64 `json:"seconds"`
+	// AbandonedSeeds are the first episodes with an abandoned run, to replay.
+	AbandonedSeeds []uint64 `json:"abandonedSeeds,omitempty"`
 }
 
 // soakClock is the service's clock: it moves only when the harness waits
@@ -321,7 +324,6 @@ func newSoakHarness(t *testing.T, cfg soakConfig) *soakHarness {
 	h.app.QueueURL = h.jobs
 	h.app.TriNetRPS = 1000
 	h.app.WorkerTimeout = 20 * time.Second
-	h.app.VisibilityTimeout = 30 * time.Second
 	var logOut io.Writer = io.Discard
 	if cfg.logPath != "" {
 		f, err := os.Create(cfg.logPath)
@@ -345,9 +347,19 @@ func newSoakHarness(t *testing.T, cfg soakConfig) *soakHarness {
 	h.svcs.Engine = provision.New(provision.Config{Concurrency: conc, Logger: log})
 	h.svc = h.svcs.Service()
 	runner := app.NewRunner(h.app, h.svcs.Store, h.svcs.Secrets, quickSender{h.svcs.Publisher}, h.svcs.Clients, h.svcs.Engine, h.clk.Now, log)
-	// No visibility changer: a returned message keeps the queue's second.
-	h.w = &app.Worker{Runner: runner, QueueURL: h.jobs, Logger: log}
+	h.w = &app.Worker{Runner: runner, Visibility: soakVisibility{h.clk}, QueueURL: h.jobs, Logger: log}
 	return h
+}
+
+// soakVisibility compresses a returned message's delay: the message comes
+// back after the queue's second, and the service's clock moves on by the
+// delay the worker asked for (a lease to expire, a back-off to pass), as it
+// would have in AWS before the redelivery.
+type soakVisibility struct{ clk *soakClock }
+
+func (v soakVisibility) ChangeMessageVisibility(_ context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	v.clk.Advance(time.Duration(in.VisibilityTimeout) * time.Second)
+	return &sqs.ChangeMessageVisibilityOutput{}, nil
 }
 
 // quickSender sends the service's delayed jobs (a manual run waiting on a
@@ -1010,6 +1022,9 @@ func (h *soakHarness) converge(e *episode) error {
 		h.stats.Statuses[string(r.Status)]++
 		if r.Error != nil {
 			h.stats.Codes[r.Error.Code]++
+			if r.Error.Code == app.CodeAbandoned && len(h.stats.AbandonedSeeds) < 10 && !slices.Contains(h.stats.AbandonedSeeds, e.seed) {
+				h.stats.AbandonedSeeds = append(h.stats.AbandonedSeeds, e.seed)
+			}
 		}
 	}
 	h.calls.mu.Lock()
