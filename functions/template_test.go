@@ -5,21 +5,28 @@
 package functions_test
 
 import (
+	"context"
 	"debug/buildinfo"
 	"debug/elf"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 	"gopkg.in/yaml.v3"
 
+	"trinetsync/internal/secrets"
 	"trinetsync/internal/store"
 )
 
@@ -169,6 +176,49 @@ func TestTemplateQueue(t *testing.T) {
 	if number(t, at(t, env, "QUEUE_MAX_RECEIVE_COUNT")) != number(t, at(t, queue, "RedrivePolicy", "maxReceiveCount")) {
 		t.Errorf("QUEUE_MAX_RECEIVE_COUNT disagrees with the queue")
 	}
+	// No job may expire before it can reach the dead-letter queue: a job
+	// waits at most its receives × the visibility timeout (a manual run
+	// waiting on a busy tenant is abandoned then); a day of margin on top.
+	retention := number(t, at(t, queue, "MessageRetentionPeriod"))
+	longestWait := number(t, at(t, queue, "RedrivePolicy", "maxReceiveCount")) * number(t, at(t, queue, "VisibilityTimeout"))
+	if retention < longestWait+86400 {
+		t.Errorf("jobs queue keeps messages %ds: a job may wait %ds, and a day of margin is wanted", retention, longestWait)
+	}
+	// A message moved to the dead-letter queue keeps its first enqueue time:
+	// the DLQ must keep it well after the jobs queue would have (a week).
+	dlqRetention := number(t, at(t, tpl, "Resources", "SyncJobsDeadLetterQueue", "Properties", "MessageRetentionPeriod"))
+	if dlqRetention < retention+7*86400 {
+		t.Errorf("dead-letter queue keeps messages %ds, jobs queue %ds: a dead letter must stay a week after", dlqRetention, retention)
+	}
+}
+
+// TestTemplateConcurrency: API traffic cannot take the account's concurrency
+// from the worker and the scheduler.
+func TestTemplateConcurrency(t *testing.T) {
+	tpl := readTemplate(t)
+	props := func(fn string) map[string]any {
+		return at(t, tpl, "Resources", fn, "Properties").(map[string]any)
+	}
+	apiReserved, ok := props("ApiFunction")["ReservedConcurrentExecutions"]
+	if !ok || fmt.Sprint(apiReserved) != "map[Ref:ApiReservedConcurrency]" {
+		t.Errorf("ApiFunction: ReservedConcurrentExecutions = %v, want the ApiReservedConcurrency parameter", apiReserved)
+	}
+	at(t, tpl, "Parameters", "ApiReservedConcurrency")
+	// The worker keeps as much as the queue may drive.
+	workerReserved := fmt.Sprint(props("WorkerFunction")["ReservedConcurrentExecutions"])
+	scaling := fmt.Sprint(at(t, tpl, "Resources", "WorkerFunction", "Properties", "Events", "Jobs", "Properties", "ScalingConfig", "MaximumConcurrency"))
+	if workerReserved != scaling {
+		t.Errorf("WorkerFunction: reserved concurrency %s, the queue drives up to %s", workerReserved, scaling)
+	}
+	if n, ok := props("SchedulerFunction")["ReservedConcurrentExecutions"]; !ok || number(t, n) < 1 {
+		t.Errorf("SchedulerFunction: reserved concurrency %v, want at least 1", n)
+	}
+	routes := at(t, tpl, "Resources", "HttpApi", "Properties", "DefaultRouteSettings")
+	for _, k := range []string{"ThrottlingRateLimit", "ThrottlingBurstLimit"} {
+		if _, ok := routes.(map[string]any)[k]; !ok {
+			t.Errorf("HttpApi: no %s", k)
+		}
+	}
 }
 
 func TestTemplateAPI(t *testing.T) {
@@ -203,6 +253,16 @@ func TestTemplateTable(t *testing.T) {
 	}
 	if at(t, table, "TimeToLiveSpecification", "Enabled") != "true" || at(t, table, "TimeToLiveSpecification", "AttributeName") != "expiresAt" {
 		t.Errorf("TTL on expiresAt must be enabled")
+	}
+	// The hire ledger must outlive the stack: losing it would hire pending
+	// people again.
+	if at(t, table, "DeletionProtectionEnabled") != "true" {
+		t.Errorf("table: DeletionProtectionEnabled must be true")
+	}
+	for _, policy := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+		if got := at(t, tpl, "Resources", "SyncTable", policy); got != "Retain" {
+			t.Errorf("table: %s = %v, want Retain", policy, got)
+		}
 	}
 	// The same layout as store.CreateTable, which tests and the local stack use.
 	def := store.TableDefinition("t")
@@ -311,6 +371,10 @@ func TestTemplateLeastPrivilege(t *testing.T) {
 			t.Errorf("api may not %s", a)
 		}
 	}
+	// The API never reads a secret's value; the internet-facing function must not be able to.
+	if _, ok := apiFn["secretsmanager:GetSecretValue"]; ok {
+		t.Errorf("api may secretsmanager:GetSecretValue, but never reads a secret")
+	}
 	// Failed jobs get a growing visibility timeout: the worker must be allowed to set it, on its queue only.
 	if res, ok := worker["sqs:ChangeMessageVisibility"]; !ok || res != "map[Fn::GetAtt:SyncJobsQueue.Arn]" {
 		t.Errorf("worker: sqs:ChangeMessageVisibility on the jobs queue = %q, %v", res, ok)
@@ -366,5 +430,103 @@ func TestBuildTargetsProduceArm64(t *testing.T) {
 				t.Errorf("build settings %v, want -tags lambda.norpc -trimpath, arm64, no cgo", settings)
 			}
 		})
+	}
+}
+
+// secretsCalls records the Secrets Manager operations the code makes and
+// plays the answers of a scenario.
+type secretsCalls struct {
+	ops      map[string]bool
+	create   error
+	get      error
+	del      error
+	describe *secretsmanager.DescribeSecretOutput
+}
+
+func (f *secretsCalls) note(op string) { f.ops["secretsmanager:"+op] = true }
+
+func (f *secretsCalls) CreateSecret(context.Context, *secretsmanager.CreateSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.CreateSecretOutput, error) {
+	f.note("CreateSecret")
+	err := f.create
+	f.create = nil
+	return &secretsmanager.CreateSecretOutput{}, err
+}
+
+func (f *secretsCalls) GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	f.note("GetSecretValue")
+	if f.get != nil {
+		return nil, f.get
+	}
+	return &secretsmanager.GetSecretValueOutput{SecretString: aws.String(`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`)}, nil
+}
+
+func (f *secretsCalls) PutSecretValue(context.Context, *secretsmanager.PutSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.PutSecretValueOutput, error) {
+	f.note("PutSecretValue")
+	return &secretsmanager.PutSecretValueOutput{}, nil
+}
+
+func (f *secretsCalls) DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
+	f.note("DescribeSecret")
+	return f.describe, nil
+}
+
+func (f *secretsCalls) DeleteSecret(context.Context, *secretsmanager.DeleteSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DeleteSecretOutput, error) {
+	f.note("DeleteSecret")
+	err := f.del
+	f.del = nil
+	return &secretsmanager.DeleteSecretOutput{}, err
+}
+
+func (f *secretsCalls) RestoreSecret(context.Context, *secretsmanager.RestoreSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.RestoreSecretOutput, error) {
+	f.note("RestoreSecret")
+	return &secretsmanager.RestoreSecretOutput{}, nil
+}
+
+// TestTemplateSecretsPermissionsMatchTheCode holds each function's secrets
+// permissions to the operations the code makes on every path: the API's
+// connect (create, or restore and version an existing secret) and
+// disconnect; the worker's read (including the check of a secret scheduled
+// for deletion). Nothing more is granted than the code uses.
+func TestTemplateSecretsPermissionsMatchTheCode(t *testing.T) {
+	tpl := readTemplate(t)
+	apiErr := func(code string) error { return &smithy.GenericAPIError{Code: code, Fault: smithy.FaultClient} }
+	deleted := time.Now()
+	scheduled := &secretsmanager.DescribeSecretOutput{DeletedDate: &deleted}
+	creds := secrets.Credentials{TriNet: secrets.TriNetCredentials{CompanyID: "CJ6", ClientID: "c", ClientSecret: "s"},
+		Leapsome: secrets.LeapsomeCredentials{APISecret: "a"}}
+	ctx := context.Background()
+	quiet := secrets.Config{CreateBackoff: time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+
+	apiOps := map[string]bool{}
+	for _, f := range []*secretsCalls{
+		{},
+		{create: apiErr("ResourceExistsException"), describe: &secretsmanager.DescribeSecretOutput{}},
+		{create: apiErr("InvalidRequestException"), describe: scheduled},
+		{del: apiErr("InvalidRequestException"), describe: scheduled},
+	} {
+		f.ops = apiOps
+		m := secrets.New(f, quiet)
+		if err := m.Put(ctx, "acme", creds); err != nil {
+			t.Fatalf("Put: %v", err)
+		}
+		if err := m.Delete(ctx, "acme"); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	}
+	workerOps := map[string]bool{}
+	for _, f := range []*secretsCalls{{}, {get: apiErr("InvalidRequestException"), describe: scheduled}} {
+		f.ops = workerOps
+		_, _ = secrets.New(f, quiet).Get(ctx, "acme")
+	}
+	for fn, used := range map[string]map[string]bool{"ApiFunction": apiOps, "WorkerFunction": workerOps} {
+		granted := map[string]bool{}
+		for action := range statements(t, tpl, fn) {
+			if strings.HasPrefix(action, "secretsmanager:") {
+				granted[action] = true
+			}
+		}
+		if !maps.Equal(granted, used) {
+			t.Errorf("%s may %v; its code calls %v", fn, slices.Sorted(maps.Keys(granted)), slices.Sorted(maps.Keys(used)))
+		}
 	}
 }

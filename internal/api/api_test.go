@@ -481,6 +481,21 @@ func TestRequestBodies(t *testing.T) {
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20,"mappings":[{"target":"firstName","source":"firstname"},{"target":"lastName","source":"nonsense"}]}`,
 			400, "bad_request", "mappings[1].source"},
 		{"trigger unknown flag", "POST", "/v1/tenants/demo/syncs", `{"dryrun2":true}`, 400, "bad_request", "dryrun2"},
+		// encoding/json would take these: the last key wins, names match in any case.
+		{"duplicate key", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"dryRun":false}`, 400, "bad_request", "dryRun"},
+		{"duplicate nested key", "PUT", "/v1/tenants/demo/connection",
+			`{"trinet":{"companyId":"CJ6","companyId":"XY1","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "trinet.companyId"},
+		{"duplicate section", "PUT", "/v1/tenants/demo/connection",
+			`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"},"trinet":{"companyId":"X"}}`, 400, "bad_request", "trinet"},
+		{"duplicate key in a mapping", "PUT", "/v1/tenants/demo/settings",
+			`{"mappings":[{"target":"firstName","source":"firstname","source":"lastname"}]}`, 400, "bad_request", "mappings[0].source"},
+		{"duplicate value map key", "PUT", "/v1/tenants/demo/settings",
+			`{"mappings":[{"target":"firstName","source":"firstname","valueMap":{"a":"b","a":"c"}}]}`, 400, "bad_request", "mappings[0].valueMap.a"},
+		{"field name in another case", "POST", "/v1/tenants/demo/syncs", `{"CONFIRMCREATES":true}`, 400, "bad_request", "CONFIRMCREATES"},
+		{"nested field name in another case", "PUT", "/v1/tenants/demo/connection",
+			`{"trinet":{"CompanyID":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "CompanyID"},
+		{"section name in another case", "PUT", "/v1/tenants/demo/connection",
+			`{"TriNet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "TriNet"},
 		{"trigger wrong type", "POST", "/v1/tenants/demo/syncs", `{"dryRun":"yes"}`, 400, "bad_request", "dryRun"},
 	}
 	for _, tt := range tests {

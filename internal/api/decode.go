@@ -43,6 +43,12 @@ func decodeBody(r *http.Request, dst any, optional bool) *apiError {
 		}
 		return badRequest("", "a JSON request body is required")
 	}
+	// encoding/json lets the last of two equal keys win and matches field
+	// names in any case; a body that says a thing twice, or in another
+	// spelling, is refused before it is decoded.
+	if e := checkKeys(data, reflect.TypeOf(dst)); e != nil {
+		return e
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -145,4 +151,112 @@ func checkID(field, v string) *apiError {
 		return badRequest(field, "must be 1 to 256 printable characters")
 	}
 	return nil
+}
+
+// checkKeys walks the JSON value in data beside the Go type t it will be
+// decoded into: every object's keys must be distinct, and a struct's keys
+// must be its fields' JSON names exactly (case included). Malformed JSON is
+// left to the decoder, which reports it with its position.
+func checkKeys(data []byte, t reflect.Type) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	e, _ := walkValue(dec, t, "")
+	return e
+}
+
+// walkValue reads one value. ok is false once the JSON is malformed: the
+// walk stops and the decoder speaks.
+func walkValue(dec *json.Decoder, t reflect.Type, path string) (_ *apiError, ok bool) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, false
+	}
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch tok {
+	case json.Delim('{'):
+		return walkObject(dec, t, path)
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if e, ok := walkValue(dec, elem, path+"["+strconv.Itoa(i)+"]"); e != nil || !ok {
+				return e, ok
+			}
+		}
+		_, err := dec.Token() // ]
+		return nil, err == nil
+	}
+	return nil, true
+}
+
+func walkObject(dec *json.Decoder, t reflect.Type, path string) (*apiError, bool) {
+	var fields map[string]reflect.Type
+	var elem reflect.Type
+	switch {
+	case t != nil && t.Kind() == reflect.Struct:
+		fields = jsonFields(t)
+	case t != nil && t.Kind() == reflect.Map:
+		elem = t.Elem()
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		key, _ := tok.(string)
+		at := key
+		if path != "" {
+			at = path + "." + key
+		}
+		if seen[key] {
+			return badRequest(at, "is given twice"), true
+		}
+		seen[key] = true
+		next := elem
+		if fields != nil {
+			ft, known := fields[key]
+			if !known {
+				// The decoder's own message for an unknown field names the key
+				// alone; a key that differs from a field only in case is just
+				// as unknown here.
+				for name := range fields {
+					if strings.EqualFold(name, key) {
+						return badRequest(key, "unknown field %q (field names are case-sensitive: %q)", key, name), true
+					}
+				}
+				return badRequest(key, "unknown field %q", key), true
+			}
+			next = ft
+		}
+		if e, ok := walkValue(dec, next, at); e != nil || !ok {
+			return e, ok
+		}
+	}
+	_, err := dec.Token() // }
+	return nil, err == nil
+}
+
+// jsonFields are the JSON names of a struct's exported fields and their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
 }

@@ -76,6 +76,10 @@ func errorFor(err error, credentialCheck bool) *apiError {
 				Field: fault.FieldOf(err), Message: messageOr(err, "the credentials were rejected")}
 		}
 		return errInternal
+	case fault.Internal:
+		// A permission, quota or request of ours that AWS or an upstream
+		// refused: nothing the caller can fix, so never their 400.
+		return errInternal
 	case fault.Throttled, fault.Transient, fault.OutcomeUnknown:
 		return &apiError{Status: http.StatusBadGateway, Code: CodeUpstreamUnavailable,
 			Message: messageOr(err, "a service we depend on is unavailable; try again shortly")}

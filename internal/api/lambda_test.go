@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"trinetsync/internal/api"
+	"trinetsync/internal/provision"
 )
 
 // TestLambdaSampleEvents feeds each sample event under events/api through the
@@ -156,4 +158,54 @@ func invoke(t *testing.T, h *harness, ev events.APIGatewayV2HTTPRequest) (result
 		path += "?" + ev.RawQueryString
 	}
 	return res, call{method: ev.RequestContext.HTTP.Method, path: path, body: ev.Body}
+}
+
+// TestLambdaDecodedPaths: API Gateway's HTTP API hands the function the path
+// percent-decoded. What the client encoded must stay inside its segment:
+// never a Lambda error, never another person's hire.
+func TestLambdaDecodedPaths(t *testing.T) {
+	tests := []struct {
+		name, method, rawPath, body string
+		status                      int
+		code                        string
+		released                    string // the hire the backend was asked to release
+	}{
+		{"percent sign in a sync id", "GET", "/v1/tenants/demo/syncs/100%", "", 404, "not_found", ""},
+		{"percent sign before hex digits", "GET", "/v1/tenants/demo/syncs/100%41", "", 404, "not_found", ""},
+		{"hash in a user id", "DELETE", "/v1/tenants/demo/hires/u10#x", "", 404, "not_found", "u10#x"},
+		{"question mark in a user id", "DELETE", "/v1/tenants/demo/hires/u10?x=1", "", 404, "not_found", "u10?x=1"},
+		{"space in a user id", "DELETE", "/v1/tenants/demo/hires/u10 x", "", 404, "not_found", "u10 x"},
+		{"slash splits a segment", "DELETE", "/v1/tenants/demo/hires/u10/x", "", 404, "not_found", ""},
+		{"plain user id", "DELETE", "/v1/tenants/demo/hires/u10", "", 204, "", "u10"},
+	}
+	base := readEvent(t, "../../events/api/delete-hire.json")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := base
+			ev.RawPath, ev.RequestContext.HTTP.Path, ev.RequestContext.HTTP.Method = tt.rawPath, tt.rawPath, tt.method
+			h := newHarness(t)
+			h.b.fail["ReleaseHire"] = nil
+			res, _ := invoke(t, h, ev)
+			if res.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.raw)
+			}
+			if tt.code != "" {
+				wantError(t, res, tt.status, tt.code, "")
+			}
+			h.b.mu.Lock()
+			defer h.b.mu.Unlock()
+			kept := slices.ContainsFunc(h.b.tenant("demo").hires, func(e provision.HireEntry) bool { return e.UserID == "u10" })
+			if kept != (tt.released != "u10") {
+				t.Fatalf("hire u10 kept = %t after %s %s", kept, tt.method, tt.rawPath)
+			}
+		})
+	}
+}
+
+func TestLambdaUnreadableEventIsJSON(t *testing.T) {
+	ev := readEvent(t, "../../events/api/put-settings.json")
+	ev.IsBase64Encoded, ev.Body = true, "%%% not base64 %%%"
+	h := newHarness(t)
+	res, _ := invoke(t, h, ev)
+	wantError(t, res, 400, "bad_request", "")
 }

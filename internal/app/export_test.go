@@ -2,10 +2,19 @@ package app
 
 import "time"
 
-// SetSafety lets tests choose how long before the invocation's deadline the
-// engine stops starting people, so that a continuation can be forced without
-// waiting for a real deadline.
-func SetSafety(r *Runner, d time.Duration) { r.safety = d }
+// SetSafety lets tests choose how long before the engine's deadline it stops
+// starting people, so that a continuation can be forced without waiting for
+// a real deadline.
+func SetSafety(r *Runner, d time.Duration) { r.safety, r.pinned = d, true }
+
+// SetBookkeeping lets tests choose the bookkeeping budget: how long before
+// the invocation's deadline the engine's context ends, and how long the
+// writes that record the invocation may take.
+func SetBookkeeping(r *Runner, d time.Duration) { r.bookkeeping, r.pinned = d, true }
 
 // SetCheckTimeout shortens the bound on a connect's credential checks.
 func SetCheckTimeout(s *Service, d time.Duration) { s.checkTimeout = d }
+
+// BusyDelay is how long a manual run that has waited so long for a busy
+// tenant waits before it looks again.
+func BusyDelay(waited time.Duration) time.Duration { return busyDelay(waited) }

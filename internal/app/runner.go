@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
+
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
@@ -26,9 +28,29 @@ const (
 	CodeInternal           = "internal"
 )
 
-// busyRetry is how long a manual run whose tenant is busy with another run
-// waits before it looks again.
+// busyRetry is the shortest wait of a manual run whose tenant is busy with
+// another run before it looks again; see busyDelay.
 const busyRetry = 5 * time.Second
+
+// busyDelay is how long a manual run that has waited so long for a busy
+// tenant waits before it looks again: half its wait so far, from busyRetry up
+// to the longest delay SQS allows. A short wait is noticed within seconds; a
+// wait until the run is abandoned costs a few dozen messages, not one every
+// 5 s.
+func busyDelay(waited time.Duration) time.Duration {
+	return min(max(busyRetry, waited/2), queue.MaxDelay)
+}
+
+// The invocation's time is shared so that what was done is always recorded:
+// the engine's context ends the bookkeeping budget before the invocation's
+// deadline, and the engine starts no person later than the slowest person's
+// budget before that. Both are shares of the invocation's time (30 s and
+// 60 s of the worker's 300 s), at most those shares of the worker's timeout.
+const (
+	bookkeepingShare = 10 // bookkeeping budget = time / bookkeepingShare
+	personShare      = 5  // slowest person's budget = time / personShare
+	defaultTimeout   = 300 * time.Second
+)
 
 // runStore is what a run needs from the store.
 type runStore interface {
@@ -36,7 +58,7 @@ type runStore interface {
 	provision.Ledger
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	MarkRevoked(ctx context.Context, id string, connectedAt time.Time) error
-	SaveSettings(ctx context.Context, id string, s provision.Settings) error
+	SaveSettingsIf(ctx context.Context, id string, s provision.Settings, version int64) error
 	DeleteLinks(ctx context.Context, tenantID string) error
 	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
 	CreateRun(ctx context.Context, r provision.Run) error
@@ -79,9 +101,18 @@ type Runner struct {
 	engine  *provision.Engine
 	now     func() time.Time
 	log     *slog.Logger
-	// safety is how long before the invocation's deadline the engine stops
-	// starting new people, leaving time to record the run and enqueue the rest.
+	// bookkeeping is the budget of the writes that record what an invocation
+	// did (plan, issues, checkpoint or final state, lease, continuation): the
+	// engine's context ends that long before the invocation's deadline, and
+	// those writes run on a fresh context bounded by it, so they land even
+	// when the invocation's own context has ended.
+	bookkeeping time.Duration
+	// safety is how long before the engine's deadline it stops starting new
+	// people: the time the slowest person in flight may still take.
 	safety time.Duration
+	// pinned keeps bookkeeping and safety as set (tests), rather than
+	// shares of the time the invocation was given.
+	pinned bool
 }
 
 // NewRunner builds the worker's runner.
@@ -92,44 +123,88 @@ func NewRunner(cfg Config, st runStore, sec credentialReader, jobs jobSender, cl
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Runner{cfg: cfg, store: st, secrets: sec, jobs: jobs, clients: clients, engine: engine, now: now, log: log, safety: 20 * time.Second}
+	timeout := cfg.WorkerTimeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	return &Runner{cfg: cfg, store: st, secrets: sec, jobs: jobs, clients: clients, engine: engine, now: now, log: log,
+		bookkeeping: timeout / bookkeepingShare, safety: timeout / personShare}
 }
+
+// workContext is the context of everything but the bookkeeping: it ends the
+// bookkeeping budget before the invocation's deadline. stopAt is when the
+// engine stops starting people (zero: no deadline).
+func (r *Runner) workContext(ctx context.Context) (work context.Context, cancel context.CancelFunc, stopAt time.Time) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		work, cancel = context.WithCancel(ctx)
+		return work, cancel, time.Time{}
+	}
+	book, safety := r.budgets(time.Until(deadline))
+	end := deadline.Add(-book)
+	work, cancel = context.WithDeadline(ctx, end)
+	return work, cancel, end.Add(-safety)
+}
+
+// budgets are the bookkeeping and slowest-person budgets of an invocation
+// that has left to run.
+func (r *Runner) budgets(left time.Duration) (book, safety time.Duration) {
+	if r.pinned {
+		return r.bookkeeping, r.safety
+	}
+	return min(r.bookkeeping, left/bookkeepingShare), min(r.safety, left/personShare)
+}
+
+// keep is a fresh context for bookkeeping: it outlives the invocation's
+// context, which may have ended, by at most the bookkeeping budget. (In AWS
+// the invocation's deadline still ends everything; the engine's context
+// ended a budget before it, so the budget is there.)
+func (r *Runner) keep(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), max(r.bookkeeping, minBookkeeping))
+}
+
+// minBookkeeping is the least time a bookkeeping context gives.
+const minBookkeeping = 2 * time.Second
 
 // Handle runs one job. attempt is the message's receive count (1 on first delivery).
 func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome {
 	attempt = max(attempt, 1)
 	log := r.log.With("tenant", job.TenantID, "syncId", job.SyncID)
+	work, cancel, stopAt := r.workContext(ctx)
+	defer cancel()
 	now := r.now().UTC()
 	run := provision.Run{
 		TenantID: job.TenantID, SyncID: job.SyncID, Trigger: job.Trigger,
 		DryRun: job.DryRun, ConfirmCreates: job.ConfirmCreates,
 		Status: provision.RunQueued, CreatedAt: now,
 	}
-	if err := r.store.CreateRun(ctx, run); err != nil {
+	if err := r.store.CreateRun(work, run); err != nil {
 		if !errors.Is(err, fault.ErrConflict) {
 			log.Error("create run", "err", err)
 			return r.retry(attempt)
 		}
-		existing, err := r.store.Run(ctx, job.TenantID, job.SyncID)
+		existing, err := r.store.Run(work, job.TenantID, job.SyncID)
 		if err != nil {
 			log.Error("read run", "err", err)
 			return r.retry(attempt)
 		}
 		run = existing
 	}
+	if job.Finish != nil {
+		return r.recordFinish(ctx, log, run, *job.Finish, attempt)
+	}
 	if run.Status.Final() {
 		log.Info("run already finished; message dropped", "status", run.Status)
 		return done
 	}
 	if Abandoned(run, now, r.cfg.AbandonAfter()) {
-		r.finish(ctx, log, &run, provision.RunFailed, errAbandoned())
-		return done
+		return r.end(ctx, log, run, job, provision.RunFailed, errAbandoned(), attempt)
 	}
 
-	held, holder, err := r.store.AcquireLease(ctx, job.TenantID, job.SyncID, job.Cursor, r.cfg.LeaseTTL())
+	held, holder, err := r.store.AcquireLease(work, job.TenantID, job.SyncID, job.Cursor, r.cfg.LeaseTTL())
 	if err == nil && !held && holder == "" {
 		// Released between the take and the read-back: the tenant is free now.
-		held, holder, err = r.store.AcquireLease(ctx, job.TenantID, job.SyncID, job.Cursor, r.cfg.LeaseTTL())
+		held, holder, err = r.store.AcquireLease(work, job.TenantID, job.SyncID, job.Cursor, r.cfg.LeaseTTL())
 	}
 	if err != nil {
 		log.Error("acquire lease", "err", err)
@@ -144,19 +219,21 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 			// Also a scheduled run that had started and lost its lease: the next
 			// slot's run covers the tenant again.
 			log.Info("tenant busy with another run; scheduled run skipped", "holder", holder)
-			r.finish(ctx, log, &run, provision.RunSkipped, nil)
-			return done
+			return r.end(ctx, log, run, job, provision.RunSkipped, nil, attempt)
 		default:
 			// Manual runs are never skipped. A fresh copy of the job, sent with a
-			// delay, waits for the other run without using up this message's
-			// receives (returning the message would land it in the dead-letter
-			// queue while a long run holds the tenant). The abandoned rule still
-			// bounds how long a manual run may wait.
-			if err := r.jobs.Send(ctx, job, busyRetry); err == nil {
-				log.Info("tenant busy with another run; manual run waits", "holder", holder)
+			// delay that grows with the wait, waits for the other run without
+			// using up this message's receives (returning the message would land
+			// it in the dead-letter queue while a long run holds the tenant). The
+			// abandoned rule still bounds how long a manual run may wait.
+			delay := busyDelay(now.Sub(run.CreatedAt))
+			kctx, kcancel := r.keep(ctx)
+			defer kcancel()
+			if err := r.jobs.Send(kctx, job, delay); err == nil {
+				log.Info("tenant busy with another run; manual run waits", "holder", holder, "delay", delay)
 				return done
 			}
-			return Outcome{Retry: true, Delay: busyRetry}
+			return Outcome{Retry: true, Delay: delay}
 		}
 	}
 
@@ -166,7 +243,7 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 		run.StartedAt = now
 	}
 	run.LeaseUntil = now.Add(r.cfg.LeaseTTL())
-	if err := r.store.UpdateRun(ctx, run, from); err != nil {
+	if err := r.store.UpdateRun(work, run, from); err != nil {
 		log.Error("mark run running", "err", err)
 		r.releaseLease(ctx, log, run)
 		return r.retry(attempt)
@@ -179,31 +256,37 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 		job.Cursor = run.Cursor
 	}
 	log.Info("run started", "trigger", run.Trigger, "dryRun", run.DryRun, "resumed", job.Cursor != "")
-	return r.execute(ctx, log, run, job, attempt)
+	return r.execute(ctx, work, stopAt, log, run, job, attempt)
 }
 
-func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Run, job queue.Job, attempt int) Outcome {
-	tenant, err := r.store.Tenant(ctx, job.TenantID)
+// execute runs the sync under work, the context that ends the bookkeeping
+// budget before the invocation's deadline; what was done is then recorded on
+// a fresh context (see keep), so a slow TriNet near the end of an invocation
+// costs the people not yet started, never the checkpoint.
+func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.Logger, run provision.Run, job queue.Job, attempt int) Outcome {
+	tenant, err := r.store.Tenant(work, job.TenantID)
 	if err != nil {
-		return r.failOrRetry(ctx, log, &run, attempt, err)
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
 	if tenant.Status != store.Connected {
-		r.finish(ctx, log, &run, provision.RunFailed, &provision.RunError{Code: CodeNotConnected, Message: "The tenant is not connected to TriNet."})
-		return done
+		return r.end(ctx, log, run, job, provision.RunFailed, &provision.RunError{Code: CodeNotConnected, Message: "The tenant is not connected to TriNet."}, attempt)
 	}
-	creds, err := r.secrets.Get(ctx, job.TenantID)
+	creds, err := r.secrets.Get(work, job.TenantID)
 	if errors.Is(err, fault.ErrCredentialsRevoked) {
 		// A console deletion: the tenant stops being scheduled, unless it was reconnected meanwhile.
-		if err := r.store.MarkRevoked(ctx, job.TenantID, tenant.ConnectedAt); err != nil && !errors.Is(err, fault.ErrConflict) {
+		kctx, kcancel := r.keep(ctx)
+		err := r.store.MarkRevoked(kctx, job.TenantID, tenant.ConnectedAt)
+		kcancel()
+		if err != nil && !errors.Is(err, fault.ErrConflict) {
 			log.Error("mark tenant revoked", "err", err)
+			r.releaseLease(ctx, log, run)
 			return r.retry(attempt)
 		}
 		log.Warn("credentials revoked; tenant marked revoked")
-		r.finish(ctx, log, &run, provision.RunFailed, &provision.RunError{Code: CodeCredentialsRevoked, Message: "The stored TriNet and Leapsome credentials were deleted; reconnect the integration to resume syncing."})
-		return done
+		return r.end(ctx, log, run, job, provision.RunFailed, &provision.RunError{Code: CodeCredentialsRevoked, Message: "The stored TriNet and Leapsome credentials were deleted; reconnect the integration to resume syncing."}, attempt)
 	}
 	if err != nil {
-		return r.failOrRetry(ctx, log, &run, attempt, err)
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
 	if creds.TriNet.CompanyID != tenant.CompanyID {
 		// A reconnection to another TriNet company is half-way (or two raced):
@@ -212,39 +295,42 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 		// record and the secret agree again.
 		log.Warn("stored credentials name another TriNet company than the tenant record; run stopped",
 			"companyId", tenant.CompanyID, "credentialsCompanyId", creds.TriNet.CompanyID)
-		r.finish(ctx, log, &run, provision.RunFailed, &provision.RunError{Code: CodeNotConnected,
-			Message: "The TriNet connection is being changed: the stored credentials name another company than the connection. Reconnect the integration to resume syncing."})
-		return done
+		return r.end(ctx, log, run, job, provision.RunFailed, &provision.RunError{Code: CodeNotConnected,
+			Message: "The TriNet connection is being changed: the stored credentials name another company than the connection. Reconnect the integration to resume syncing."}, attempt)
 	}
 	people, company, err := r.clients.ForTenant(creds, log)
 	if err != nil {
-		return r.failOrRetry(ctx, log, &run, attempt, err)
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
 	settings, tenantIssues := provision.EffectiveSettings(tenant.Settings, creds.Leapsome.SCIMToken != "")
-	if len(tenantIssues) > 0 && !run.DryRun && job.Cursor == "" {
+	if len(tenantIssues) > 0 && !run.DryRun && job.Cursor == "" && tenant.Settings != nil {
 		// The SCIM mappings of a connection that no longer has a SCIM token are
-		// dropped for good, so this run warns once and later ones do not.
-		if err := r.store.SaveSettings(ctx, job.TenantID, settings); err != nil {
+		// dropped for good, so this run warns once and later ones do not. Only
+		// over the record this run read: an admin's PUT …/settings, a
+		// disconnect or a reconnect since then wins.
+		err := r.store.SaveSettingsIf(work, job.TenantID, settings, tenant.Version)
+		switch {
+		case errors.Is(err, fault.ErrConflict):
+			log.Info("settings changed during the run; SCIM mappings left for the next run to drop")
+		case err != nil:
 			log.Warn("save settings without SCIM mappings", "err", err)
 		}
 	}
 
-	deadline, ok := ctx.Deadline()
-	if ok {
-		deadline = deadline.Add(-r.safety)
-	}
-	res, err := r.engine.Run(ctx, provision.Input{
+	res, err := r.engine.Run(work, provision.Input{
 		TenantID: job.TenantID, SyncID: job.SyncID, CompanyID: tenant.CompanyID,
 		Settings: settings, SCIMConfigured: creds.Leapsome.SCIMToken != "",
 		DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates,
 		People: people, Company: company, Links: r.store, Ledger: r.store,
-		Cursor: job.Cursor, Deadline: deadline,
+		Cursor: job.Cursor, Deadline: stopAt,
 	})
 	if err != nil {
-		return r.failOrRetry(ctx, log, &run, attempt, err)
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
+	kctx, kcancel := r.keep(ctx)
+	defer kcancel()
 	if !run.DryRun {
-		r.dropLinksOfAnEndedConnection(ctx, log, job.TenantID)
+		r.dropLinksOfAnEndedConnection(kctx, log, job.TenantID)
 	}
 	if job.Cursor == "" {
 		res.Issues = append(tenantIssues, res.Issues...)
@@ -254,24 +340,23 @@ func (r *Runner) execute(ctx context.Context, log *slog.Logger, run provision.Ru
 			}
 		}
 	}
-	if err := r.store.PutPlan(ctx, job.TenantID, job.SyncID, res.Plan); err != nil {
-		return r.failOrRetry(ctx, log, &run, attempt, err)
+	if err := r.store.PutPlan(kctx, job.TenantID, job.SyncID, res.Plan); err != nil {
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
-	if err := r.store.PutIssues(ctx, job.TenantID, job.SyncID, res.Issues); err != nil {
-		return r.failOrRetry(ctx, log, &run, attempt, err)
+	if err := r.store.PutIssues(kctx, job.TenantID, job.SyncID, res.Issues); err != nil {
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
 	run.Counts.Add(res.Counts)
 	run.ErrorPeople += res.ErrorPeople
 
 	if res.Cursor != "" {
-		return r.checkpoint(ctx, log, run, job, res.Cursor, attempt)
+		return r.checkpoint(kctx, log, run, job, res.Cursor, attempt)
 	}
 	status := provision.RunSucceeded
 	if run.Counts.Errors > 0 || run.ErrorPeople > 0 {
 		status = provision.RunPartial
 	}
-	r.finish(ctx, log, &run, status, nil)
-	return done
+	return r.end(ctx, log, run, job, status, nil, attempt)
 }
 
 // dropLinksOfAnEndedConnection deletes the links again when the connection
@@ -293,6 +378,7 @@ func (r *Runner) dropLinksOfAnEndedConnection(ctx context.Context, log *slog.Log
 
 // checkpoint records progress, hands the lease over to the continuation and
 // enqueues it, so a tenant too large for one invocation is never cut off.
+// ctx is a bookkeeping context.
 func (r *Runner) checkpoint(ctx context.Context, log *slog.Logger, run provision.Run, job queue.Job, cursor string, attempt int) Outcome {
 	run.Cursor = cursor
 	run.LeaseUntil = r.now().UTC().Add(r.cfg.LeaseTTL())
@@ -317,21 +403,21 @@ func (r *Runner) checkpoint(ctx context.Context, log *slog.Logger, run provision
 }
 
 // failOrRetry decides between retrying a transient failure and failing the run.
-func (r *Runner) failOrRetry(ctx context.Context, log *slog.Logger, run *provision.Run, attempt int, err error) Outcome {
+func (r *Runner) failOrRetry(ctx context.Context, log *slog.Logger, run provision.Run, job queue.Job, attempt int, err error) Outcome {
 	if fault.Retryable(err) && attempt < r.cfg.MaxReceiveCount {
 		log.Warn("transient failure; job will be retried", "attempt", attempt, "err", err)
-		r.releaseLease(ctx, log, *run)
+		r.releaseLease(ctx, log, run)
 		return r.retry(attempt)
 	}
 	log.Error("run failed", "err", err)
-	r.finish(ctx, log, run, provision.RunFailed, runError(err))
-	if fault.Retryable(err) {
-		// A job that kept failing lands in the dead-letter queue, whose alarm
-		// tells an operator; the run already says why, and a redriven copy is
-		// dropped as finished.
-		return r.retry(attempt)
+	out := r.end(ctx, log, run, job, provision.RunFailed, runError(err), attempt)
+	if out.Retry || !fault.Retryable(err) {
+		return out
 	}
-	return done
+	// A job that kept failing lands in the dead-letter queue, whose alarm
+	// tells an operator; the run already says why, and a redriven copy is
+	// dropped as finished.
+	return r.retry(attempt)
 }
 
 func runError(err error) *provision.RunError {
@@ -344,8 +430,53 @@ func runError(err error) *provision.RunError {
 	case fault.Retryable(err):
 		return &provision.RunError{Code: CodeUpstream, Message: "TriNet or Leapsome stayed unavailable; the next run will try again."}
 	default:
+		// fault.Internal included: our own role, key, quota or request was
+		// refused (say, the stored secret could not be read). That is for an
+		// operator, and never the tenant's credentials being rejected.
 		return &provision.RunError{Code: CodeInternal, Message: "The run could not complete because of an internal error."}
 	}
+}
+
+// end writes the run's final state on a fresh context. When that write fails,
+// the outcome is not lost: it is sent in a follow-up message whose delivery
+// writes it without running again, or, if even that cannot be sent, this
+// message is returned to run the rest again from the last checkpoint.
+func (r *Runner) end(ctx context.Context, log *slog.Logger, run provision.Run, job queue.Job, status provision.RunStatus, rerr *provision.RunError, attempt int) Outcome {
+	kctx, cancel := r.keep(ctx)
+	defer cancel()
+	now := r.now().UTC()
+	_, err := finishRun(kctx, r.store, log, &run, status, rerr, now)
+	if err == nil {
+		return done
+	}
+	if status == provision.RunSkipped {
+		// Nothing was done; a redelivery looks at the tenant again.
+		return r.retry(attempt)
+	}
+	fin := job
+	fin.Cursor = ""
+	fin.Finish = &queue.Finish{Status: status, Counts: run.Counts, ErrorPeople: run.ErrorPeople, Error: rerr, FinishedAt: now}
+	if serr := r.jobs.Send(kctx, fin, 0); serr != nil {
+		log.Error("neither the run's outcome nor a message carrying it could be written; the job will be retried", "err", serr)
+		return r.retry(attempt)
+	}
+	log.Warn("run's outcome sent in a follow-up message to be written", "status", status)
+	return done
+}
+
+// recordFinish writes the outcome a finish message carries.
+func (r *Runner) recordFinish(ctx context.Context, log *slog.Logger, run provision.Run, f queue.Finish, attempt int) Outcome {
+	if run.Status.Final() {
+		log.Info("run already finished; outcome message dropped", "status", run.Status)
+		return done
+	}
+	run.Counts, run.ErrorPeople = f.Counts, f.ErrorPeople
+	kctx, cancel := r.keep(ctx)
+	defer cancel()
+	if _, err := finishRun(kctx, r.store, log, &run, f.Status, f.Error, f.FinishedAt); err != nil {
+		return r.retry(attempt)
+	}
+	return done
 }
 
 // finisher is what ending a run needs from the store.
@@ -355,28 +486,45 @@ type finisher interface {
 	ReleaseLease(ctx context.Context, tenantID, syncID string) error
 }
 
-// finish writes the run's final state, updates the tenant's back-off and
-// releases the lease. A skipped run changes nothing else.
-func (r *Runner) finish(ctx context.Context, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError) {
-	finishRun(ctx, r.store, log, run, status, rerr, r.now().UTC())
-}
+// finalWriteTries bounds the attempts at a run's final state within the
+// bookkeeping budget; a DynamoDB blip (throttling, a dropped connection)
+// passes within them.
+const finalWriteTries = 4
 
 // finishRun ends a run for the worker and for API reads that find it
-// abandoned alike. It reports whether this call wrote the final state.
-func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError, now time.Time) bool {
+// abandoned alike: final state, back-off, lease. wrote reports whether this
+// call wrote the final state; a run someone else settled meanwhile is not an
+// error. An error means the final state could not be written (after a few
+// tries of a transient failure): the run is still as it was, lease included,
+// and the caller must keep its outcome.
+func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError, now time.Time) (wrote bool, err error) {
 	from := run.Status
 	run.Status = status
 	run.Error = rerr
 	run.FinishedAt = now
 	run.Cursor = ""
-	if err := st.UpdateRun(ctx, *run, from); err != nil {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = 100 * time.Millisecond
+	_, err = backoff.Retry(ctx, func() (struct{}, error) {
+		err := st.UpdateRun(ctx, *run, from)
+		if err != nil && !fault.Retryable(err) {
+			return struct{}{}, backoff.Permanent(err)
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(bo), backoff.WithMaxTries(finalWriteTries), backoff.WithMaxElapsedTime(0))
+	if errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrNotFound) {
 		// Someone else settled the run (an API read that found it abandoned):
 		// the lease must still go, or the tenant waits for it to expire.
-		log.Error("finish run", "status", status, "err", err)
+		log.Info("run settled by someone else", "status", status, "err", err)
 		if from == provision.RunRunning {
 			releaseLease(ctx, st, log, *run)
 		}
-		return false
+		return false, nil
+	}
+	if err != nil {
+		log.Error("finish run", "status", status, "err", err)
+		run.Status, run.Error, run.FinishedAt = from, nil, time.Time{}
+		return false, err
 	}
 	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || rerr.Code != CodeNotConnected) {
 		reason := ""
@@ -395,11 +543,15 @@ func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provisio
 		attrs = append(attrs, "code", rerr.Code)
 	}
 	log.Info("run finished", attrs...)
-	return true
+	return true, nil
 }
 
+// releaseLease gives the tenant's lease up on a fresh context: it is called
+// when the invocation's own may have ended.
 func (r *Runner) releaseLease(ctx context.Context, log *slog.Logger, run provision.Run) {
-	releaseLease(ctx, r.store, log, run)
+	kctx, cancel := r.keep(ctx)
+	defer cancel()
+	releaseLease(kctx, r.store, log, run)
 }
 
 func releaseLease(ctx context.Context, st finisher, log *slog.Logger, run provision.Run) {

@@ -59,6 +59,10 @@ type credentialChecker interface {
 // connectCheckTimeout bounds the credential checks of a connect.
 const connectCheckTimeout = 20 * time.Second
 
+// compensateTimeout bounds the write that fails a manual run whose job could
+// not be queued.
+const compensateTimeout = 5 * time.Second
+
 // Service is the HTTP API's backend.
 type Service struct {
 	cfg     Config
@@ -267,11 +271,16 @@ func (s *Service) enqueue(ctx context.Context, run provision.Run) (provision.Run
 	tenant := run.TenantID
 	job := queue.Job{Version: queue.JobVersion, TenantID: tenant, SyncID: run.SyncID, Trigger: run.Trigger, DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates}
 	if err := s.jobs.Send(ctx, job, 0); err != nil {
-		// A run nobody will pick up must not block later triggers.
+		// A run nobody will pick up must not block later triggers. The write
+		// has its own context: the request's may be what ended the send (the
+		// client hung up), and a run left queued would answer every trigger
+		// until it is abandoned.
 		run.Status = provision.RunFailed
 		run.FinishedAt = s.now().UTC()
 		run.Error = &provision.RunError{Code: CodeUpstream, Message: "The sync could not be queued; try again."}
-		if uerr := s.store.UpdateRun(ctx, run, provision.RunQueued); uerr != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), compensateTimeout)
+		defer cancel()
+		if uerr := s.store.UpdateRun(cctx, run, provision.RunQueued); uerr != nil {
 			s.log.Error("fail unqueued run", "tenant", tenant, "syncId", run.SyncID, "err", uerr)
 		}
 		return provision.Run{}, fmt.Errorf("enqueue sync: %w", err)
@@ -375,7 +384,7 @@ func (s *Service) settleAbandoned(ctx context.Context, r provision.Run) provisio
 		return r
 	}
 	log := s.log.With("tenant", r.TenantID, "syncId", r.SyncID)
-	if !finishRun(ctx, s.store, log, &r, provision.RunFailed, errAbandoned(), now) {
+	if wrote, _ := finishRun(ctx, s.store, log, &r, provision.RunFailed, errAbandoned(), now); !wrote {
 		if latest, err := s.store.Run(ctx, r.TenantID, r.SyncID); err == nil {
 			return latest
 		}

@@ -2,9 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,18 +75,41 @@ func (w *Worker) handleOne(ctx context.Context, log *slog.Logger, msg events.SQS
 		log.Error("unreadable job message", "messageId", msg.MessageId, "err", err)
 		out = w.Runner.retry(attempt)
 	} else {
-		out = w.Runner.Handle(ctx, job, attempt)
+		out = w.handleJob(ctx, log, msg, job, attempt)
 	}
 	if !out.Retry {
 		return true
 	}
 	if w.Visibility != nil && msg.ReceiptHandle != "" {
+		// Near the invocation's end its context may be gone: the delay is set
+		// on a fresh one, or the message would come back at once.
+		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), visibilityTimeout)
+		defer cancel()
 		secs := int32(out.Delay.Seconds())
-		if _, err := w.Visibility.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		if _, err := w.Visibility.ChangeMessageVisibility(vctx, &sqs.ChangeMessageVisibilityInput{
 			QueueUrl: aws.String(w.QueueURL), ReceiptHandle: aws.String(msg.ReceiptHandle), VisibilityTimeout: secs,
 		}); err != nil {
 			log.Warn("change message visibility", "tenant", job.TenantID, "syncId", job.SyncID, "err", err)
 		}
 	}
 	return false
+}
+
+// visibilityTimeout bounds the call that delays a failed message.
+const visibilityTimeout = 5 * time.Second
+
+// handleJob runs one job; a panic fails this message alone (it is retried,
+// and after the queue's receive limit reaches the dead-letter queue), never
+// the batch. The panic's value may quote a person's data, so only its type
+// and the stack are logged.
+func (w *Worker) handleJob(ctx context.Context, log *slog.Logger, msg events.SQSMessage, job queue.Job, attempt int) (out Outcome) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error("panic handling a job; the message will be retried",
+				"messageId", msg.MessageId, "tenant", job.TenantID, "syncId", job.SyncID,
+				"panic", fmt.Sprintf("%T", v), "stack", string(debug.Stack()))
+			out = w.Runner.retry(attempt)
+		}
+	}()
+	return w.Runner.Handle(ctx, job, attempt)
 }

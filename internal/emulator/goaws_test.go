@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"testing"
@@ -196,4 +197,36 @@ func TestGoaws(t *testing.T) {
 			t.Errorf("ApproximateNumberOfMessages = %q after delete, want 0", got)
 		}
 	})
+}
+
+// TestGoawsListensOnLoopbackOnly: the SQS emulator holds every tenant's sync
+// jobs; it must not be reachable from another machine. goaws's own command
+// listens on every interface, so the project runs it from cmd/goaws.
+func TestGoawsListensOnLoopbackOnly(t *testing.T) {
+	p, _ := goawsStart(t)
+	port := strconv.Itoa(p.Port)
+	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 2*time.Second); err != nil {
+		t.Fatalf("goaws is not reachable on 127.0.0.1: %v", err)
+	} else {
+		c.Close()
+	}
+	// Every address of this machine but 127.0.0.1: the others of the
+	// loopback network (Linux answers all of 127/8) and each interface's.
+	others := []string{"127.0.0.2"}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && !ipn.IP.Equal(net.IPv4(127, 0, 0, 1)) && !ipn.IP.IsLinkLocalUnicast() {
+			others = append(others, ipn.IP.String())
+		}
+	}
+	for _, host := range others {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, port), 2*time.Second)
+		if err == nil {
+			c.Close()
+			t.Errorf("goaws answers on %s: it must listen on 127.0.0.1 only", host)
+		}
+	}
 }

@@ -33,6 +33,12 @@ const (
 	OutcomeUnknown
 	// CredentialsRevoked: the tenant's stored credentials are gone.
 	CredentialsRevoked
+	// Internal: our own side failed in a way the caller cannot fix and an
+	// early retry will not mend: a permission or key our role lacks, a quota,
+	// a request we built wrong (an AWS validation error, a 400 from an API we
+	// only read). It is never the API caller's 400 nor a tenant's rejected
+	// credentials.
+	Internal
 )
 
 var classNames = map[Class]string{
@@ -45,6 +51,7 @@ var classNames = map[Class]string{
 	Transient:          "transient",
 	OutcomeUnknown:     "outcome unknown",
 	CredentialsRevoked: "credentials revoked",
+	Internal:           "internal",
 }
 
 // String is the class's name as messages show it ("not found").
@@ -67,6 +74,7 @@ var (
 	ErrTransient          = &Error{Class: Transient}
 	ErrOutcomeUnknown     = &Error{Class: OutcomeUnknown}
 	ErrCredentialsRevoked = &Error{Class: CredentialsRevoked}
+	ErrInternal           = &Error{Class: Internal}
 )
 
 // Error is a classified failure. Message must never carry a secret or personal

@@ -25,6 +25,8 @@ func TestClassification(t *testing.T) {
 		{"throttled", New(Throttled, "429"), ErrThrottled, true, Throttled, "", true},
 		{"outcome unknown not retryable", New(OutcomeUnknown, "hire"), ErrOutcomeUnknown, true, OutcomeUnknown, "", false},
 		{"revoked", fmt.Errorf("read secret: %w", New(CredentialsRevoked, "gone")), ErrCredentialsRevoked, true, CredentialsRevoked, "", false},
+		{"internal is not retried", Wrap(Internal, errors.New("AccessDeniedException"), "read secret"), ErrInternal, true, Internal, "", false},
+		{"internal is not validation", New(Internal, "quota"), ErrValidation, false, Internal, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -185,9 +185,9 @@ func (c *Client) classify(r request, resp *http.Response) outcome {
 		// A 408 is the server giving up on a slow request: it may pass, like a 5xx.
 		return outcome{err: fault.New(fault.Transient, "%s", msg), retryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
 	default:
-		// 400 and any other 4xx: the request itself was refused; repeating it
-		// cannot help.
-		return outcome{err: fault.New(fault.Validation, "%s", msg), final: true}
+		// 400 and any other 4xx: Leapsome refused a read we built; repeating
+		// it cannot help, and it is our fault, never the API caller's 400.
+		return outcome{err: fault.New(fault.Internal, "%s", msg), final: true}
 	}
 }
 

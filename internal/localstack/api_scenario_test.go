@@ -24,7 +24,7 @@ import (
 // surfaces), so that one scenario's runs cannot explain another's results.
 
 // scenarioSecret signs the scenarios' tokens, so that they can mint odd ones.
-const scenarioSecret = "api-scenario-jwt-secret"
+const scenarioSecret = "api-scenario-jwt-secret-of-32-bytes-at-least"
 
 // apiError is the contract's error body.
 type apiError struct {

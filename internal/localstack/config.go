@@ -179,12 +179,31 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if c.LeapsomeSCIMURL != "" && c.LeapsomeURL == "" {
 		return Config{}, fault.Invalid("LEAPSOME_BASE_URL", "must be set with LEAPSOME_SCIM_URL (both Leapsome APIs are the same account's, such as https://api.leapsome.com/v1)")
 	}
+	if err := checkJWTSecret(c.JWTSecret); err != nil {
+		return Config{}, err
+	}
 	if v, set := lookup("DEMO_TENANT"); !set {
 		c.DemoTenant = DefaultDemoTenant
 	} else if c.DemoTenant = strings.TrimSpace(v); c.DemoTenant != "" && !provision.TenantIDPattern.MatchString(c.DemoTenant) {
 		return Config{}, fault.Invalid("DEMO_TENANT", "must match %s (or be empty for no demo tenant), got %q", provision.TenantIDPattern, c.DemoTenant)
 	}
 	return c, nil
+}
+
+// MinJWTSecretBytes is the shortest LOCAL_JWT_SECRET taken: an HS256 key
+// shorter than the hash's 256 bits is weaker than the algorithm (RFC 7518
+// §3.2 asks for at least that), and a short one can be guessed offline from
+// any token.
+const MinJWTSecretBytes = 32
+
+// checkJWTSecret refuses a given LOCAL_JWT_SECRET that is too short ("" is
+// fine: one is generated).
+func checkJWTSecret(secret string) error {
+	if secret != "" && len(secret) < MinJWTSecretBytes {
+		return fault.Invalid("LOCAL_JWT_SECRET", "must be at least %d bytes, got %d (for example: openssl rand -hex 32; or unset it to have one generated and kept in DATA_DIR/jwt-secret)",
+			MinJWTSecretBytes, len(secret))
+	}
+	return nil
 }
 
 // baseURL checks an external API URL: http(s), a host, and the path the

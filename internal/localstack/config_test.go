@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +58,14 @@ func TestConfigFromEnv(t *testing.T) {
 			}
 		}},
 		{name: "interval too short", env: map[string]string{"SYNC_INTERVAL": "500ms"}, field: "SYNC_INTERVAL"},
+		// HS256 wants a key at least as long as its hash.
+		{name: "short JWT secret", env: map[string]string{"LOCAL_JWT_SECRET": "secret"}, field: "LOCAL_JWT_SECRET"},
+		{name: "JWT secret one byte short", env: map[string]string{"LOCAL_JWT_SECRET": strings.Repeat("k", 31)}, field: "LOCAL_JWT_SECRET"},
+		{name: "JWT secret of 32 bytes", env: map[string]string{"LOCAL_JWT_SECRET": strings.Repeat("k", 32)}, check: func(t *testing.T, c Config) {
+			if c.JWTSecret != strings.Repeat("k", 32) {
+				t.Fatalf("JWT secret %q", c.JWTSecret)
+			}
+		}},
 		{name: "interval not a duration", env: map[string]string{"SYNC_INTERVAL": "10"}, field: "SYNC_INTERVAL"},
 		{name: "external URLs and demo credentials", env: map[string]string{
 			"TRINET_BASE_URL": "https://api.trinet.example/", "LEAPSOME_BASE_URL": "https://api.leapsome.example/v1",
@@ -488,4 +498,23 @@ func queueAttr(t *testing.T, ctx context.Context, q *sqs.Client, url string, nam
 		t.Fatal(err)
 	}
 	return out.Attributes[string(name)]
+}
+
+// A JWT secret given to Start, or kept from an earlier start, is held to the
+// same minimum as LOCAL_JWT_SECRET.
+func TestJWTSecretMinimumLength(t *testing.T) {
+	if _, err := jwtSecret(Config{JWTSecret: "short"}); fault.FieldOf(err) != "LOCAL_JWT_SECRET" {
+		t.Fatalf("short given secret: %v, want an error naming LOCAL_JWT_SECRET", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, jwtSecretFile), []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jwtSecret(Config{DataDir: dir}); err == nil || !strings.Contains(err.Error(), jwtSecretFile) {
+		t.Fatalf("short kept secret: %v, want an error naming the file", err)
+	}
+	fresh, err := jwtSecret(Config{DataDir: t.TempDir()})
+	if err != nil || len(fresh) < MinJWTSecretBytes {
+		t.Fatalf("generated secret of %d bytes, %v", len(fresh), err)
+	}
 }

@@ -31,6 +31,9 @@ const (
 // first start, so tokens minted by scripts keep working across restarts.
 func jwtSecret(cfg Config) (string, error) {
 	if cfg.JWTSecret != "" {
+		if err := checkJWTSecret(cfg.JWTSecret); err != nil {
+			return "", err
+		}
 		return cfg.JWTSecret, nil
 	}
 	if cfg.DataDir == "" {
@@ -38,8 +41,11 @@ func jwtSecret(cfg Config) (string, error) {
 	}
 	path := filepath.Join(cfg.DataDir, jwtSecretFile)
 	b, err := os.ReadFile(path)
-	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
-		return strings.TrimSpace(string(b)), nil
+	if kept := strings.TrimSpace(string(b)); err == nil && kept != "" {
+		if len(kept) < MinJWTSecretBytes {
+			return "", fmt.Errorf("%s holds a JWT secret shorter than %d bytes: delete it to have a new one generated", path, MinJWTSecretBytes)
+		}
+		return kept, nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("read %s: %w", path, err)

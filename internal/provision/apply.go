@@ -154,6 +154,28 @@ func (x *executor) runStep(ctx context.Context, i int) {
 	}
 }
 
+// keepTrying repeats a ledger write that failed transiently (DynamoDB
+// throttled or restarting) until it lands or ctx, a bookkeeping context,
+// ends: once TriNet has answered a hire, the ledger must say so, or the
+// entry stays submitted and the person reads as hire_outcome_unknown.
+func keepTrying(ctx context.Context, write func() error) error {
+	wait := 50 * time.Millisecond
+	for {
+		err := write()
+		if err == nil || !fault.Retryable(err) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
 func (x *executor) bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), bookkeepingTimeout)
 }
@@ -203,7 +225,7 @@ func (x *executor) moveLedger(ctx context.Context, st *Step) {
 	}
 	bctx, cancel := x.bookkeeping(ctx)
 	defer cancel()
-	if err := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, e); err != nil {
+	if err := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, e) }); err != nil {
 		// The next run finds the entry as it was and moves it again.
 		x.logWarn(ctx, "hire ledger entry not moved", st, err)
 	}
@@ -320,6 +342,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 			return
 		}
 		x.logWarn(ctx, "hire ledger entry not written; hire not sent", st, err)
+		x.clearUnsent(ctx, st, entry)
 		st.Item.Action, st.Item.Code = ActionError, CodeStoreUnavailable
 		st.Issues = append(st.Issues, personIssue(st.person, CodeStoreUnavailable, "",
 			"The new hire could not be recorded safely, so it was not sent to TriNet; the next sync tries again."))
@@ -331,7 +354,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 	switch {
 	case err == nil:
 		entry.State, entry.EmployeeID = HirePending, res.EmployeeID
-		if uerr := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry); uerr != nil {
+		if uerr := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry) }); uerr != nil {
 			// The entry stays submitted; the next run reports it unknown until TriNet lists it.
 			x.logWarn(ctx, "hire ledger entry not moved to pending", st, uerr)
 		}
@@ -340,7 +363,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// TriNet has not got this hire: clear the entry so that the next sync
 		// (or, after a rejection, the corrected person) is hired without an
 		// admin having to release anything.
-		if derr := x.in.Ledger.DeleteHire(bctx, x.in.TenantID, x.in.CompanyID, st.Item.UserID); derr != nil {
+		if derr := keepTrying(bctx, func() error { return x.in.Ledger.DeleteHire(bctx, x.in.TenantID, x.in.CompanyID, st.Item.UserID) }); derr != nil {
 			x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, derr)
 		}
 		x.logWarn(ctx, "hire not applied by TriNet", st, err)
@@ -353,13 +376,36 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// request was sent) or an error nobody classified: it may have been
 		// applied, so it is never sent again until an admin releases it.
 		entry.State = HireUnknown
-		if uerr := x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry); uerr != nil {
+		if uerr := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry) }); uerr != nil {
 			x.logWarn(ctx, "hire ledger entry not moved to unknown", st, uerr)
 		}
 		x.logWarn(ctx, "hire outcome unknown", st, err)
 		st.Item.Action, st.Item.Code = ActionPending, CodeHireOutcomeUnknown
 		st.Issues = append(st.Issues, personIssue(st.person, CodeHireOutcomeUnknown, "",
 			"TriNet did not confirm the new hire, so it is not known whether it was created. Check TriNet: if the hire is not there, release it in the integration so it can be sent again."))
+	}
+}
+
+// clearUnsent removes the entry a failed CreateHire may have written after
+// all (the write can land while its answer is lost, say when the context ends
+// in flight): the hire was not sent, and an entry left submitted would hold
+// the person as hire_outcome_unknown. Only this run's own submitted entry is
+// removed.
+func (x *executor) clearUnsent(ctx context.Context, st *Step, entry HireEntry) {
+	bctx, cancel := x.bookkeeping(ctx)
+	defer cancel()
+	all, err := x.in.Ledger.Hires(bctx, x.in.TenantID, x.in.CompanyID)
+	if err != nil {
+		x.logWarn(ctx, "ledger not read after a failed hire entry write", st, err)
+		return
+	}
+	for _, e := range all {
+		if e.UserID == entry.UserID && e.State == HireSubmitted && e.SyncID == entry.SyncID {
+			if err := keepTrying(bctx, func() error { return x.in.Ledger.DeleteHire(bctx, x.in.TenantID, x.in.CompanyID, entry.UserID) }); err != nil {
+				x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, err)
+			}
+			return
+		}
 	}
 }
 

@@ -916,3 +916,61 @@ func TestCountsWarnings(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+// lostAnswerLedger writes the entry, then answers an error, as DynamoDB does
+// when the context ends while its answer is on the way.
+type lostAnswerLedger struct{ *memLedger }
+
+func (l lostAnswerLedger) CreateHire(ctx context.Context, tenant string, e HireEntry) error {
+	if err := l.memLedger.CreateHire(ctx, tenant, e); err != nil {
+		return err
+	}
+	return fault.New(fault.Transient, "context canceled")
+}
+
+// A hire ledger entry whose write landed though its answer was lost is
+// cleared: the hire was not sent, and an entry left submitted would hold
+// the person as hire_outcome_unknown (issue 10, found by the fault soak).
+func TestUnsentHireEntryWrittenAfterAllIsCleared(t *testing.T) {
+	f := newFixture()
+	f.addPerson(person("u1", "Ada", "Lovelace", "ada@example.com"))
+	in := f.input(autoCreate(false))
+	in.Ledger = lostAnswerLedger{f.ledger}
+	res := run(t, f, in)
+	if it := itemOf(res, "u1"); it.Action != ActionError || it.Code != CodeStoreUnavailable || len(f.company.hires()) != 0 {
+		t.Fatalf("%+v", it)
+	}
+	if e, ok := f.ledger.entries["u1"]; ok {
+		t.Fatalf("the unsent hire's entry is left %s", e.State)
+	}
+}
+
+// flakyUpdates fails the first n ledger updates as a restarting DynamoDB does.
+type flakyUpdates struct {
+	*memLedger
+	n int
+}
+
+func (l *flakyUpdates) UpdateHire(ctx context.Context, tenant string, e HireEntry) error {
+	if l.n > 0 {
+		l.n--
+		return fault.New(fault.Transient, "connection refused")
+	}
+	return l.memLedger.UpdateHire(ctx, tenant, e)
+}
+
+// Once TriNet took a hire, the ledger's move to pending is retried through a
+// short outage rather than left submitted (issue 10, found by the soak).
+func TestHireRecordedThroughALedgerOutage(t *testing.T) {
+	f := newFixture()
+	f.addPerson(person("u1", "Ada", "Lovelace", "ada@example.com"))
+	in := f.input(autoCreate(true))
+	in.Ledger = &flakyUpdates{memLedger: f.ledger, n: 3}
+	res := run(t, f, in)
+	if it := itemOf(res, "u1"); it.Action != ActionCreate || len(f.company.hires()) != 1 {
+		t.Fatalf("%+v", it)
+	}
+	if e := f.ledger.entries["u1"]; e.State != HirePending {
+		t.Fatalf("ledger entry is %s after the outage, want pending", e.State)
+	}
+}

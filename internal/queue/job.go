@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
@@ -36,6 +37,20 @@ type Job struct {
 	ConfirmCreates bool              `json:"confirmCreates"`
 	// Cursor is set on continuations: where the run resumes.
 	Cursor string `json:"cursor,omitempty"`
+	// Finish is set on a job that only records a run's outcome: the
+	// invocation that ran it could not write its final state, so the
+	// outcome travels in the message and its delivery writes it without
+	// running the sync again.
+	Finish *Finish `json:"finish,omitempty"`
+}
+
+// Finish is a run's outcome, as the worker that ran it would have written it.
+type Finish struct {
+	Status      provision.RunStatus `json:"status"`
+	Counts      provision.Counts    `json:"counts"`
+	ErrorPeople int                 `json:"errorPeople,omitempty"`
+	Error       *provision.RunError `json:"error,omitempty"`
+	FinishedAt  time.Time           `json:"finishedAt"`
 }
 
 // Validate checks a job before it is sent or after it is read. A zero Version
@@ -60,6 +75,10 @@ func (j Job) Validate() error {
 		return fault.Invalid("trigger", "must be %q or %q", provision.TriggerSchedule, provision.TriggerManual)
 	case len(j.Cursor) > maxCursorLen:
 		return fault.Invalid("cursor", "longer than 64 KiB")
+	case j.Finish != nil && (!j.Finish.Status.Final() || j.Finish.Status == provision.RunSkipped):
+		return fault.Invalid("finish.status", "must be succeeded, partial or failed")
+	case j.Finish != nil && j.Finish.FinishedAt.IsZero():
+		return fault.Invalid("finish.finishedAt", "missing")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package queue
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
@@ -38,6 +39,8 @@ func TestParseJob(t *testing.T) {
 		{name: "empty", body: ``, wantField: "body"},
 		{name: "null", body: `null`, wantField: "v"},
 		{name: "trailing data", body: `{"v":1,"tenantId":"acme","syncId":"s","trigger":"manual"} {}`, wantField: "body"},
+		{name: "finish that is not final", body: `{"v":1,"tenantId":"acme","syncId":"s","trigger":"manual","finish":{"status":"running","finishedAt":"2026-01-01T00:00:00Z"}}`, wantField: "finish.status"},
+		{name: "finish without its time", body: `{"v":1,"tenantId":"acme","syncId":"s","trigger":"manual","finish":{"status":"partial"}}`, wantField: "finish.finishedAt"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,5 +84,24 @@ func TestMarshalRejectsInvalidJob(t *testing.T) {
 	_, err := Job{TenantID: "acme", Trigger: provision.TriggerManual}.Marshal()
 	if fault.FieldOf(err) != "syncId" {
 		t.Fatalf("Marshal error = %v, want one naming syncId", err)
+	}
+}
+
+func TestFinishJobRoundTrip(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 10, 0, 0, time.UTC)
+	in := Job{TenantID: "t-1", SyncID: "s-1", Trigger: provision.TriggerManual, Finish: &Finish{
+		Status: provision.RunPartial, Counts: provision.Counts{Created: 2, Errors: 1}, ErrorPeople: 1,
+		Error: nil, FinishedAt: at,
+	}}
+	body, err := in.Marshal()
+	if err != nil {
+		t.Fatalf("Marshal: %v", err)
+	}
+	out, err := ParseJob(body)
+	if err != nil {
+		t.Fatalf("ParseJob(%s): %v", body, err)
+	}
+	if out.Finish == nil || *out.Finish != *in.Finish {
+		t.Fatalf("finish %+v, want %+v", out.Finish, in.Finish)
 	}
 }

@@ -9,6 +9,7 @@ package secrets
 import (
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"trinetsync/internal/fault"
@@ -48,8 +49,17 @@ func (c Credentials) Validate() error {
 			return fault.Invalid(f.field, "is required")
 		}
 	}
+	if !companyIDPattern.MatchString(c.TriNet.CompanyID) {
+		// It becomes a path segment of every TriNet call: checked here, where
+		// the field still has the name the admin typed it under.
+		return fault.Invalid("trinet.companyId", "must be a TriNet company id such as CJ6 (letters, digits, '-' or '_')")
+	}
 	return nil
 }
+
+// companyIDPattern is what a TriNet company id may look like: a short code
+// such as CJ6. Nothing that could change a URL's path (/, ?, #, %, spaces).
+var companyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // HasSCIM reports whether a SCIM token is stored.
 func (c Credentials) HasSCIM() bool { return c.Leapsome.SCIMToken != "" }

@@ -90,7 +90,7 @@ func (m *Manager) Put(ctx context.Context, tenantID string, c Credentials) error
 	}
 	raw, err := json.Marshal(c)
 	if err != nil {
-		return fault.Wrap(fault.Validation, err, "encode credentials")
+		return fault.Wrap(fault.Internal, err, "encode credentials")
 	}
 	value := string(raw)
 	name := m.Name(tenantID)
@@ -309,15 +309,16 @@ func classOf(err error) fault.Class {
 		return fault.NotFound
 	case "ResourceExistsException":
 		return fault.Conflict
-	case "AccessDeniedException", "AccessDenied", "DecryptionFailure", "EncryptionFailure":
-		return fault.Forbidden
-	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "IncompleteSignature":
-		return fault.Auth
 	case "InternalServiceError", "InternalFailure", "ServiceUnavailable":
 		return fault.Transient
-	case "InvalidParameterException", "InvalidRequestException", "LimitExceededException",
+	case "AccessDeniedException", "AccessDenied", "DecryptionFailure", "EncryptionFailure",
+		"UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "IncompleteSignature",
+		"InvalidParameterException", "InvalidRequestException", "LimitExceededException",
 		"MalformedPolicyDocumentException", "PreconditionNotMetException", "ValidationException":
-		return fault.Validation
+		// Our role, our KMS key, our account's quota or a request we built:
+		// none of it is the tenant's credentials being rejected nor the API
+		// caller's bad input, and an early retry will not mend it.
+		return fault.Internal
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
@@ -331,5 +332,5 @@ func classOf(err error) fault.Class {
 	if api.ErrorFault() == smithy.FaultServer {
 		return fault.Transient
 	}
-	return fault.Validation
+	return fault.Internal
 }

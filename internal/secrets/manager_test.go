@@ -129,8 +129,10 @@ func TestPutOtherInvalidRequestIsNotRetried(t *testing.T) {
 	}
 	m := New(f, Config{CreateBackoff: time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	err := m.Put(context.Background(), "acme", goodCreds())
-	if !errors.Is(err, fault.ErrValidation) || f.creates != 1 {
-		t.Fatalf("Put = %v after %d creates; want validation after 1", err, f.creates)
+	// A request Secrets Manager refuses is ours to fix: a server-side fault,
+	// never the caller's 400 (issue 10).
+	if !errors.Is(err, fault.ErrInternal) || f.creates != 1 {
+		t.Fatalf("Put = %v after %d creates; want internal after 1", err, f.creates)
 	}
 }
 
@@ -166,11 +168,16 @@ func TestGetClassifies(t *testing.T) {
 		{"invalid request for another reason", apiErr("InvalidRequestException", smithy.FaultClient),
 			func() (*secretsmanager.DescribeSecretOutput, error) {
 				return &secretsmanager.DescribeSecretOutput{}, nil
-			}, fault.ErrValidation},
+			}, fault.ErrInternal},
 		{"throttled", apiErr("ThrottlingException", smithy.FaultClient), nil, fault.ErrThrottled},
 		{"server fault", apiErr("InternalServiceError", smithy.FaultServer), nil, fault.ErrTransient},
-		{"access denied", apiErr("AccessDeniedException", smithy.FaultClient), nil, fault.ErrForbidden},
-		{"KMS refuses", apiErr("DecryptionFailure", smithy.FaultClient), nil, fault.ErrForbidden},
+		// Our role or KMS key refusing is not the tenant's credentials being
+		// rejected (issue 10): internal, never Auth or Forbidden.
+		{"access denied", apiErr("AccessDeniedException", smithy.FaultClient), nil, fault.ErrInternal},
+		{"KMS refuses", apiErr("DecryptionFailure", smithy.FaultClient), nil, fault.ErrInternal},
+		{"our AWS credentials", apiErr("UnrecognizedClientException", smithy.FaultClient), nil, fault.ErrInternal},
+		{"quota", apiErr("LimitExceededException", smithy.FaultClient), nil, fault.ErrInternal},
+		{"unknown client fault", apiErr("SomethingNewException", smithy.FaultClient), nil, fault.ErrInternal},
 		{"network", errors.New("dial tcp: connection refused"), nil, fault.ErrTransient},
 	}
 	for _, tt := range tests {
@@ -229,6 +236,9 @@ func TestValidate(t *testing.T) {
 		clear func(*Credentials)
 	}{
 		{"trinet.companyId", func(c *Credentials) { c.TriNet.CompanyID = "" }},
+		{"trinet.companyId", func(c *Credentials) { c.TriNet.CompanyID = "a/b" }},
+		{"trinet.companyId", func(c *Credentials) { c.TriNet.CompanyID = "CJ6?x=1" }},
+		{"trinet.companyId", func(c *Credentials) { c.TriNet.CompanyID = "C J6" }},
 		{"trinet.clientId", func(c *Credentials) { c.TriNet.ClientID = "" }},
 		{"trinet.clientSecret", func(c *Credentials) { c.TriNet.ClientSecret = "\t" }},
 		{"leapsome.apiSecret", func(c *Credentials) { c.Leapsome.APISecret = "" }},

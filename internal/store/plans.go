@@ -45,7 +45,7 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 		p.Fields = fields
 		it, err := marshal(p)
 		if err != nil {
-			return fault.Wrap(fault.Validation, err, "encode the plan entry of %s", p.UserID)
+			return fault.Wrap(fault.Internal, err, "encode the plan entry of %s", p.UserID)
 		}
 		it[attrPK], it[attrSK], it[attrExpiresAt] = s(pk), s(planPrefix+p.UserID), exp
 		if i, ok := byUser[p.UserID]; ok {
@@ -120,7 +120,7 @@ func (st *Store) PutIssues(ctx context.Context, tenant, syncID string, issues []
 		seen[k] = true
 		it, err := marshal(is)
 		if err != nil {
-			return fault.Wrap(fault.Validation, err, "encode an issue of %s", is.UserID)
+			return fault.Wrap(fault.Internal, err, "encode an issue of %s", is.UserID)
 		}
 		it[attrPK], it[attrSK], it[attrExpiresAt] = s(pk), s(k), exp
 		reqs = append(reqs, putReq(it))

@@ -238,8 +238,10 @@ func TestBatchWriteStopsOnPermanentError(t *testing.T) {
 		return nil, &smithy.GenericAPIError{Code: "ValidationException", Message: "Item size has exceeded the maximum allowed size"}, true
 	}
 	err := st.PutPlan(ctxT(t), "acme", "s1", planItems(0, 1))
-	if !errors.Is(err, fault.ErrValidation) || calls.Load() != 1 {
-		t.Fatalf("err = %v after %d calls, want validation after 1", err, calls.Load())
+	// Our own item, refused by DynamoDB: a server-side fault, never the
+	// caller's 400.
+	if !errors.Is(err, fault.ErrInternal) || calls.Load() != 1 {
+		t.Fatalf("err = %v after %d calls, want internal after 1", err, calls.Load())
 	}
 }
 
@@ -253,7 +255,11 @@ func TestClassify(t *testing.T) {
 		{&smithy.GenericAPIError{Code: "ThrottlingException"}, fault.ErrThrottled},
 		{&types.ProvisionedThroughputExceededException{Message: aws.String("slow down")}, fault.ErrThrottled},
 		{&smithy.GenericAPIError{Code: "RequestLimitExceeded"}, fault.ErrThrottled},
-		{&smithy.GenericAPIError{Code: "ValidationException"}, fault.ErrValidation},
+		// Requests DynamoDB refuses on their merits are ours to fix (issue 10):
+		// a 5xx class, never the API caller's 400.
+		{&smithy.GenericAPIError{Code: "ValidationException"}, fault.ErrInternal},
+		{&smithy.GenericAPIError{Code: "AccessDeniedException"}, fault.ErrInternal},
+		{&smithy.GenericAPIError{Code: "ResourceNotFoundException"}, fault.ErrInternal},
 		{&smithy.GenericAPIError{Code: "InternalServerError"}, fault.ErrTransient},
 		{errors.New("dial tcp: connection refused"), fault.ErrTransient},
 	}

@@ -103,7 +103,7 @@ func (st *Store) CreateRun(ctx context.Context, r provision.Run) error {
 		Cursor: r.Cursor, ErrorPeople: r.ErrorPeople, LeaseUntil: fmtTime(r.LeaseUntil), ExpiresAt: st.expiresAt(),
 	})
 	if err != nil {
-		return fault.Wrap(fault.Validation, err, "encode run %s", r.SyncID)
+		return fault.Wrap(fault.Internal, err, "encode run %s", r.SyncID)
 	}
 	it[attrPK], it[attrSK] = s(tenantPK(r.TenantID)), s(runPrefix+r.SyncID)
 	it[attrGSI1PK], it[attrGSI1SK] = s(runsList(r.TenantID)), s(fmtTime(r.CreatedAt)+"#"+r.SyncID)
@@ -151,7 +151,7 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 		E *provision.RunError `json:"e,omitempty"`
 	}{r.Counts, r.Error})
 	if err != nil {
-		return fault.Wrap(fault.Validation, err, "encode run %s", r.SyncID)
+		return fault.Wrap(fault.Internal, err, "encode run %s", r.SyncID)
 	}
 	names := map[string]string{
 		"#status": "status", "#counts": "counts", "#exp": attrExpiresAt,

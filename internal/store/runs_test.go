@@ -1,8 +1,11 @@
 package store
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"sync"
 	"testing"
@@ -309,5 +312,53 @@ func TestStartManualRunConcurrentTriggersGetOneRun(t *testing.T) {
 	runs, _, err := st.ListRuns(ctx, "acme", 100, "")
 	if err != nil || len(runs) != 1 || runs[0].SyncID != ids[0] {
 		t.Fatalf("runs stored: %+v %v", runs, err)
+	}
+}
+
+// TestTamperedPageTokenIsTheCallersFault: a token edited by hand that still
+// names the list and the tenant's partition is a 400 on nextToken, never a
+// query DynamoDB refuses (which is a server-side fault).
+func TestTamperedPageTokenIsTheCallersFault(t *testing.T) {
+	t.Parallel()
+	st, clk := newStore(t)
+	ctx := ctxT(t)
+	for i := range 4 {
+		clk.Advance(time.Minute)
+		if err := st.CreateRun(ctx, newRun("acme", fmt.Sprintf("s%02d", i), provision.RunSucceeded)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, next, err := st.ListRuns(ctx, "acme", 2, "")
+	if err != nil || next == "" {
+		t.Fatalf("first page: next %q, %v", next, err)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok pageToken
+	if err := json.Unmarshal(raw, &tok); err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(k map[string]string)) string {
+		k := maps.Clone(tok.Key)
+		f(k)
+		b, _ := json.Marshal(pageToken{List: tok.List, Key: k})
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	tests := map[string]string{
+		"table key dropped":      edit(func(k map[string]string) { delete(k, attrSK) }),
+		"index sort key dropped": edit(func(k map[string]string) { delete(k, attrGSI1SK) }),
+		"attribute added":        edit(func(k map[string]string) { k["extra"] = "x" }),
+		"attribute swapped":      edit(func(k map[string]string) { delete(k, attrSK); k["extra"] = "x" }),
+		"empty key value":        edit(func(k map[string]string) { k[attrSK] = "" }),
+	}
+	for name, token := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := st.ListRuns(ctx, "acme", 2, token)
+			if !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != "nextToken" {
+				t.Fatalf("err = %v, want validation on nextToken", err)
+			}
+		})
 	}
 }

@@ -6,8 +6,9 @@
 // The table layout and every access pattern are described in docs/data-model.md.
 // Every write that must not lose a race is a single-item conditional write (the
 // local emulator, dynalite, has no transactions); a lost condition is reported
-// as fault.Conflict, throttling as fault.Throttled, and any other failure of
-// DynamoDB as fault.Transient.
+// as fault.Conflict, throttling as fault.Throttled, a request DynamoDB refuses
+// on its merits (validation, permissions) as fault.Internal, and any other
+// failure of DynamoDB as fault.Transient.
 package store
 
 import (
@@ -213,12 +214,21 @@ func classify(err error, format string, args ...any) error {
 		switch apiErr.ErrorCode() {
 		case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded":
 			return fault.Wrap(fault.Throttled, err, "%s", msg)
-		case "ValidationException", "ItemCollectionSizeLimitExceededException":
-			// Our request was malformed or an item too large: retrying cannot help.
-			return fault.Wrap(fault.Validation, err, "%s", msg)
+		case "ValidationException", "ItemCollectionSizeLimitExceededException", "AccessDeniedException",
+			"UnrecognizedClientException", "ResourceNotFoundException", "MissingAuthenticationTokenException":
+			// Our request was malformed, an item too large, or our role or table
+			// is wrong: retrying cannot help, and it is never the API caller's
+			// fault (their input is validated before it reaches a key).
+			return fault.Wrap(fault.Internal, err, "%s", msg)
 		}
 	}
 	return fault.Wrap(fault.Transient, err, "%s", msg)
+}
+
+// isValidation reports whether DynamoDB refused the request's values.
+func isValidation(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationException"
 }
 
 func isConditionFailed(err error) bool {
@@ -336,24 +346,47 @@ func encodeToken(list string, last map[string]types.AttributeValue) (string, err
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
-// decodeToken checks that token was made for list and that its key lies in
-// the partition asked for (attr = want), so a token cannot reach another
-// tenant's items.
-func decodeToken(token, list, attr, want string) (map[string]types.AttributeValue, error) {
+// errBadToken answers every token this service did not give out for the list.
+func errBadToken() error { return fault.Invalid("nextToken", "not a token of this list") }
+
+// keyAttrs are the attributes of a page key of a query on index ("" for the
+// table): the table's keys, plus the index's.
+func keyAttrs(index string) []string {
+	switch index {
+	case indexList:
+		return []string{attrPK, attrSK, attrGSI1PK, attrGSI1SK}
+	case indexDone:
+		return []string{attrPK, attrSK, attrGSI2PK, attrGSI2SK}
+	case indexConn:
+		return []string{attrPK, attrSK, attrShard, attrTenantID}
+	}
+	return []string{attrPK, attrSK}
+}
+
+// decodeToken checks that token was made for list, that its key lies in the
+// partition asked for (attr = want), so a token cannot reach another tenant's
+// items, and that it holds exactly the key attributes of the query, so a
+// tampered token is the caller's 400 on nextToken rather than a request
+// DynamoDB refuses.
+func decodeToken(token, list, attr, want string, attrs []string) (map[string]types.AttributeValue, error) {
 	if token == "" {
 		return nil, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
-		return nil, fault.Invalid("nextToken", "not a token of this list")
+		return nil, errBadToken()
 	}
 	var t pageToken
-	if err := json.Unmarshal(raw, &t); err != nil || t.List != list || t.Key[attr] != want || len(t.Key) > 6 {
-		return nil, fault.Invalid("nextToken", "not a token of this list")
+	if err := json.Unmarshal(raw, &t); err != nil || t.List != list || t.Key[attr] != want || len(t.Key) != len(attrs) {
+		return nil, errBadToken()
 	}
 	out := make(map[string]types.AttributeValue, len(t.Key))
-	for k, v := range t.Key {
-		out[k] = s(v)
+	for _, a := range attrs {
+		v, ok := t.Key[a]
+		if !ok || v == "" || len(v) > 1024 {
+			return nil, errBadToken()
+		}
+		out[a] = s(v)
 	}
 	return out, nil
 }
@@ -364,18 +397,23 @@ func decodeToken(token, list, attr, want string) (map[string]types.AttributeValu
 // item returned or dropped, never one skipped.
 func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAttr, partValue string, limit int, token string,
 	keep func(map[string]types.AttributeValue) bool) ([]map[string]types.AttributeValue, string, error) {
-	start, err := decodeToken(token, list, partAttr, partValue)
+	start, err := decodeToken(token, list, partAttr, partValue, keyAttrs(aws.ToString(q.IndexName)))
 	if err != nil {
 		return nil, "", err
 	}
 	want := int(pageSize(limit))
 	var items []map[string]types.AttributeValue
 	q.ExclusiveStartKey = start
-	for {
+	for first := true; ; first = false {
 		q.Limit = aws.Int32(int32(want - len(items)))
 		out, err := st.db.Query(ctx, q)
 		if err != nil {
-			return nil, "", classify(err, "query %s", list)
+			err = classify(err, "query %s", list)
+			if first && start != nil && errors.Is(err, fault.ErrInternal) && isValidation(err) {
+				// A start key DynamoDB refuses came from the caller's token.
+				return nil, "", errBadToken()
+			}
+			return nil, "", err
 		}
 		for _, it := range out.Items {
 			if keep == nil || keep(it) {

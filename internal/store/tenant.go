@@ -54,6 +54,9 @@ type Tenant struct {
 	// Backoff is nil unless the last 3 or more runs failed; Until may have
 	// passed (the scheduler compares it with its clock).
 	Backoff *Backoff
+	// Version grows with every write of the record; SaveSettingsIf writes
+	// only over the version it was given.
+	Version int64
 }
 
 // connectedShards is how many shards the connected-tenant index spreads over.
@@ -111,6 +114,7 @@ func (it tenantItem) tenant(id string) Tenant {
 		ConnectedAt:         parseTime(it.ConnectedAt),
 		RevokedAt:           parseTime(it.RevokedAt),
 		ConsecutiveFailures: it.Failures,
+		Version:             it.Ver,
 	}
 	if t.Status == "" {
 		t.Status = NotConnected
@@ -196,7 +200,7 @@ func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Sett
 		S provision.Settings `json:"s"`
 	}{set})
 	if err != nil {
-		return fault.Wrap(fault.Validation, err, "encode settings of %s", id)
+		return fault.Wrap(fault.Internal, err, "encode settings of %s", id)
 	}
 	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                st.table,
@@ -207,6 +211,40 @@ func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Sett
 			":s": av["s"], ":tid": s(id), ":nc": s(string(NotConnected)), ":zero": n(0), ":one": n(1),
 		},
 	})
+	return classify(err, "save settings of %s", id)
+}
+
+// SaveSettingsIf replaces the settings of a connected tenant only if its
+// record is still at version ver (Tenant.Version as read): a PUT …/settings,
+// a disconnect or a reconnect since then wins, and the write is
+// fault.Conflict. The worker's own change (dropping SCIM mappings) can so
+// never undo an admin's settings nor bring back those a disconnect deleted.
+func (st *Store) SaveSettingsIf(ctx context.Context, id string, set provision.Settings, ver int64) error {
+	if err := checkTenant(id); err != nil {
+		return err
+	}
+	av, err := marshal(struct {
+		S provision.Settings `json:"s"`
+	}{set})
+	if err != nil {
+		return fault.Wrap(fault.Internal, err, "encode settings of %s", id)
+	}
+	vals := map[string]types.AttributeValue{":s": av["s"], ":cn": s(string(Connected)), ":zero": n(0), ":one": n(1)}
+	cond := "#st = :cn AND attribute_not_exists(ver)"
+	if ver != 0 {
+		cond, vals[":ver"] = "#st = :cn AND ver = :ver", n(ver)
+	}
+	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 st.table,
+		Key:                       key(tenantPK(id), skProfile),
+		UpdateExpression:          aws.String("SET settings = :s, ver = if_not_exists(ver, :zero) + :one"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#st": "status"},
+		ExpressionAttributeValues: vals,
+	})
+	if isConditionFailed(err) {
+		return fault.Wrap(fault.Conflict, err, "settings of %s changed since version %d", id, ver)
+	}
 	return classify(err, "save settings of %s", id)
 }
 

@@ -350,3 +350,61 @@ func TestCreateTableIsIdempotentAndChecksLayout(t *testing.T) {
 		t.Fatalf("CreateTable over a table without the indexes = %v, want validation", err)
 	}
 }
+
+// TestSaveSettingsIfLosesToAnyWriteSinceTheRead: the worker's own settings
+// write (dropping SCIM mappings) must not undo an admin's PUT …/settings,
+// nor bring settings back after a disconnect or over a reconnect.
+func TestSaveSettingsIfLosesToAnyWriteSinceTheRead(t *testing.T) {
+	t.Parallel()
+	dropped := demoSettings
+	dropped.Mappings = dropped.Mappings[:1]
+	admins := demoSettings
+	admins.MassCreateMaxPercent = 5
+	tests := []struct {
+		name    string
+		between func(st *Store, id string) error
+		want    *provision.Settings // settings after the worker's write; nil = none
+		err     error
+	}{
+		{"nothing in between", func(*Store, string) error { return nil }, &dropped, nil},
+		{"admin saved settings", func(st *Store, id string) error { return st.SaveSettings(ctxT(t), id, admins) }, &admins, fault.ErrConflict},
+		{"disconnected", func(st *Store, id string) error { return st.Disconnect(ctxT(t), id) }, nil, fault.ErrConflict},
+		{"reconnected", func(st *Store, id string) error {
+			_, err := st.Connect(ctxT(t), Tenant{ID: id, CompanyID: "CJ6"})
+			return err
+		}, &demoSettings, fault.ErrConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st, _ := newStore(t)
+			ctx := ctxT(t)
+			id := "acme"
+			connect(t, st, id)
+			if err := st.SaveSettings(ctx, id, demoSettings); err != nil {
+				t.Fatal(err)
+			}
+			read, err := st.Tenant(ctx, id)
+			if err != nil || read.Version == 0 {
+				t.Fatalf("read %+v, %v: want a version", read, err)
+			}
+			if err := tt.between(st, id); err != nil {
+				t.Fatal(err)
+			}
+			err = st.SaveSettingsIf(ctx, id, dropped, read.Version)
+			if (tt.err == nil) != (err == nil) || (tt.err != nil && !errors.Is(err, tt.err)) {
+				t.Fatalf("SaveSettingsIf = %v, want %v", err, tt.err)
+			}
+			after, err := st.Tenant(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.want == nil && after.Settings != nil:
+				t.Fatalf("settings %+v came back", after.Settings)
+			case tt.want != nil && (after.Settings == nil || after.Settings.MassCreateMaxPercent != tt.want.MassCreateMaxPercent || len(after.Settings.Mappings) != len(tt.want.Mappings)):
+				t.Fatalf("settings %+v, want %+v", after.Settings, tt.want)
+			}
+		})
+	}
+}
