@@ -82,6 +82,7 @@ type Pacer struct {
 	rate      float64
 	slowStart bool
 	last      time.Time // when the latest attempt was admitted (its slot)
+	touched   time.Time // when the pacer was made or last admitted a call
 	paused    time.Time // no attempt before this, but a refused call's own retry
 	cutAt     time.Time // the latest cut
 	curveFrom time.Time // where the curve's clock starts (after the pause)
@@ -119,6 +120,7 @@ func New(cfg Config) *Pacer {
 	if p.now == nil {
 		p.now = time.Now
 	}
+	p.touched = p.now()
 	if p.sleep == nil {
 		p.sleep = retry.Sleep
 	}
@@ -156,6 +158,7 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 				p.last = now
 			}
 			p.waiting--
+			p.touched = now
 			p.stats.Admitted++
 			a := &admission{p: p, sent: now, paced: waited}
 			p.mu.Unlock()
@@ -254,12 +257,13 @@ func (p *Pacer) Stats() Stats {
 	return s
 }
 
-// IdleSince says whether nothing waits and nothing was admitted since t:
-// a pacer idle that long may be dropped (its rate is learned again).
+// IdleSince says whether nothing waits and nothing was admitted since t (nor
+// was the pacer made since): a pacer idle that long may be dropped, and its
+// rate is learned again.
 func (p *Pacer) IdleSince(t time.Time) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.waiting == 0 && p.last.Before(t) && !p.paused.After(t)
+	return p.waiting == 0 && p.touched.Before(t) && !p.paused.After(t)
 }
 
 func maxTime(a, b time.Time) time.Time {
