@@ -51,18 +51,18 @@ type Config struct {
 
 // Client talks to one TriNet company. It is safe for concurrent use.
 type Client struct {
-	base   string
+	base    string
 	company string // path-escaped
-	rawCo  string
-	id     string
-	secret string
-	http   *http.Client
-	pacer  *pacing.Pacer
-	tok    *tokenEntry
-	now    func() time.Time
-	log    *slog.Logger
-	policy retry.Policy // without its gate: do adds the pacer to API calls
-	window int
+	rawCo   string
+	id      string
+	secret  string
+	http    *http.Client
+	pacer   *pacing.Pacer
+	tok     *tokenEntry
+	now     func() time.Time
+	log     *slog.Logger
+	policy  retry.Policy // without its gate: do adds the pacer to API calls
+	window  int
 }
 
 // OrgDetails is what TriNet says about the company the credentials belong to.
