@@ -146,7 +146,11 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 		if !p.last.IsZero() {
 			at = p.last.Add(step)
 		}
-		if !exempt && p.paused.After(at) {
+		if exempt {
+			// A refused call back from its own Retry-After ends the pause:
+			// it is what the pause waited for.
+			p.paused = time.Time{}
+		} else if p.paused.After(at) {
 			at = p.paused
 		}
 		if !at.After(now) {

@@ -211,18 +211,31 @@ func TestFixedPace(t *testing.T) {
 
 // TestRetryAfterPausesTheOthers: a refusal with Retry-After holds every other
 // call until it has passed, but not the refused call's own retry, which has
-// waited it out already.
+// waited it out already; that retry, back early, ends the pause.
 func TestRetryAfterPausesTheOthers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := New(Config{Start: 1000})
-		a, _ := p.Admit(context.Background(), false)
-		refusedAt := time.Now()
-		a.Done(retry.Attempt{Err: fault.New(fault.Throttled, "429"), Throttled: true, RetryAfter: 2 * time.Second})
-		if _, err := p.Admit(context.Background(), true); err != nil || time.Since(refusedAt) > 10*time.Millisecond {
-			t.Fatalf("the refused call's retry waited %v (err %v), want no pause", time.Since(refusedAt), err)
+		refuse := func() time.Time {
+			a, _ := p.Admit(context.Background(), false)
+			a.Done(retry.Attempt{Err: fault.New(fault.Throttled, "429"), Throttled: true, RetryAfter: 2 * time.Second})
+			return time.Now()
 		}
-		if _, err := p.Admit(context.Background(), false); err != nil || time.Since(refusedAt) < 2*time.Second {
+		refusedAt := refuse()
+		if _, err := p.Admit(context.Background(), false); err != nil || time.Since(refusedAt) != 2*time.Second {
 			t.Fatalf("another call was admitted %v after the refusal (err %v), want after the 2 s Retry-After", time.Since(refusedAt), err)
+		}
+		refusedAt = refuse()
+		admitted := make(chan time.Duration)
+		go func() {
+			_, _ = p.Admit(context.Background(), false)
+			admitted <- time.Since(refusedAt)
+		}()
+		pause(500 * time.Millisecond)
+		if _, err := p.Admit(context.Background(), true); err != nil {
+			t.Fatal(err)
+		}
+		if d := <-admitted; d < 500*time.Millisecond || d > 510*time.Millisecond {
+			t.Fatalf("the waiting call was admitted %v after the refusal, want right after the refused call's retry at 500ms", d)
 		}
 	})
 }

@@ -55,6 +55,8 @@ type Policy struct {
 	// Gate, when set, admits every attempt (a client-side rate limit) and
 	// hears how it went.
 	Gate Gate
+	// Service names the upstream in messages and logs ("trinet").
+	Service string
 	// Logger gets one debug line per retry; default slog.Default().
 	Logger *slog.Logger
 }
@@ -101,7 +103,8 @@ type Admission interface {
 }
 
 // Do runs attempt until it succeeds, fails for good, or the policy ends the
-// call; name prefixes the policy's own messages ("trinet departments").
+// call; the policy's Service and name prefix its own messages ("trinet
+// departments").
 // attempt gets a context bounded by the request timeout; it must classify
 // its failure (fault classes) and say whether it may be repeated.
 //
@@ -131,6 +134,9 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 	}
 	bo.Reset()
 
+	if p.Service != "" {
+		name = p.Service + " " + name
+	}
 	start := now()
 	var last Attempt
 	exempt := false
@@ -138,7 +144,7 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 		var adm Admission
 		if p.Gate != nil {
 			var err error
-			if adm, err = p.Gate.Admit(ctx, exempt); err != nil {
+			if adm, err = p.admit(ctx, budget-now().Sub(start), exempt); err != nil {
 				if last.Err == nil {
 					class, _ := fault.ClassOf(err)
 					return fault.Wrap(or(class, fault.Throttled), err, "%s: not sent", name)
@@ -181,7 +187,7 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
 			return gaveUp(last.Err, n, "the deadline comes before the next retry")
 		}
-		p.logger().LogAttrs(ctx, slog.LevelDebug, "retry",
+		p.logger().LogAttrs(ctx, slog.LevelDebug, strings.TrimSpace(p.Service+" retry"),
 			slog.String("call", name), slog.Int("attempt", n), slog.Duration("wait", wait),
 			slog.String("class", classOf(last.Err)))
 		if err := sleep(ctx, wait); err != nil {
@@ -189,6 +195,14 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 		}
 		exempt = last.RetryAfter > 0
 	}
+}
+
+// admit asks the gate for a slot within the budget left as well as ctx's
+// deadline: a slot past either is refused at once.
+func (p *Policy) admit(ctx context.Context, left time.Duration, exempt bool) (Admission, error) {
+	gctx, cancel := context.WithTimeout(ctx, max(left, 0))
+	defer cancel()
+	return p.Gate.Admit(gctx, exempt)
 }
 
 // run makes one attempt under the request timeout. The timeout is a

@@ -252,3 +252,29 @@ func TestSleep(t *testing.T) {
 		t.Fatalf("Sleep on a cancelled context = %v", err)
 	}
 }
+
+// deadlineGate records the deadline each admission was asked within.
+type deadlineGate struct{ left []time.Duration }
+
+func (g *deadlineGate) Admit(ctx context.Context, _ bool) (Admission, error) {
+	dl, _ := ctx.Deadline()
+	g.left = append(g.left, time.Until(dl))
+	return g, nil
+}
+
+func (g *deadlineGate) Done(Attempt) {}
+
+// TestGateWithinBudget: the gate is asked for a slot within the call's
+// budget, so a pause longer than the budget is refused at once rather than
+// waited out.
+func TestGateWithinBudget(t *testing.T) {
+	g := &deadlineGate{}
+	n := 0
+	p := &Policy{Gate: g, MaxElapsed: 10 * time.Second}
+	if err := p.Do(context.Background(), "test", script(&n, Attempt{})); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.left) != 1 || g.left[0] > 10*time.Second || g.left[0] < 9*time.Second {
+		t.Fatalf("gate asked within %v, want the 10 s budget", g.left)
+	}
+}

@@ -142,6 +142,7 @@ func New(cfg Config) (*Client, error) {
 		RequestTimeout: orDefault(cfg.RequestTimeout, defaultTimeout),
 		Now:            c.now,
 		Sleep:          cfg.Sleep,
+		Service:        "trinet",
 		Logger:         c.log,
 	}
 	shared := cfg.Shared

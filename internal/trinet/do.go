@@ -76,7 +76,7 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	}
 	renewed := false
 	n := 0
-	return p.Do(ctx, "trinet "+cl.endpoint, func(actx context.Context) retry.Attempt {
+	return p.Do(ctx, cl.endpoint, func(actx context.Context) retry.Attempt {
 		n++
 		f := c.attempt(ctx, actx, cl, n)
 		switch {
