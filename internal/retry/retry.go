@@ -36,7 +36,7 @@ const MaxRetryAfter = 5 * time.Minute
 // shared by concurrent calls.
 type Policy struct {
 	// MaxRetries is how many times a call is repeated after its first
-	// attempt (default 6).
+	// attempt (default 6; negative: never).
 	MaxRetries int
 	// BaseDelay is the first backoff interval, doubled (with ±50 % jitter)
 	// after each retry up to MaxDelay (defaults 250 ms and 8 s).
@@ -122,7 +122,7 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 	if sleep == nil {
 		sleep = Sleep
 	}
-	maxRetries := or(p.MaxRetries, DefaultMaxRetries)
+	maxRetries := max(or(p.MaxRetries, DefaultMaxRetries), 0)
 	budget := or(p.MaxElapsed, DefaultMaxElapsed)
 	timeout := or(p.RequestTimeout, DefaultRequestTimeout)
 	base := or(p.BaseDelay, DefaultBaseDelay)

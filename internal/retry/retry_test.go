@@ -278,3 +278,11 @@ func TestGateWithinBudget(t *testing.T) {
 		t.Fatalf("gate asked within %v, want the 10 s budget", g.left)
 	}
 }
+
+func TestNoRetries(t *testing.T) {
+	n := 0
+	err := (&Policy{MaxRetries: -1}).Do(context.Background(), "test", script(&n, transient()))
+	if !errors.Is(err, fault.ErrTransient) || n != 1 {
+		t.Fatalf("err = %v after %d attempts, want one attempt", err, n)
+	}
+}
