@@ -2,22 +2,34 @@
 // they stay under the account's rate limit, and finds that limit when nobody
 // publishes it (TriNet does not), in the spirit of TCP congestion control.
 //
-// A Pacer admits one attempt at a time, evenly spaced at its current rate.
-// It starts at Config.Start in slow start: each success of a call that had
-// to wait for its slot adds up to one round trip's worth of rate, so the
-// rate doubles per round trip until the server refuses one (HTTP 429) or
-// the ceiling is reached. A refusal ends slow start and cuts the rate to
-// Beta times what the server accepted over the last second (the rate-based
-// form of TCP's "half the flight size": the rate asked for may be far above
-// what got through); a Retry-After pauses every other call until it has
-// passed. After a cut the rate follows CUBIC's curve: back to the accepted
-// rate within CubicK, a plateau there, then a slowly steeper probe above it
-// until the next refusal. Growth needs demand: only calls that waited for
-// their slot raise the rate, and never above twice the rate accepted in
-// the last second. The rate never leaves [Floor, Ceiling].
+// A Pacer admits one attempt at a time, evenly spaced at its current rate,
+// except for an initial window of calls admitted at once (TCP's initial
+// window: one second's worth at the start rate, as a fixed limiter's burst
+// would allow).
 //
-// A refusal of a call sent before the latest cut says nothing new (it saw
-// the old rate) and does not cut again; it only honours its Retry-After.
+// Slow start: from Config.Start, each success of a call that had to wait for
+// its slot (or would have, but for the initial window) adds up to one round
+// trip's worth of rate, so the rate doubles per round trip while demand
+// lasts, until the server refuses a call (HTTP 429) or the ceiling is
+// reached.
+//
+// A refusal ends slow start and cuts the rate to Beta times the flight of
+// the last second — the calls sent, less the refused ones as they come in —
+// the rate-based form of TCP's "half the flight size": the rate asked for
+// may be far above what got through. A later refusal cuts to Beta times the
+// rate, or times what got through in the last second when that is lower
+// (never below Beta² of the rate: a count spanning a pause reads low). A
+// refusal of a call sent before the latest cut says nothing new (it saw the
+// old rate) and does not cut again.
+//
+// A Retry-After pauses every other call until it has passed or the refused
+// call, back from waiting it out, goes first.
+//
+// After a cut the rate follows CUBIC's curve: back to the rate cut from
+// within CubicK, a plateau there, then a slowly steeper probe above it until
+// the next refusal. Growth needs demand: only calls that waited for their
+// slot raise the rate, and never above twice the rate accepted in the last
+// second. The rate never leaves [Floor, Ceiling].
 package pacing
 
 import (
@@ -59,7 +71,8 @@ type Config struct {
 	// Start is the rate before anything is known (TRINET_RPS).
 	Start float64
 	// Floor and Ceiling bound the rate; zero takes Start/10 and 50×Start.
-	// Floor == Ceiling == Start is a fixed pace (Leapsome's documented limits).
+	// Floor == Ceiling == Start is a fixed pace (Leapsome's documented limits)
+	// with no initial window: requests evenly spaced from the first.
 	Floor   float64
 	Ceiling float64
 	// Now and Sleep are the clock; defaults time.Now and retry.Sleep.
@@ -87,8 +100,11 @@ type Pacer struct {
 	cutAt     time.Time // the latest cut
 	curveFrom time.Time // where the curve's clock starts (after the pause)
 	wMax      float64   // the accepted rate at the latest cut
-	accepted  counter
+	accepted  counter   // successes
+	sent      counter   // admissions
+	exiting   bool      // refusals of the flight that ended slow start still come in
 	waiting   int
+	window    int // calls the initial window still admits at once
 	stats     Stats
 }
 
@@ -117,6 +133,9 @@ func New(cfg Config) *Pacer {
 	p.floor = min(p.floor, start)
 	p.ceiling = max(p.ceiling, start)
 	p.rate = start
+	if p.floor < p.ceiling {
+		p.window = max(1, int(math.Ceil(start)))
+	}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -153,6 +172,11 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 		} else if p.paused.After(at) {
 			at = p.paused
 		}
+		if p.window > 0 && !p.paused.After(now) && at.After(now) {
+			// Without the window this call would wait: that shows demand.
+			p.window--
+			at, waited = now, true
+		}
 		if !at.After(now) {
 			// Keep the cadence when the wake-up was a little late; after a
 			// quiet spell the next slot is simply now.
@@ -163,6 +187,7 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 			}
 			p.waiting--
 			p.touched = now
+			p.sent.add(now)
 			p.stats.Admitted++
 			a := &admission{p: p, sent: now, paced: waited}
 			p.mu.Unlock()
@@ -208,10 +233,19 @@ func (a *admission) Done(r retry.Attempt) {
 			p.paused = maxTime(p.paused, now.Add(r.RetryAfter))
 		}
 		if a.sent.Before(p.cutAt) {
+			if p.exiting {
+				// One more of the flight that ended slow start was refused:
+				// it did not get through either.
+				p.wMax = max(p.wMax-1/window.Seconds(), p.floor)
+				p.rate = p.clamp(Beta * p.wMax)
+			}
 			return
 		}
 		p.cut(now)
 	case r.Err == nil:
+		if !a.sent.Before(p.cutAt) {
+			p.exiting = false
+		}
 		p.accepted.add(now)
 		if a.paced {
 			p.grow(now, now.Sub(a.sent))
@@ -220,12 +254,23 @@ func (a *admission) Done(r retry.Attempt) {
 }
 
 func (p *Pacer) cut(now time.Time) {
+	p.window = 0
 	est := p.rate
-	if acc := p.accepted.rate(now); acc > 0 && acc < est {
-		est = acc
+	if p.slowStart {
+		// The rate asked for may be far above what got through: cut from
+		// the flight of the last second less this refusal, and less each
+		// refusal of the same flight still to come (TCP: half the flight
+		// size). Counting successes instead would miss those in flight.
+		est = min(est, p.sent.rate(now)-1/window.Seconds())
+		p.exiting = true
+	} else if acc := p.accepted.rate(now); acc < est {
+		// What got through is the better measure, but a count spanning a
+		// Retry-After pause reads low: it may lower the rate cut from by at
+		// most another Beta.
+		est = max(acc, Beta*est)
 	}
-	p.wMax = est
-	p.rate = p.clamp(Beta * est)
+	p.wMax = max(est, p.floor)
+	p.rate = p.clamp(Beta * p.wMax)
 	p.slowStart = false
 	p.cutAt = now
 	p.curveFrom = maxTime(now, p.paused)
