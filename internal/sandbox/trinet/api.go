@@ -62,29 +62,27 @@ var apiRoutes = []route{
 // the mux's own 404 and 405 included, is an enveloped JSON body.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	for i := range apiRoutes {
-		rt := &apiRoutes[i]
-		h := s.apiHandler(rt)
-		for _, m := range rt.methods {
-			mux.Handle(m+" "+rt.pattern, h)
-		}
-		// Other methods reach the same handler: a call with the wrong method
-		// is still received (counted, and recorded when a write) and
-		// answered 405.
-		mux.Handle(rt.pattern, h)
-	}
-	for i := range adminRoutes {
-		rt := &adminRoutes[i]
-		h := s.adminHandler(rt)
-		for _, m := range rt.methods {
-			mux.Handle(m+" "+rt.pattern, h)
-		}
-		mux.Handle(rt.pattern, h)
-	}
+	handle(mux, apiRoutes, s.apiHandler)
+	handle(mux, adminRoutes, s.adminHandler)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, fail(http.StatusNotFound, "No resource at "+r.URL.Path))
 	})
 	return mux
+}
+
+// handle registers each route's methods with the handler serve makes for it,
+// and the bare path too: a call with another method still reaches the
+// handler, which receives it (an API call is counted, and recorded when a
+// write) and answers 405.
+func handle(mux *http.ServeMux, routes []route, serve func(*route) http.Handler) {
+	for i := range routes {
+		rt := &routes[i]
+		h := serve(rt)
+		for _, m := range rt.methods {
+			mux.Handle(m+" "+rt.pattern, h)
+		}
+		mux.Handle(rt.pattern, h)
+	}
 }
 
 func (rt *route) allows(method string) bool { return slices.Contains(rt.methods, method) }
