@@ -271,13 +271,6 @@ func failedEntry(failed []types.BatchResultErrorEntry, id string) (types.BatchRe
 	return types.BatchResultErrorEntry{}, false
 }
 
-func classOrTransient(err error) fault.Class {
-	if c, ok := fault.ClassOf(err); ok {
-		return c
-	}
-	return fault.Transient
-}
-
 func entryJob(id string) int { return int(id[0] - '0') }
 
 // failEntries fails the jobs behind entries, all for the same reason.
