@@ -193,7 +193,8 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 		if err := sleep(ctx, wait); err != nil {
 			return cancelled(ctx, name, last.Err)
 		}
-		exempt = last.RetryAfter > 0
+		// Only a 429 sets a pause (its own) that this call has now waited out.
+		exempt = last.Throttled && last.RetryAfter > 0
 	}
 }
 
