@@ -172,10 +172,13 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 		} else if p.paused.After(at) {
 			at = p.paused
 		}
-		if p.window > 0 && !p.paused.After(now) && at.After(now) {
-			// Without the window this call would wait: that shows demand.
+		if p.window > 0 && !p.paused.After(now) {
+			// The window's calls go at once, the first included; one that
+			// would have waited without it shows demand.
 			p.window--
-			at, waited = now, true
+			if at.After(now) {
+				at, waited = now, true
+			}
 		}
 		if !at.After(now) {
 			// Keep the cadence when the wake-up was a little late; after a

@@ -305,3 +305,31 @@ func TestAdmitRespectsTheDeadline(t *testing.T) {
 		}
 	})
 }
+
+// TestInitialWindow: the first ceil(Start) calls go at once, the first
+// included; then the calls are spaced at the rate. A fixed pace has none.
+func TestInitialWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Config{Start: 2.5})
+		start := time.Now()
+		for i := range 4 {
+			if _, err := p.Admit(context.Background(), false); err != nil {
+				t.Fatal(err)
+			}
+			want := time.Duration(0)
+			if i == 3 {
+				want = 400 * time.Millisecond
+			}
+			if got := time.Since(start); got != want {
+				t.Fatalf("call %d admitted after %v, want %v", i+1, got, want)
+			}
+		}
+		f := New(Fixed(2.5))
+		start = time.Now()
+		_, _ = f.Admit(context.Background(), false)
+		_, _ = f.Admit(context.Background(), false)
+		if got := time.Since(start); got != 400*time.Millisecond {
+			t.Fatalf("a fixed pace admitted its second call after %v, want 400ms", got)
+		}
+	})
+}
