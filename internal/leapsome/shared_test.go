@@ -1,6 +1,7 @@
 package leapsome
 
 import (
+	"errors"
 	"testing"
 
 	"trinetsync/internal/fault"
@@ -35,12 +36,7 @@ func TestSharedState(t *testing.T) {
 	}
 	withRate := cfg
 	withRate.ContentRPS = 5
-	if _, err := New(withRate); !errorsIsValidation(err) {
+	if _, err := New(withRate); !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != "ContentRPS" {
 		t.Fatalf("New with a Shared and its own rate = %v, want a validation error", err)
 	}
-}
-
-func errorsIsValidation(err error) bool {
-	c, ok := fault.ClassOf(err)
-	return ok && c == fault.Validation && fault.FieldOf(err) == "ContentRPS"
 }
