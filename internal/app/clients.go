@@ -20,13 +20,17 @@ type Clients interface {
 	ForTenant(c secrets.Credentials, log *slog.Logger) (provision.PeopleSource, provision.Company, error)
 }
 
-// APIClients builds the production HTTP clients. The clients share their token
-// caches and rate limiters per credential, so building them per run is cheap.
+// APIClients builds the production HTTP clients. It is the long-lived
+// clients object: built once per cold start (NewAPIClients), it owns what the
+// per-run clients share — TriNet and Leapsome access tokens per credential,
+// TriNet's adaptive pace per company, Leapsome's rate limits per credential —
+// in bounded caches that drop expired tokens and idle pacers. Building the
+// clients per run is therefore cheap, and a run starts from the pace the
+// previous runs of the same company learned.
 type APIClients struct {
 	TriNetBaseURL string
 	LeapsomeURL   string
 	LeapsomeSCIM  string
-	TriNetRPS     float64
 	HTTPClient    *http.Client
 	Now           func() time.Time
 	Logger        *slog.Logger
@@ -36,37 +40,48 @@ type APIClients struct {
 	// surfaces in milliseconds rather than a minute.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
+	// RequestTimeout bounds each attempt of an upstream call; the run's
+	// deadline, when sooner, bounds it instead. Zero keeps each client's
+	// default (TriNet 30 s, Leapsome 60 s).
+	RequestTimeout time.Duration
+
+	trinetShared   *trinet.Shared
+	leapsomeShared *leapsome.Shared
 }
 
-// NewAPIClients builds clients for the URLs of cfg.
+// NewAPIClients builds clients for the URLs of cfg, pacing TriNet from
+// cfg.TriNetRPS within [cfg.TriNetMinRPS, cfg.TriNetMaxRPS].
 func NewAPIClients(cfg Config, hc *http.Client, log *slog.Logger) *APIClients {
 	if hc == nil {
 		// The engine writes several people at once and TriNet's pages are read
 		// in windows: keep that many connections per host open, or each burst
-		// pays a TLS handshake again (the default keeps two).
+		// pays a TLS handshake again (the default keeps two). No client-wide
+		// timeout: the retry policy bounds each attempt by the run's deadline.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 16
-		hc = &http.Client{Timeout: 60 * time.Second, Transport: t}
+		hc = &http.Client{Transport: t}
 	}
 	return &APIClients{
 		TriNetBaseURL: cfg.TriNetBaseURL, LeapsomeURL: cfg.LeapsomeURL, LeapsomeSCIM: cfg.LeapsomeSCIM,
-		TriNetRPS: cfg.TriNetRPS, HTTPClient: hc, Logger: log,
+		HTTPClient: hc, Logger: log,
+		trinetShared:   trinet.NewShared(trinet.Pacing{RPS: cfg.TriNetRPS, MinRPS: cfg.TriNetMinRPS, MaxRPS: cfg.TriNetMaxRPS}),
+		leapsomeShared: leapsome.NewShared(leapsome.Limits{}),
 	}
 }
 
 func (a *APIClients) trinet(c secrets.Credentials, log *slog.Logger) (*trinet.Client, error) {
 	return trinet.New(trinet.Config{
 		BaseURL: a.TriNetBaseURL, CompanyID: c.TriNet.CompanyID, ClientID: c.TriNet.ClientID,
-		ClientSecret: c.TriNet.ClientSecret, HTTPClient: a.HTTPClient, RPS: a.TriNetRPS, Now: a.Now, Logger: log,
-		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay,
+		ClientSecret: c.TriNet.ClientSecret, HTTPClient: a.HTTPClient, Shared: a.trinetShared, Now: a.Now, Logger: log,
+		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay, RequestTimeout: a.RequestTimeout,
 	})
 }
 
 func (a *APIClients) leapsome(c secrets.Credentials, log *slog.Logger) (*leapsome.Client, error) {
 	return leapsome.New(leapsome.Config{
 		BaseURL: a.LeapsomeURL, SCIMURL: a.LeapsomeSCIM, APISecret: c.Leapsome.APISecret,
-		SCIMToken: c.Leapsome.SCIMToken, HTTPClient: a.HTTPClient, Now: a.Now, Logger: log,
-		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay,
+		SCIMToken: c.Leapsome.SCIMToken, HTTPClient: a.HTTPClient, Shared: a.leapsomeShared, Now: a.Now, Logger: log,
+		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay, RequestTimeout: a.RequestTimeout,
 	})
 }
 

@@ -20,7 +20,13 @@ type Config struct {
 	TriNetBaseURL string // TRINET_BASE_URL, no path
 	LeapsomeURL   string // LEAPSOME_BASE_URL, ending /v1
 	LeapsomeSCIM  string // LEAPSOME_SCIM_URL, ending /scim/v1
-	TriNetRPS     float64
+	// TriNetRPS is where TriNet's per-company pace starts (TRINET_RPS,
+	// default 10); it adapts within [TriNetMinRPS, TriNetMaxRPS]
+	// (TRINET_MIN_RPS and TRINET_MAX_RPS; unset, a tenth and 50 times it).
+	// See docs/performance.md, "TriNet pacing".
+	TriNetRPS    float64
+	TriNetMinRPS float64
+	TriNetMaxRPS float64
 	// SyncInterval is the schedule's period: the scheduler's slots are the
 	// tick time truncated to it.
 	SyncInterval time.Duration
@@ -58,6 +64,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	var err error
 	if c.TriNetRPS, err = floatVar(getenv, "TRINET_RPS", 10); err != nil {
 		return c, err
+	}
+	// Zero leaves the bounds to the pacer: a tenth and 50 times TRINET_RPS.
+	if c.TriNetMinRPS, err = floatVar(getenv, "TRINET_MIN_RPS", 0); err != nil {
+		return c, err
+	}
+	if c.TriNetMaxRPS, err = floatVar(getenv, "TRINET_MAX_RPS", 0); err != nil {
+		return c, err
+	}
+	if c.TriNetMinRPS > c.TriNetRPS || (c.TriNetMaxRPS > 0 && c.TriNetMaxRPS < c.TriNetRPS) {
+		return c, fault.Invalid("TRINET_RPS", "must lie between TRINET_MIN_RPS and TRINET_MAX_RPS")
 	}
 	if c.SyncInterval, err = durationVar(getenv, "SYNC_INTERVAL", 10*time.Minute); err != nil {
 		return c, err

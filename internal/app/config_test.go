@@ -75,3 +75,32 @@ func TestLoadConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestTriNetPaceBounds: the pace's bounds are optional and must hold the start.
+func TestTriNetPaceBounds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env      map[string]string
+		min, max float64
+		bad      bool
+	}{
+		{map[string]string{}, 0, 0, false},
+		{map[string]string{"TRINET_MIN_RPS": "2", "TRINET_MAX_RPS": "80"}, 2, 80, false},
+		{map[string]string{"TRINET_MIN_RPS": "20"}, 0, 0, true},
+		{map[string]string{"TRINET_MAX_RPS": "5"}, 0, 0, true},
+		{map[string]string{"TRINET_MAX_RPS": "lots"}, 0, 0, true},
+	}
+	for _, tt := range tests {
+		tt.env["TABLE_NAME"] = "tbl"
+		c, err := app.LoadConfig(func(k string) string { return tt.env[k] })
+		if tt.bad {
+			if fault.FieldOf(err) == "" {
+				t.Errorf("%v: err = %v, want an error naming the variable", tt.env, err)
+			}
+			continue
+		}
+		if err != nil || c.TriNetMinRPS != tt.min || c.TriNetMaxRPS != tt.max {
+			t.Errorf("%v: got [%g, %g], %v; want [%g, %g]", tt.env, c.TriNetMinRPS, c.TriNetMaxRPS, err, tt.min, tt.max)
+		}
+	}
+}

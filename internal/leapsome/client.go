@@ -13,10 +13,11 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/pacing"
 	"trinetsync/internal/provision"
+	"trinetsync/internal/retry"
 )
 
 // Config is one tenant's Leapsome connection. Zero knobs take the defaults of
@@ -27,21 +28,26 @@ type Config struct {
 	APISecret string
 	SCIMToken string // optional; "" = SCIM not configured
 
-	HTTPClient *http.Client     // default: a client with a 60 s timeout
+	HTTPClient *http.Client     // default: http.Client{}; the retry policy bounds each attempt
 	Now        func() time.Time // default time.Now
 	Logger     *slog.Logger     // default slog.Default()
 
 	// MaxRetries is how often a 429, 5xx or connection failure is retried
 	// (at least 5; default 6). MaxElapsed bounds the time one call may spend
 	// retrying (default 2 min); BaseDelay and MaxDelay shape the exponential
-	// backoff (defaults 500 ms and 20 s).
-	MaxRetries int
-	BaseDelay  time.Duration
-	MaxDelay   time.Duration
-	MaxElapsed time.Duration
+	// backoff (defaults 500 ms and 20 s). RequestTimeout bounds each attempt
+	// (default 60 s), or the caller's deadline when sooner (internal/retry).
+	MaxRetries     int
+	BaseDelay      time.Duration
+	MaxDelay       time.Duration
+	MaxElapsed     time.Duration
+	RequestTimeout time.Duration
 
-	// Client-side request rates, shared by every Client of one credential
-	// (defaults 20/s Content API and 30/s SCIM, Leapsome's documented limits).
+	// Shared is the process's tokens and client-side rate limits (see
+	// Shared). Without it the Client has its own, at ContentRPS and SCIMRPS
+	// (defaults 20/s and 30/s, Leapsome's documented limits); with it the
+	// rates are Shared's and these must be zero.
+	Shared     *Shared
 	ContentRPS float64
 	SCIMRPS    float64
 }
@@ -52,9 +58,11 @@ type Client struct {
 	http    *http.Client
 	now     func() time.Time
 	log     *slog.Logger
+	shared  *Shared
 	tokens  *tokenSlot
-	content *rate.Limiter
-	scim    *rate.Limiter
+	content *pacing.Pacer
+	scim    *pacing.Pacer
+	policy  retry.Policy // without gate and sleep: do adds them per call
 	// sleep waits between retries; tests replace it to see the waits
 	// without spending them.
 	sleep func(context.Context, time.Duration) error
@@ -94,15 +102,17 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxElapsed <= 0 {
 		cfg.MaxElapsed = defaultMaxElapsed
 	}
-	if cfg.ContentRPS <= 0 {
-		cfg.ContentRPS = defaultContentRPS
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = defaultTimeout
 	}
-	if cfg.SCIMRPS <= 0 {
-		cfg.SCIMRPS = defaultSCIMRPS
+	if cfg.Shared != nil && (cfg.ContentRPS != 0 || cfg.SCIMRPS != 0) {
+		// One rule for the rates: they are the Shared's, set once per process.
+		return nil, fault.Invalid("ContentRPS", "is set on the Shared state (leapsome.Limits), not per client")
 	}
-	c := &Client{cfg: cfg, http: cfg.HTTPClient, now: cfg.Now, log: cfg.Logger, sleep: sleepCtx, maxPages: maxPages}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient, now: cfg.Now, log: cfg.Logger, shared: cfg.Shared,
+		sleep: retry.Sleep, maxPages: maxPages}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: defaultTimeout}
+		c.http = &http.Client{}
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -110,11 +120,17 @@ func New(cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
+	if c.shared == nil {
+		c.shared = NewShared(Limits{ContentRPS: cfg.ContentRPS, SCIMRPS: cfg.SCIMRPS})
+		c.cfg.ContentRPS, c.cfg.SCIMRPS = c.shared.limits.ContentRPS, c.shared.limits.SCIMRPS
+	}
+	c.policy = retry.Policy{MaxRetries: cfg.MaxRetries, BaseDelay: cfg.BaseDelay, MaxDelay: cfg.MaxDelay,
+		MaxElapsed: cfg.MaxElapsed, RequestTimeout: cfg.RequestTimeout, Now: c.now, Service: "leapsome", Logger: c.log}
 	content := newCredential(cfg.BaseURL, cfg.APISecret)
-	c.tokens = slotFor(content)
-	c.content = limiterFor(contentAPI, content, cfg.ContentRPS)
+	c.tokens = c.shared.slot(content)
+	c.content = c.shared.pacer(contentAPI, content)
 	if cfg.SCIMToken != "" {
-		c.scim = limiterFor(scimAPI, newCredential(cfg.SCIMURL, cfg.SCIMToken), cfg.SCIMRPS)
+		c.scim = c.shared.pacer(scimAPI, newCredential(cfg.SCIMURL, cfg.SCIMToken))
 	}
 	return c, nil
 }
@@ -138,7 +154,7 @@ func (c *Client) baseURL(api apiKind) string {
 	return c.cfg.BaseURL
 }
 
-func (c *Client) limiter(api apiKind) *rate.Limiter {
+func (c *Client) limiter(api apiKind) *pacing.Pacer {
 	if api == scimAPI {
 		return c.scim
 	}

@@ -339,6 +339,7 @@ func TestRateLimitsRespected(t *testing.T) {
 			e.seed(tt.people)
 			cfg := e.config()
 			cfg.ContentRPS, cfg.SCIMRPS = 0, 0 // Leapsome's documented limits
+			cfg.Shared = NewShared(Limits{})   // held by every reader's client, as app.APIClients does
 			if !tt.scim {
 				cfg.SCIMToken = ""
 			}

@@ -25,8 +25,8 @@ import (
 
 // The test harness: the Leapsome sandbox over real HTTP, behind a handler
 // that validates every request the client sends against Leapsome's own
-// OpenAPI documents (testdata/, Leapsome's files as published)
-// and records what it saw.
+// OpenAPI documents (testdata/, the source of truth the Leapsome API profile
+// docs/leapsome-api.md condenses) and records what it saw.
 
 var (
 	specOnce    sync.Once
@@ -105,11 +105,15 @@ type env struct {
 	invalid   []string
 	statuses  map[int]int
 	onRequest func(*http.Request) // runs before the sandbox sees a request
+	// shared is the tokens and rate limits of every client the test builds,
+	// as app.APIClients holds them for a process.
+	shared *Shared
 }
 
 func newEnv(t *testing.T, opts lsandbox.Options) *env {
 	t.Helper()
-	e := &env{t: t, sb: lsandbox.New(opts), ops: map[string]int{}, statuses: map[int]int{}}
+	e := &env{t: t, sb: lsandbox.New(opts), ops: map[string]int{}, statuses: map[int]int{},
+		shared: NewShared(Limits{ContentRPS: 1000, SCIMRPS: 1000})}
 	e.tenant = lsandbox.Tenant{ID: "acme", APISecret: "s3cret-" + t.Name(), SCIMToken: "scim-" + t.Name()}
 	if err := e.sb.AddTenant(e.tenant); err != nil {
 		t.Fatal(err)
@@ -169,8 +173,7 @@ func (e *env) config() Config {
 		BaseDelay:  time.Millisecond,
 		MaxDelay:   4 * time.Millisecond,
 		MaxElapsed: 10 * time.Second,
-		ContentRPS: 1000,
-		SCIMRPS:    1000,
+		Shared:     e.shared,
 		Logger:     slog.New(slog.DiscardHandler),
 	}
 }

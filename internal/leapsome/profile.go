@@ -4,8 +4,9 @@ import "time"
 
 // Everything this client knows about Leapsome's two APIs, in one place. Tags:
 // [src] Leapsome's published OpenAPI documents (Content API 1.0.1, SCIM API
-// 1.1.3) as condensed by docs/leapsome-api.md; [assume] our
-// assumption where the documents are silent.
+// 1.1.3) as condensed by the project's Leapsome API profile
+// (docs/leapsome-api.md); [assume] our assumption where the documents are
+// silent.
 
 // Content API [src].
 const (

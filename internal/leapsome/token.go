@@ -6,17 +6,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/url"
-	"sync"
+	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"trinetsync/internal/cache"
 	"trinetsync/internal/fault"
+	"trinetsync/internal/pacing"
 )
 
 // Tokens and rate limiters belong to a credential, not to a Client value: the
 // worker builds a new Client for every run, and parallel runs of one tenant
-// must share one token and one request budget.
+// must share one token and one request budget. A Shared holds them.
 
 // credential identifies one Leapsome credential without holding the secret.
 type credential struct {
@@ -37,37 +37,86 @@ type tokenSlot struct {
 	lock    chan struct{}
 	token   string
 	expires time.Time
+	// used (on the Shared's clock) tells the cache when the slot is idle;
+	// it is written under lock.
+	used atomic.Int64
 }
 
-var (
-	tokenSlots sync.Map // credential -> *tokenSlot
-	limiters   sync.Map // limiterKey -> *rate.Limiter
-)
+// idle says whether the slot holds no usable token, nobody holds it, and
+// nobody asked for it for idleFor.
+func (s *tokenSlot) idle(now time.Time, idleFor time.Duration) bool {
+	select {
+	case s.lock <- struct{}{}:
+		defer func() { <-s.lock }()
+	default:
+		return false
+	}
+	return (s.token == "" || !now.Before(s.expires)) && now.Sub(time.Unix(0, s.used.Load())) >= idleFor
+}
 
 type limiterKey struct {
 	api  apiKind
 	cred credential
 }
 
-func slotFor(cred credential) *tokenSlot {
-	if s, ok := tokenSlots.Load(cred); ok {
-		return s.(*tokenSlot)
-	}
-	s, _ := tokenSlots.LoadOrStore(cred, &tokenSlot{lock: make(chan struct{}, 1)})
-	return s.(*tokenSlot)
+// Limits are the request rates a Shared paces each credential at: fixed, as
+// Leapsome documents them (zero takes 20/s Content API and 30/s SCIM).
+type Limits struct {
+	ContentRPS float64
+	SCIMRPS    float64
 }
 
-// limiterFor returns the shared limiter of a credential on one API; the first
-// Client to ask sets its rate.
-func limiterFor(api apiKind, cred credential, rps float64) *rate.Limiter {
-	key := limiterKey{api: api, cred: cred}
-	if l, ok := limiters.Load(key); ok {
-		return l.(*rate.Limiter)
+// Shared is what the Clients built with it share in one process: one token
+// per API secret, and one pacer per credential and API. The long-lived
+// clients object (app.APIClients) makes one per cold start; Clients are
+// built per run. Both caches are bounded (maxShared entries each): a token
+// is dropped once expired and unasked for a minute, a pacer once unused for
+// an hour, and the least recently used entry beyond the bound. The rates
+// are set once, here: a Client cannot change them.
+type Shared struct {
+	limits Limits
+	now    func() time.Time
+	tokens *cache.Cache[credential, *tokenSlot]
+	pacers *cache.Cache[limiterKey, *pacing.Pacer]
+}
+
+const (
+	maxShared   = 4096
+	tokenIdle   = time.Minute
+	limiterIdle = time.Hour
+)
+
+// NewShared returns an empty Shared pacing every credential at l.
+func NewShared(l Limits) *Shared {
+	if !(l.ContentRPS > 0) {
+		l.ContentRPS = defaultContentRPS
 	}
-	// Burst 1 spreads requests evenly: a burst would spend Leapsome's
-	// per-second budget at once and invite 429s from a strict server.
-	l, _ := limiters.LoadOrStore(key, rate.NewLimiter(rate.Limit(rps), 1))
-	return l.(*rate.Limiter)
+	if !(l.SCIMRPS > 0) {
+		l.SCIMRPS = defaultSCIMRPS
+	}
+	s := &Shared{limits: l, now: time.Now}
+	s.tokens = cache.New[credential](maxShared, func(t *tokenSlot) bool { return t.idle(s.now(), tokenIdle) })
+	s.pacers = cache.New[limiterKey](maxShared, func(p *pacing.Pacer) bool { return p.IdleSince(s.now().Add(-limiterIdle)) })
+	return s
+}
+
+func (s *Shared) slot(cred credential) *tokenSlot {
+	return s.tokens.Get(cred, func() *tokenSlot {
+		t := &tokenSlot{lock: make(chan struct{}, 1)}
+		t.used.Store(s.now().UnixNano())
+		return t
+	})
+}
+
+// pacer is the shared pace of a credential on one API. Burst 1 (a fixed
+// pacing.Pacer) spreads requests evenly: a burst would spend Leapsome's
+// per-second budget at once and invite 429s from a strict server.
+func (s *Shared) pacer(api apiKind, cred credential) *pacing.Pacer {
+	rps := s.limits.ContentRPS
+	if api == scimAPI {
+		rps = s.limits.SCIMRPS
+	}
+	return s.pacers.Get(limiterKey{api: api, cred: cred}, func() *pacing.Pacer { return pacing.New(pacing.Fixed(rps)) })
 }
 
 // token returns a usable Content API token. stale, when not empty, is a
@@ -82,6 +131,7 @@ func (c *Client) token(ctx context.Context, stale string, force bool) (string, e
 		return "", fault.Wrap(fault.Transient, ctx.Err(), "leapsome GET %s: waiting for token", pathToken)
 	}
 	defer func() { <-s.lock }()
+	s.used.Store(c.shared.now().UnixNano())
 
 	now := c.now()
 	if !force && s.token != "" && s.token != stale && now.Before(s.expires) {

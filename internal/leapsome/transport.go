@@ -9,13 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
-
 	"trinetsync/internal/fault"
+	"trinetsync/internal/retry"
 )
 
 type apiKind int
@@ -50,118 +47,91 @@ type outcome struct {
 	err        error
 	final      bool
 	retryAfter time.Duration
+	throttled  bool // HTTP 429: the pace honours its Retry-After
+	again      bool // the token was renewed: send once more, not a retry
 }
 
-// do sends r, retrying 429, 5xx and connection failures with exponential
-// backoff and jitter, honouring Retry-After, at most MaxRetries times and
-// within MaxElapsed, until ctx ends.
+// do sends r under the retry policy (internal/retry): 429, 5xx and
+// connection failures are retried with exponential backoff and jitter,
+// honouring Retry-After, at most MaxRetries times, within MaxElapsed and
+// before ctx's deadline; every attempt waits for the API's pace.
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
-	start := c.now()
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval:     c.cfg.BaseDelay,
-		RandomizationFactor: 0.5,
-		Multiplier:          2,
-		MaxInterval:         c.cfg.MaxDelay,
-	}
-	bo.Reset()
+	p := c.policy
+	p.Sleep = c.sleep
+	p.Gate = c.limiter(r.api)
 	renewed := false
-	for attempt := 0; ; attempt++ {
-		o := c.attempt(ctx, r, &renewed)
-		if o.err == nil {
-			return o.body, nil
-		}
-		if o.final || !fault.Retryable(o.err) {
-			return nil, o.err
-		}
-		if ctx.Err() != nil {
-			return nil, canceled(ctx, r.op)
-		}
-		if attempt >= c.cfg.MaxRetries {
-			return nil, fmt.Errorf("after %d attempts: %w", attempt+1, o.err)
-		}
-		wait := o.retryAfter
-		if wait <= 0 {
-			// The jitter may reach 1.5× the interval; MaxDelay is the cap.
-			wait = min(bo.NextBackOff(), c.cfg.MaxDelay)
-		}
-		if c.now().Sub(start)+wait > c.cfg.MaxElapsed {
-			return nil, fmt.Errorf("after %d attempts, retry budget spent: %w", attempt+1, o.err)
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return nil, fmt.Errorf("after %d attempts, deadline too close to retry: %w", attempt+1, o.err)
-		}
-		c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome retry",
-			slog.String("api", r.api.String()), slog.String("op", r.op),
-			slog.Int("attempt", attempt+1), slog.Duration("wait", wait), slog.String("err", o.err.Error()))
-		if err := c.sleep(ctx, wait); err != nil {
-			return nil, canceled(ctx, r.op)
-		}
+	var body []byte
+	err := p.Do(ctx, r.op, func(actx context.Context) retry.Attempt {
+		o := c.attempt(ctx, actx, r, &renewed)
+		body = o.body
+		return retry.Attempt{Err: o.err, Retry: !o.final && fault.Retryable(o.err), RetryAfter: o.retryAfter,
+			Throttled: o.throttled, Again: o.again}
+	})
+	if err != nil {
+		return nil, err
 	}
+	return body, nil
 }
 
-// attempt sends r once; a 401 on the Content API renews the token and sends
-// it once more (at most once per do).
-func (c *Client) attempt(ctx context.Context, r request, renewed *bool) outcome {
-	for {
-		if err := c.limiter(r.api).Wait(ctx); err != nil {
-			return outcome{err: fault.Wrap(fault.Transient, err, "leapsome %s: rate limiter", r.op), final: true}
-		}
-		u := c.baseURL(r.api) + r.path
-		if len(r.query) > 0 {
-			u += "?" + r.query.Encode()
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			// The URL was checked in New: only a broken path could get here.
-			return outcome{err: fault.New(fault.Validation, "leapsome %s: cannot build request", r.op), final: true}
-		}
-		req.Header.Set("Accept", "application/json")
-		var tok string
-		switch {
-		case r.api == scimAPI:
-			req.Header.Set("Authorization", "Bearer "+c.cfg.SCIMToken)
-		case r.bearer:
-			// The exchange has its own retries; its failure ends this call.
-			if tok, err = c.token(ctx, "", false); err != nil {
-				return outcome{err: err, final: true}
-			}
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-
-		resp, err := c.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return outcome{err: canceled(ctx, r.op), final: true}
-			}
-			return outcome{err: fault.Wrap(fault.Transient, stripURL(err), "leapsome %s: connection failed", r.op)}
-		}
-		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
-		resp.Body.Close()
-		c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome call",
-			slog.String("api", r.api.String()), slog.String("op", r.op), slog.Int("status", resp.StatusCode))
-		if err != nil {
-			if ctx.Err() != nil {
-				return outcome{err: canceled(ctx, r.op), final: true}
-			}
-			return outcome{err: fault.Wrap(fault.Transient, stripURL(err), "leapsome %s: reading response failed", r.op)}
-		}
-
-		st := resp.StatusCode
-		switch {
-		case st >= 200 && st < 300:
-			if len(body) > maxBodyBytes {
-				return outcome{err: fault.New(fault.Transient, "leapsome %s: response larger than %d bytes", r.op, maxBodyBytes), final: true}
-			}
-			return outcome{body: body}
-		case st == http.StatusUnauthorized && r.api == contentAPI && r.bearer && !*renewed:
-			*renewed = true
-			if _, err := c.token(ctx, tok, false); err != nil {
-				return outcome{err: err, final: true}
-			}
-			continue
-		}
-		return c.classify(r, resp)
+// attempt sends r once; a 401 on the Content API renews the token and asks
+// for one more attempt (at most once per do). ctx is the call's, actx the
+// attempt's: only ctx ending means the caller gave up.
+func (c *Client) attempt(ctx, actx context.Context, r request, renewed *bool) outcome {
+	u := c.baseURL(r.api) + r.path
+	if len(r.query) > 0 {
+		u += "?" + r.query.Encode()
 	}
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
+	if err != nil {
+		// The URL was checked in New: only a broken path could get here.
+		return outcome{err: fault.New(fault.Validation, "leapsome %s: cannot build request", r.op), final: true}
+	}
+	req.Header.Set("Accept", "application/json")
+	var tok string
+	switch {
+	case r.api == scimAPI:
+		req.Header.Set("Authorization", "Bearer "+c.cfg.SCIMToken)
+	case r.bearer:
+		// The exchange has its own retries; its failure ends this call.
+		if tok, err = c.token(actx, "", false); err != nil {
+			return outcome{err: err, final: true}
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return outcome{err: canceled(ctx, r.op), final: true}
+		}
+		return outcome{err: fault.Wrap(fault.Transient, stripURL(err), "leapsome %s: connection failed", r.op)}
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	resp.Body.Close()
+	c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome call",
+		slog.String("api", r.api.String()), slog.String("op", r.op), slog.Int("status", resp.StatusCode))
+	if err != nil {
+		if ctx.Err() != nil {
+			return outcome{err: canceled(ctx, r.op), final: true}
+		}
+		return outcome{err: fault.Wrap(fault.Transient, stripURL(err), "leapsome %s: reading response failed", r.op)}
+	}
+
+	st := resp.StatusCode
+	switch {
+	case st >= 200 && st < 300:
+		if len(body) > maxBodyBytes {
+			return outcome{err: fault.New(fault.Transient, "leapsome %s: response larger than %d bytes", r.op, maxBodyBytes), final: true}
+		}
+		return outcome{body: body}
+	case st == http.StatusUnauthorized && r.api == contentAPI && r.bearer && !*renewed:
+		*renewed = true
+		if _, err := c.token(actx, tok, false); err != nil {
+			return outcome{err: err, final: true}
+		}
+		return outcome{err: fault.New(fault.Auth, "leapsome %s: status 401: token renewed", r.op), again: true}
+	}
+	return c.classify(r, resp)
 }
 
 // classify turns a non-2xx answer into an error of the fault classes. The
@@ -180,33 +150,15 @@ func (c *Client) classify(r request, resp *http.Response) outcome {
 	case st == http.StatusNotFound:
 		return outcome{err: fault.New(fault.NotFound, "%s", msg), final: true}
 	case st == http.StatusTooManyRequests:
-		return outcome{err: fault.New(fault.Throttled, "%s", msg), retryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
+		return outcome{err: fault.New(fault.Throttled, "%s", msg), retryAfter: retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now()), throttled: true}
 	case st >= 500 || st == http.StatusRequestTimeout:
 		// A 408 is the server giving up on a slow request: it may pass, like a 5xx.
-		return outcome{err: fault.New(fault.Transient, "%s", msg), retryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())}
+		return outcome{err: fault.New(fault.Transient, "%s", msg), retryAfter: retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
 	default:
 		// 400 and any other 4xx: Leapsome refused a read we built; repeating
 		// it cannot help, and it is our fault, never the API caller's 400.
 		return outcome{err: fault.New(fault.Internal, "%s", msg), final: true}
 	}
-}
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(h); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // stripURL drops the *url.Error wrapper, whose text holds the full URL and
@@ -231,15 +183,4 @@ func badJSON(op string, err error) error {
 		return fault.New(fault.Transient, "leapsome %s: response is not valid JSON (offset %d)", op, se.Offset)
 	}
 	return fault.New(fault.Transient, "leapsome %s: response does not have the documented shape", op)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

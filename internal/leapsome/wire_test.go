@@ -153,23 +153,6 @@ func TestDecodeSCIMUser(t *testing.T) {
 	}
 }
 
-func TestRetryAfterHeader(t *testing.T) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		h    string
-		want time.Duration
-	}{
-		{"", 0}, {"2", 2 * time.Second}, {" 0 ", 0}, {"-1", 0}, {"soon", 0},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-	}
-	for _, tt := range tests {
-		if got := retryAfter(tt.h, now); got != tt.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", tt.h, got, tt.want)
-		}
-	}
-}
-
 func TestNewValidatesConfig(t *testing.T) {
 	ok := Config{BaseURL: "https://api.leapsome.com/v1/", APISecret: "s"}
 	tests := []struct {

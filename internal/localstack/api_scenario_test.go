@@ -438,7 +438,12 @@ func scenarioRevocation(t *testing.T, st *Stack, dataDir string) {
 			t.Fatalf("run %d with a refused TriNet secret: %+v", i+1, r)
 		}
 	}
-	f.c.call(http.MethodGet, f.path("/connection"), nil, http.StatusOK, &conn)
+	// The runner records the outcome (and so the back-off) just after it
+	// writes the run final, which is what the trigger waited for.
+	poll(t, "back-off after 3 failed runs", 10*time.Second, func() bool {
+		f.c.call(http.MethodGet, f.path("/connection"), nil, http.StatusOK, &conn)
+		return conn.Backoff != nil
+	})
 	if conn.Backoff == nil || conn.Backoff.Failures < 3 || conn.Status != "connected" {
 		t.Errorf("after 3 failed runs the tenant should back off: %+v", conn)
 	} else if conn.NextRunAt == nil || *conn.NextRunAt < conn.Backoff.Until {

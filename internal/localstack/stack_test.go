@@ -383,7 +383,14 @@ func TestRestartSettlesUnfinishedRuns(t *testing.T) {
 	if r.Status != "failed" || r.Error == nil || r.Error.Code != interruptedCode {
 		t.Fatalf("the interrupted run: %+v", r)
 	}
-	holder, _, err := st.Services.Store.Lease(ctx, "demo")
+	// The runner releases the lease just after it writes the run final,
+	// which is what waitRun waited for.
+	var holder string
+	var err error
+	poll(t, "the lease released", 10*time.Second, func() bool {
+		holder, _, err = st.Services.Store.Lease(ctx, "demo")
+		return err != nil || holder == ""
+	})
 	if err != nil || holder != "" {
 		t.Fatalf("lease after the runs: holder %q, %v", holder, err)
 	}

@@ -39,13 +39,18 @@ type benchWorld struct {
 	// stale are the differing TriNet employees as seeded: restoring them
 	// undoes what a first run wrote.
 	stale []trinetsb.Employee
+	lsURL string // the Leapsome sandbox, without path
 }
 
-func newBenchWorld(b *testing.B, n int) *benchWorld {
+func newBenchWorld(b *testing.B, n int, tnOpts ...func(*trinetsb.Options)) *benchWorld {
 	b.Helper()
 	c := &clock{t: time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)}
 	w := &benchWorld{n: n, world: &world{clock: c, wlSF: hexID(900)}}
-	w.tn = trinetsb.New(trinetsb.Options{Now: c.Now})
+	opts := trinetsb.Options{Now: c.Now}
+	for _, o := range tnOpts {
+		o(&opts)
+	}
+	w.tn = trinetsb.New(opts)
 	w.ls = leapsb.New(leapsb.Options{Now: c.Now})
 	tnSrv := httptest.NewServer(w.tn)
 	lsSrv := httptest.NewServer(w.ls)
@@ -54,7 +59,7 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 	// to count as their live heap.
 	b.Cleanup(func() { tnSrv.Close(); tnSrv.Config.Handler = nil })
 	b.Cleanup(func() { lsSrv.Close(); lsSrv.Config.Handler = nil })
-	w.tnURL = tnSrv.URL
+	w.tnURL, w.lsURL = tnSrv.URL, lsSrv.URL
 	bmust(b, w.tn.AddCompany(trinetsb.Company{ID: benchCo, Name: "Bench Co", ClientID: "bench-client", ClientSecret: "secret",
 		Departments: []trinetsb.Department{{ID: "D100", Name: "Engineering"}, {ID: "D200", Name: "Sales"}},
 		Locations:   []trinetsb.Location{{ID: "SF1", Name: "San Francisco", Country: "US"}}}))

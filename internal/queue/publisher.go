@@ -14,10 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
-	"github.com/cenkalti/backoff/v5"
 	"golang.org/x/sync/errgroup"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/retry"
 )
 
 // BatchSize is SQS's limit of entries per SendMessageBatch call.
@@ -198,60 +198,57 @@ func (p *Publisher) sendBatch(ctx context.Context, jobs []Job) (sent int, failur
 	if len(entries) == 0 {
 		return 0, failures
 	}
-	bo := p.newBackOff()
-	for attempt := 1; ; attempt++ {
-		out, err := p.s.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.url), Entries: entries})
-		var retry []types.SendMessageBatchRequestEntry
-		var lastErr error
+	var lastErr error
+	err := p.policy().Do(ctx, fmt.Sprintf("send %d sync jobs", len(entries)), func(actx context.Context) retry.Attempt {
+		out, err := p.s.SendMessageBatch(actx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(p.url), Entries: entries})
+		var again []types.SendMessageBatchRequestEntry
 		if err != nil {
 			lastErr = classify(err, "send %d sync jobs", len(entries))
-			if !fault.Retryable(lastErr) {
-				return sent, append(failures, failEntries(jobs, entries, lastErr)...)
-			}
-			retry = entries
-		} else if len(out.Successful) == 0 && len(out.Failed) == 0 {
+			return retry.Attempt{Err: lastErr, Retry: fault.Retryable(lastErr)}
+		}
+		if len(out.Successful) == 0 && len(out.Failed) == 0 {
 			// A 200 that reports on no entry at all. SQS always lists each
 			// entry; goaws v0.5.4 answers the JSON protocol under other field
 			// names, so the SDK sees none. The call succeeded, so the entries
 			// were accepted: resending them would only duplicate jobs.
-			return sent + len(entries), failures
-		} else {
-			for _, e := range entries {
-				id := aws.ToString(e.Id)
-				if reported(out.Successful, id) {
-					sent++
-					continue
-				}
-				f, ok := failedEntry(out.Failed, id)
-				if !ok {
-					// Left out of a response that lists others: resend it. A
-					// duplicate job is harmless (the worker keys runs on syncId);
-					// a lost one is not.
-					lastErr = fault.New(fault.Transient, "SQS did not report on a sync job")
-					retry = append(retry, e)
-					continue
-				}
-				ferr := entryError(f)
-				if f.SenderFault || !fault.Retryable(ferr) {
-					failures = append(failures, Failure{Job: jobs[entryJob(id)], Err: ferr})
-					continue
-				}
-				lastErr = ferr
-				retry = append(retry, e)
+			sent += len(entries)
+			entries = nil
+			return retry.Attempt{}
+		}
+		for _, e := range entries {
+			id := aws.ToString(e.Id)
+			if reported(out.Successful, id) {
+				sent++
+				continue
 			}
+			f, ok := failedEntry(out.Failed, id)
+			if !ok {
+				// Left out of a response that lists others: resend it. A
+				// duplicate job is harmless (the worker keys runs on syncId);
+				// a lost one is not.
+				lastErr = fault.New(fault.Transient, "SQS did not report on a sync job")
+				again = append(again, e)
+				continue
+			}
+			ferr := entryError(f)
+			if f.SenderFault || !fault.Retryable(ferr) {
+				failures = append(failures, Failure{Job: jobs[entryJob(id)], Err: ferr})
+				continue
+			}
+			lastErr = ferr
+			again = append(again, e)
 		}
-		if len(retry) == 0 {
-			return sent, failures
+		entries = again
+		if len(entries) == 0 {
+			return retry.Attempt{}
 		}
-		entries = retry
-		if attempt >= p.opts.MaxAttempts {
-			return sent, append(failures, failEntries(jobs, entries, fault.Wrap(classOrTransient(lastErr), lastErr, "gave up after %d attempts", attempt))...)
-		}
-		p.opts.Logger.DebugContext(ctx, "retrying sync jobs", "entries", len(entries), "attempt", attempt, "cause", lastErr.Error())
-		if werr := wait(ctx, bo.NextBackOff()); werr != nil {
-			return sent, append(failures, failEntries(jobs, entries, fault.Wrap(fault.Transient, werr, "enqueue stopped"))...)
-		}
+		p.opts.Logger.DebugContext(ctx, "retrying sync jobs", "entries", len(entries), "cause", lastErr.Error())
+		return retry.Attempt{Err: lastErr, Retry: true}
+	})
+	if err != nil {
+		failures = append(failures, failEntries(jobs, entries, err)...)
 	}
+	return sent, failures
 }
 
 // reported and failedEntry look an entry up by id; a batch holds at most
@@ -272,13 +269,6 @@ func failedEntry(failed []types.BatchResultErrorEntry, id string) (types.BatchRe
 		}
 	}
 	return types.BatchResultErrorEntry{}, false
-}
-
-func classOrTransient(err error) fault.Class {
-	if c, ok := fault.ClassOf(err); ok {
-		return c
-	}
-	return fault.Transient
 }
 
 func entryJob(id string) int { return int(id[0] - '0') }
@@ -303,25 +293,19 @@ func entryError(f types.BatchResultErrorEntry) error {
 	return fault.New(classOfCode(code, fl, 0), "SQS rejected a sync job: %s: %s", code, aws.ToString(f.Message))
 }
 
-func (p *Publisher) newBackOff() *backoff.ExponentialBackOff {
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = p.opts.InitialBackoff
-	bo.MaxInterval = p.opts.MaxBackoff
-	bo.Multiplier = 2
-	bo.Reset()
-	return bo
+// policy is the service's one retry policy with the publisher's knobs:
+// MaxAttempts calls at most, no time budget beyond ctx's.
+func (p *Publisher) policy() *retry.Policy {
+	retries := p.opts.MaxAttempts - 1
+	if retries == 0 {
+		retries = -1 // one attempt: retry.Policy reads zero as its default
+	}
+	return &retry.Policy{MaxRetries: retries, BaseDelay: p.opts.InitialBackoff,
+		MaxDelay: p.opts.MaxBackoff, MaxElapsed: noBudget, Service: "sqs", Logger: p.opts.Logger}
 }
 
-func wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
-}
+// noBudget: the publisher's calls are bounded by MaxAttempts and ctx only.
+const noBudget = time.Duration(math.MaxInt64)
 
 // Send sends one job whose delivery is to wait delay (continuations, manual
 // triggers). Delays are rounded up to whole seconds; more than MaxDelay is
@@ -339,21 +323,12 @@ func (p *Publisher) Send(ctx context.Context, job Job, delay time.Duration) erro
 		MessageBody:  aws.String(body),
 		DelaySeconds: int32(math.Ceil(delay.Seconds())),
 	}
-	_, err = backoff.Retry(ctx, func() (struct{}, error) {
-		_, err := p.s.SendMessage(ctx, in)
+	return p.policy().Do(ctx, "send sync job for tenant "+job.TenantID, func(actx context.Context) retry.Attempt {
+		_, err := p.s.SendMessage(actx, in)
 		if err == nil {
-			return struct{}{}, nil
+			return retry.Attempt{}
 		}
 		cerr := classify(err, "send sync job for tenant %s", job.TenantID)
-		if !fault.Retryable(cerr) {
-			return struct{}{}, backoff.Permanent(cerr)
-		}
-		return struct{}{}, cerr
-	}, backoff.WithBackOff(p.newBackOff()), backoff.WithMaxTries(uint(p.opts.MaxAttempts)), backoff.WithMaxElapsedTime(0))
-	if _, classified := fault.ClassOf(err); err != nil && !classified {
-		// Only the context's own error comes back unclassified: it ended
-		// between attempts.
-		return fault.Wrap(fault.Transient, err, "send sync job for tenant %s", job.TenantID)
-	}
-	return err
+		return retry.Attempt{Err: cerr, Retry: fault.Retryable(cerr)}
+	})
 }

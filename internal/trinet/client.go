@@ -2,21 +2,18 @@ package trinet
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"trinetsync/internal/fault"
+	"trinetsync/internal/pacing"
 	"trinetsync/internal/provision"
+	"trinetsync/internal/retry"
 )
 
 var _ provision.Company = (*Client)(nil)
@@ -28,22 +25,27 @@ type Config struct {
 	CompanyID    string
 	ClientID     string
 	ClientSecret string
-	HTTPClient   *http.Client // optional; default has a 30s timeout
-	// RPS is the client-side rate limit, shared by every Client of the same
-	// BaseURL and CompanyID in this process (the last New sets it).
+	HTTPClient   *http.Client // optional; redirects are never followed
+	// Shared is the process's token cache and per-company pacers (see
+	// Shared). Without it the Client has its own, paced from RPS; with it
+	// the pace is Shared's and RPS must be zero.
+	Shared *Shared
 	RPS    float64
 	Now    func() time.Time // default time.Now
 	Logger *slog.Logger     // default slog.Default()
 
-	// Retry policy for 429, 5xx and connection errors.
+	// Retry policy for 429, 5xx and connection errors (internal/retry).
 	MaxRetries int           // retries after the first attempt; default 6, at least 5
 	MaxElapsed time.Duration // bound on one call's total time spent retrying; default 60s
 	BaseDelay  time.Duration // first backoff interval, doubled with jitter; default 250ms
 	MaxDelay   time.Duration // largest backoff interval; default 8s
+	// RequestTimeout bounds each attempt (default 30s); the caller's
+	// deadline, when sooner, bounds it instead.
+	RequestTimeout time.Duration
 	// PageWindow is how many employee pages are fetched at once; default 6.
 	PageWindow int
-	// Sleep waits d or until ctx ends; default a timer. Tests replace it to see
-	// the waits (Retry-After) without spending them.
+	// Sleep waits d or until ctx ends; default retry.Sleep. Tests replace it
+	// to see the retry waits (Retry-After) without spending them.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -55,17 +57,12 @@ type Client struct {
 	id      string
 	secret  string
 	http    *http.Client
-	limiter *rate.Limiter
+	pacer   *pacing.Pacer
 	tok     *tokenEntry
 	now     func() time.Time
 	log     *slog.Logger
-	sleep   func(context.Context, time.Duration) error
-
-	maxRetries int
-	maxElapsed time.Duration
-	baseDelay  time.Duration
-	maxDelay   time.Duration
-	window     int
+	policy  retry.Policy // without its gate: do adds the pacer to API calls
+	window  int
 }
 
 // OrgDetails is what TriNet says about the company the credentials belong to.
@@ -93,13 +90,17 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RPS < 0 || math.IsNaN(cfg.RPS) || math.IsInf(cfg.RPS, 0) {
 		return nil, fault.Invalid("RPS", "must be a positive number")
 	}
+	if cfg.Shared != nil && cfg.RPS != 0 {
+		// One rule for the pace: it is the Shared's, set once per process.
+		return nil, fault.Invalid("RPS", "is set on the Shared state (trinet.Pacing), not per client")
+	}
 	if cfg.MaxRetries != 0 && cfg.MaxRetries < minMaxRetries {
 		return nil, fault.Invalid("MaxRetries", "must be at least %d", minMaxRetries)
 	}
 	for _, d := range []struct {
 		field string
 		v     time.Duration
-	}{{"MaxElapsed", cfg.MaxElapsed}, {"BaseDelay", cfg.BaseDelay}, {"MaxDelay", cfg.MaxDelay}} {
+	}{{"MaxElapsed", cfg.MaxElapsed}, {"BaseDelay", cfg.BaseDelay}, {"MaxDelay", cfg.MaxDelay}, {"RequestTimeout", cfg.RequestTimeout}} {
 		if d.v < 0 {
 			return nil, fault.Invalid(d.field, "must not be negative")
 		}
@@ -108,26 +109,19 @@ func New(cfg Config) (*Client, error) {
 		return nil, fault.Invalid("PageWindow", "must not be negative")
 	}
 	c := &Client{
-		base:       base,
-		company:    url.PathEscape(cfg.CompanyID),
-		rawCo:      cfg.CompanyID,
-		id:         cfg.ClientID,
-		secret:     cfg.ClientSecret,
-		http:       cfg.HTTPClient,
-		now:        cfg.Now,
-		log:        cfg.Logger,
-		sleep:      cfg.Sleep,
-		maxRetries: orDefault(cfg.MaxRetries, defaultMaxRetries),
-		maxElapsed: orDefault(cfg.MaxElapsed, defaultMaxElapsed),
-		baseDelay:  orDefault(cfg.BaseDelay, defaultBaseDelay),
-		maxDelay:   orDefault(cfg.MaxDelay, defaultMaxDelay),
-		window:     orDefault(cfg.PageWindow, defaultPageWindow),
-	}
-	if c.maxDelay < c.baseDelay {
-		c.maxDelay = c.baseDelay
+		base:    base,
+		company: url.PathEscape(cfg.CompanyID),
+		rawCo:   cfg.CompanyID,
+		id:      cfg.ClientID,
+		secret:  cfg.ClientSecret,
+		http:    cfg.HTTPClient,
+		now:     cfg.Now,
+		log:     cfg.Logger,
+		window:  orDefault(cfg.PageWindow, defaultPageWindow),
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: defaultTimeout}
+		// No client-wide timeout: the retry policy bounds each attempt.
+		c.http = &http.Client{}
 	}
 	// A redirect would make net/http send the hire POST again: nothing TriNet
 	// answers is followed, a 3xx is handed back as it is.
@@ -140,11 +134,23 @@ func New(cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.Default()
 	}
-	if c.sleep == nil {
-		c.sleep = sleepCtx
+	c.policy = retry.Policy{
+		MaxRetries:     orDefault(cfg.MaxRetries, defaultMaxRetries),
+		BaseDelay:      orDefault(cfg.BaseDelay, defaultBaseDelay),
+		MaxDelay:       orDefault(cfg.MaxDelay, defaultMaxDelay),
+		MaxElapsed:     orDefault(cfg.MaxElapsed, defaultMaxElapsed),
+		RequestTimeout: orDefault(cfg.RequestTimeout, defaultTimeout),
+		Now:            c.now,
+		Sleep:          cfg.Sleep,
+		Service:        "trinet",
+		Logger:         c.log,
 	}
-	c.limiter = sharedLimiter(base, cfg.CompanyID, orDefault(cfg.RPS, defaultRPS))
-	c.tok = sharedToken(base, cfg.ClientID, cfg.ClientSecret)
+	shared := cfg.Shared
+	if shared == nil {
+		shared = NewShared(Pacing{RPS: cfg.RPS})
+	}
+	c.pacer = shared.pacer(base, cfg.CompanyID)
+	c.tok = shared.token(base, cfg.ClientID, cfg.ClientSecret)
 	return c, nil
 }
 
@@ -165,44 +171,6 @@ func orDefault[T comparable](v, d T) T {
 		return d
 	}
 	return v
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// limiters holds one limiter per (base URL, company): TriNet's limit is the
-// company's, however many Client values a process makes for it.
-var limiters sync.Map
-
-func sharedLimiter(base, company string, rps float64) *rate.Limiter {
-	burst := max(1, int(math.Ceil(rps)))
-	v, loaded := limiters.LoadOrStore(base+"\x00"+company, rate.NewLimiter(rate.Limit(rps), burst))
-	l := v.(*rate.Limiter)
-	if loaded && l.Limit() != rate.Limit(rps) {
-		l.SetLimit(rate.Limit(rps))
-		l.SetBurst(burst)
-	}
-	return l
-}
-
-// tokens holds one token per credential, keyed by base URL, client id and a
-// hash of the secret (a changed secret is a new credential; the secret itself
-// is not kept as a key).
-var tokens sync.Map
-
-func sharedToken(base, clientID, secret string) *tokenEntry {
-	h := sha256.Sum256([]byte(secret))
-	key := base + "\x00" + clientID + "\x00" + hex.EncodeToString(h[:])
-	v, _ := tokens.LoadOrStore(key, &tokenEntry{})
-	return v.(*tokenEntry)
 }
 
 func (c *Client) path(format string, args ...string) string {

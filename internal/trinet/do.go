@@ -13,15 +13,13 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
-
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
+	"trinetsync/internal/retry"
 )
 
 // call is one logical TriNet request, which may take several attempts.
@@ -50,86 +48,58 @@ type failure struct {
 	err        error // classified
 	retry      bool
 	retryAfter time.Duration
+	// throttled: TriNet answered 429 (the pacer slows down).
+	throttled bool
 	// unauthorized is the bearer token TriNet answered 401 to.
 	unauthorized string
 }
 
-// do runs cl with the retry policy: 429, 5xx, connection errors and
-// unreadable answers are retried with exponential backoff and jitter, up to
-// MaxRetries times while MaxElapsed allows, waiting at least Retry-After; a
-// 401 renews the token once. A call marked once is not repeated after its
-// request may have been applied.
+// do runs cl under the retry policy (internal/retry): 429, 5xx, connection
+// errors and unreadable answers are retried with exponential backoff and
+// jitter, up to MaxRetries times while MaxElapsed and ctx's deadline allow,
+// waiting at least Retry-After; each attempt of an API call waits for the
+// company's pacer, and a 401 renews the token once. A call marked once is
+// not repeated after its request may have been applied.
 //
 // For a call marked once, fault.OutcomeUnknown means exactly that the request
 // was written and TriNet's answer does not say it was refused (5xx, 408, an
 // odd status, a timeout or a dropped connection after the headers went out).
 // Every failure before the request was written — the token could not be had,
-// the client-side rate limit or the caller's context stopped it, the
-// connection could not be opened — keeps its own class (fault.Transient,
-// fault.Throttled, fault.Auth, …): TriNet certainly did not apply it.
+// the pacer or the caller's context stopped it, the connection could not be
+// opened — keeps its own class (fault.Transient, fault.Throttled, fault.Auth,
+// …): TriNet certainly did not apply it.
 func (c *Client) do(ctx context.Context, cl *call) error {
-	start := c.now()
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval:     c.baseDelay,
-		RandomizationFactor: backoff.DefaultRandomizationFactor,
-		Multiplier:          backoff.DefaultMultiplier,
-		MaxInterval:         c.maxDelay,
+	p := c.policy
+	if cl.basic == "" {
+		// The token call is not paced: TriNet's limit is on its API.
+		p.Gate = c.pacer
 	}
-	bo.Reset()
 	renewed := false
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return fault.Wrap(fault.Transient, err, "trinet %s: cancelled", cl.endpoint)
-		}
-		f := c.attempt(ctx, cl, attempt)
-		if f == nil {
-			return nil
-		}
-		if f.unauthorized != "" {
-			if renewed {
-				return fault.New(fault.Auth, "trinet %s: HTTP 401 after renewing the access token", cl.endpoint)
-			}
+	n := 0
+	return p.Do(ctx, cl.endpoint, func(actx context.Context) retry.Attempt {
+		n++
+		f := c.attempt(ctx, actx, cl, n)
+		switch {
+		case f == nil:
+			return retry.Attempt{}
+		case f.unauthorized != "" && renewed:
+			return retry.Attempt{Err: fault.New(fault.Auth, "trinet %s: HTTP 401 after renewing the access token", cl.endpoint)}
+		case f.unauthorized != "":
 			renewed = true
 			c.tok.invalidate(f.unauthorized)
-			attempt-- // a renewal is not a retry
-			continue
+			return retry.Attempt{Err: fault.New(fault.Auth, "trinet %s: HTTP 401", cl.endpoint), Again: true}
 		}
-		if !f.retry {
-			return f.err
-		}
-		class, _ := fault.ClassOf(f.err)
-		if attempt > c.maxRetries {
-			return fault.Wrap(class, f.err, "gave up after %d attempts", attempt)
-		}
-		wait := bo.NextBackOff()
-		if f.retryAfter > wait {
-			wait = f.retryAfter
-		}
-		if c.now().Sub(start)+wait > c.maxElapsed {
-			return fault.Wrap(class, f.err, "gave up after %d attempts (retry time spent)", attempt)
-		}
-		c.log.LogAttrs(ctx, slog.LevelDebug, "trinet retry",
-			slog.String("endpoint", cl.endpoint), slog.Int("attempt", attempt),
-			slog.Duration("wait", wait), slog.String("class", class.String()))
-		if err := c.sleep(ctx, wait); err != nil {
-			return fault.Wrap(class, err, "trinet %s: cancelled while retrying after: %s", cl.endpoint, f.err)
-		}
-	}
+		return retry.Attempt{Err: f.err, Retry: f.retry, RetryAfter: f.retryAfter, Throttled: f.throttled}
+	})
 }
 
-// attempt sends cl once.
-func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
+// attempt sends cl once. ctx is the call's, actx the attempt's (ctx bounded
+// by the request timeout): only ctx ending means the caller gave up.
+func (c *Client) attempt(ctx, actx context.Context, cl *call, n int) *failure {
 	auth := tokenAuthScheme + " " + cl.basic
 	bearer := ""
 	if cl.basic == "" {
-		if err := c.limiter.Wait(ctx); err != nil {
-			if ctx.Err() != nil {
-				return &failure{err: fault.Wrap(fault.Transient, ctx.Err(), "trinet %s: cancelled", cl.endpoint)}
-			}
-			// The wait would outlast ctx's deadline.
-			return &failure{err: fault.Wrap(fault.Throttled, err, "trinet %s: client-side rate limit", cl.endpoint)}
-		}
-		tok, err := c.token(ctx)
+		tok, err := c.token(actx)
 		if err != nil {
 			return &failure{err: notSent(cl, err)}
 		}
@@ -141,9 +111,9 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		target += "?" + cl.query
 	}
 	var wrote atomic.Bool
-	rctx := ctx
+	rctx := actx
 	if cl.once {
-		rctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		rctx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
 			WroteHeaders: func() { wrote.Store(true) },
 		})
 	}
@@ -217,7 +187,8 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		return &failure{
 			err:        fault.New(fault.Throttled, "trinet %s: HTTP 429: rate limited", cl.endpoint),
 			retry:      true,
-			retryAfter: retryAfter(resp.Header.Get(retryAfterHdr), c.now()),
+			retryAfter: retry.ParseRetryAfter(resp.Header.Get(retryAfterHdr), c.now()),
+			throttled:  true,
 		}
 	case st >= 500 || st == http.StatusRequestTimeout:
 		if cl.once {
@@ -227,7 +198,7 @@ func (c *Client) attempt(ctx context.Context, cl *call, n int) *failure {
 		return &failure{
 			err:        fault.New(fault.Transient, "trinet %s: HTTP %d", cl.endpoint, st),
 			retry:      true,
-			retryAfter: retryAfter(resp.Header.Get(retryAfterHdr), c.now()),
+			retryAfter: retry.ParseRetryAfter(resp.Header.Get(retryAfterHdr), c.now()),
 		}
 	case st >= 400:
 		field, msg := validation(data, c.redactions(cl, bearer))
@@ -352,24 +323,6 @@ func clean(m string, redact []string) string {
 	m = strings.Join(strings.Fields(m), " ")
 	m = provision.Shorten(m, maxMessage)
 	return m
-}
-
-// retryAfter reads a Retry-After header: seconds [assume], or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(h); err == nil {
-		if s < 0 {
-			return 0
-		}
-		return time.Duration(s) * retryAfterUnit
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }
 
 // scrubURLError keeps the transport's reason but not the URL's query, which

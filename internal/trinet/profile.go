@@ -30,7 +30,7 @@ const (
 	queryGrantType  = "grant_type"                          // [src]
 	tokenAuthScheme = "Basic"                               // [src] Basic base64(clientId:clientSecret)
 	apiAuthScheme   = "Bearer"                              // [src]
-	retryAfterHdr   = "Retry-After"                         // [assume] the gateway sends it with some 429s
+	retryAfterHdr   = "Retry-After"                         // [assume] the gateway sends it with some 429s, in seconds or as an HTTP date
 	dateLayout      = "2006-01-02"                          // [src] dates are YYYY-MM-DD
 	jsonContentType = "application/json"                    // [src]
 	userAgent       = "trinetsync (+leapsome-provisioning)" // ours; identifies the integration in TriNet's logs
@@ -65,9 +65,6 @@ const (
 	// defaultPageWindow is how many pages are fetched at once after the first
 	// (ours): enough to hide latency, few enough not to trip TriNet's gateway.
 	defaultPageWindow = 6
-	// retryAfterUnit: a Retry-After header is a number of seconds [assume]; an
-	// HTTP-date form is also accepted, as RFC 9110 allows.
-	retryAfterUnit = time.Second
 	// defaultTokenTTL is used when expires_in is missing or not a number
 	// [assume]; short, because a 401 costs a renewal anyway.
 	defaultTokenTTL = 5 * time.Minute
@@ -75,8 +72,8 @@ const (
 	// [src: "ask for a new token before expiry"; the length is ours]. Tokens
 	// that live less than 4 margins are renewed after three quarters of their life.
 	tokenMargin = 60 * time.Second
-	// defaultRPS per company (ours): TriNet publishes no rate; 10/s keeps a
-	// 10,000-person company's full list (100 pages) well under a minute.
+	// defaultRPS per company (ours) is where the pace starts: TriNet
+	// publishes no rate, so the pacer (internal/pacing) learns it from 429s.
 	defaultRPS = 10
 	// Retry policy (ours; the profile asks for >= 5 retries within a bounded time).
 	defaultMaxRetries = 6
@@ -84,7 +81,7 @@ const (
 	defaultBaseDelay  = 250 * time.Millisecond
 	defaultMaxDelay   = 8 * time.Second
 	defaultMaxElapsed = 60 * time.Second
-	defaultTimeout    = 30 * time.Second // per HTTP request, default HTTP client
+	defaultTimeout    = 30 * time.Second // per attempt, or less when the caller's deadline is sooner
 	// maxBody caps what is read from one answer (ours): a full page of 100
 	// employees is ~100 KB.
 	maxBody = 8 << 20

@@ -31,13 +31,17 @@ type env struct {
 	mu     sync.Mutex
 	offs   map[int]int // employees offset → requests
 	hook   func(r *http.Request)
+	// shared is the token cache and pacers of every client the test builds,
+	// as app.APIClients holds them for a process.
+	shared *Shared
 }
 
 // newEnv starts a sandbox with one company whose credentials are unique to
-// the test (the token cache is process-wide).
+// the test.
 func newEnv(t *testing.T, opts sandbox.Options) *env {
 	t.Helper()
-	e := &env{sb: sandbox.New(opts), id: "client-" + t.Name(), secret: "secret-" + t.Name(), offs: map[int]int{}}
+	e := &env{sb: sandbox.New(opts), id: "client-" + t.Name(), secret: "secret-" + t.Name(), offs: map[int]int{},
+		shared: NewShared(Pacing{RPS: 10000})}
 	err := e.sb.AddCompany(sandbox.Company{
 		ID: co, Name: "Acme Inc", ClientID: e.id, ClientSecret: e.secret,
 		Departments: []sandbox.Department{{ID: "D100", Name: "Engineering"}, {ID: "D200", Name: "Sales"}},
@@ -65,8 +69,8 @@ func newEnv(t *testing.T, opts sandbox.Options) *env {
 func (e *env) client(t *testing.T, mod func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{
-		BaseURL: e.srv.URL, CompanyID: co, ClientID: e.id, ClientSecret: e.secret,
-		RPS: 10000, BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, Logger: quietLogger(),
+		BaseURL: e.srv.URL, CompanyID: co, ClientID: e.id, ClientSecret: e.secret, Shared: e.shared,
+		BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, Logger: quietLogger(),
 	}
 	if mod != nil {
 		mod(&cfg)

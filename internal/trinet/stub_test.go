@@ -245,27 +245,6 @@ func TestTokenLifetimeFromStringExpiresIn(t *testing.T) {
 	}
 }
 
-func TestRetryAfterHeader(t *testing.T) {
-	now := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"3", 3 * time.Second},
-		{" 0 ", 0},
-		{"-2", 0},
-		{"soon", 0},
-		{now.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second},
-		{now.Add(-5 * time.Second).Format(http.TimeFormat), 0},
-	}
-	for _, tt := range tests {
-		if got := retryAfter(tt.in, now); got != tt.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestFlexibleScalars(t *testing.T) {
 	var v struct {
 		A, B, C, D, E flexString
@@ -286,8 +265,12 @@ func TestFlexibleScalars(t *testing.T) {
 	}
 }
 
+// TestClientsShareLimiterAndToken: Clients built with one Shared share the
+// company's pacer and the credential's token; another company or secret gets
+// its own, and a Client built without a Shared shares nothing.
 func TestClientsShareLimiterAndToken(t *testing.T) {
-	cfg := Config{BaseURL: "https://share.example.test", CompanyID: "CJ6", ClientID: "id", ClientSecret: "s", RPS: 3}
+	shared := NewShared(Pacing{RPS: 3})
+	cfg := Config{BaseURL: "https://share.example.test", CompanyID: "CJ6", ClientID: "id", ClientSecret: "s", Shared: shared}
 	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -296,14 +279,28 @@ func TestClientsShareLimiterAndToken(t *testing.T) {
 	other := cfg
 	other.CompanyID, other.ClientSecret = "XY1", "s2"
 	o, _ := New(other)
-	if a.limiter != b.limiter || a.tok != b.tok {
-		t.Fatal("two clients of one company and credential must share limiter and token")
+	if a.pacer != b.pacer || a.tok != b.tok {
+		t.Fatal("two clients of one company and credential must share pacer and token")
 	}
-	if a.limiter == o.limiter || a.tok == o.tok {
+	if a.pacer == o.pacer || a.tok == o.tok {
 		t.Fatal("another company or secret must not share them")
 	}
+	if a.pacer != shared.Pacer("https://share.example.test/", "CJ6") || a.pacer.Stats().Rate != 3 {
+		t.Fatalf("the shared pacer is not the company's, or not at the shared start rate: %+v", a.pacer.Stats())
+	}
+	alone := cfg
+	alone.Shared = nil
+	p, _ := New(alone)
+	if p.pacer == a.pacer || p.tok == a.tok {
+		t.Fatal("a client without a Shared must have its own pacer and token")
+	}
+	// The pace is the Shared's: a client cannot set another.
+	withRPS := cfg
+	withRPS.RPS = 50
+	if _, err := New(withRPS); fault.FieldOf(err) != "RPS" {
+		t.Fatalf("New with a Shared and an RPS = %v, want an error naming RPS", err)
+	}
 }
-
 func TestRateLimitBoundsCalls(t *testing.T) {
 	srv, _ := stub(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"data":{"companyId":"CJ6","companyName":"Acme"}}`)

@@ -23,6 +23,9 @@ type tokenEntry struct {
 	mu      sync.Mutex
 	token   string
 	renewAt time.Time
+	// clock and used tell the Shared cache when the entry is idle.
+	clock func() time.Time
+	used  time.Time
 	// flight makes concurrent callers wait for one token request instead of
 	// each asking TriNet for its own.
 	flight singleflight.Group
@@ -31,10 +34,21 @@ type tokenEntry struct {
 func (e *tokenEntry) valid(now time.Time) (string, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.clock != nil {
+		e.used = e.clock()
+	}
 	if e.token != "" && now.Before(e.renewAt) {
 		return e.token, true
 	}
 	return "", false
+}
+
+// idle says whether the entry holds no usable token and nobody asked for one
+// for idleFor.
+func (e *tokenEntry) idle(now time.Time, idleFor time.Duration) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return (e.token == "" || !now.Before(e.renewAt)) && now.Sub(e.used) >= idleFor
 }
 
 // invalidate forgets tok if it is still the cached token; a token renewed by
@@ -66,7 +80,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 		}
 		// The request outlives the caller that started it: others may be
 		// waiting for the same token.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.maxElapsed+defaultTimeout)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.policy.MaxElapsed+c.policy.RequestTimeout)
 		defer cancel()
 		t, ttl, err := c.fetchToken(fctx)
 		if err != nil {

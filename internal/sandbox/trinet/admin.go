@@ -23,20 +23,22 @@ const (
 	adWrites       = "writes"
 	adCalls        = "calls"
 	adFaults       = "faults"
+	adLimit        = "limit"
 	adReset        = "reset-counters"
 	adExpireTokens = "expire-tokens"
 )
 
 var adminRoutes = []route{
-	{split("_admin/companies"), []string{http.MethodGet, http.MethodPost}, adCompanies},
-	{split("_admin/companies/{co}/employees"), []string{http.MethodGet, http.MethodPost}, adEmployees},
-	{split("_admin/companies/{co}/employees/{id}"), []string{http.MethodGet, http.MethodPut, http.MethodDelete}, adEmployee},
-	{split("_admin/companies/{co}/employees/{id}/approve"), []string{http.MethodPost}, adApprove},
-	{split("_admin/companies/{co}/writes"), []string{http.MethodGet}, adWrites},
-	{split("_admin/companies/{co}/calls"), []string{http.MethodGet}, adCalls},
-	{split("_admin/companies/{co}/faults"), []string{http.MethodGet, http.MethodPut}, adFaults},
-	{split("_admin/companies/{co}/reset-counters"), []string{http.MethodPost}, adReset},
-	{split("_admin/expire-tokens"), []string{http.MethodPost}, adExpireTokens},
+	{"/_admin/companies", []string{http.MethodGet, http.MethodPost}, adCompanies},
+	{"/_admin/companies/{co}/employees", []string{http.MethodGet, http.MethodPost}, adEmployees},
+	{"/_admin/companies/{co}/employees/{id}", []string{http.MethodGet, http.MethodPut, http.MethodDelete}, adEmployee},
+	{"/_admin/companies/{co}/employees/{id}/approve", []string{http.MethodPost}, adApprove},
+	{"/_admin/companies/{co}/writes", []string{http.MethodGet}, adWrites},
+	{"/_admin/companies/{co}/calls", []string{http.MethodGet}, adCalls},
+	{"/_admin/companies/{co}/faults", []string{http.MethodGet, http.MethodPut}, adFaults},
+	{"/_admin/companies/{co}/limit", []string{http.MethodGet, http.MethodPut}, adLimit},
+	{"/_admin/companies/{co}/reset-counters", []string{http.MethodPost}, adReset},
+	{"/_admin/expire-tokens", []string{http.MethodPost}, adExpireTokens},
 }
 
 // faultsJSON is Faults on the wire: latency as a Go duration string
@@ -113,22 +115,19 @@ func decodeStrict(body io.Reader, dst any) error {
 	return nil
 }
 
-func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
-	rt, p, found := match(adminRoutes, r.URL.Path)
-	if !found {
-		s.write(w, fail(http.StatusNotFound, "No resource at "+r.URL.Path))
-		return
-	}
-	if !rt.allows(r.Method) {
-		s.write(w, rt.methodNotAllowed(r.Method))
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		s.write(w, fail(http.StatusRequestEntityTooLarge, "request body too large or unreadable"))
-		return
-	}
-	s.write(w, s.admin(r.Method, rt.endpoint, p, body))
+func (s *Server) adminHandler(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.allows(r.Method) {
+			s.write(w, rt.methodNotAllowed(r.Method))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		if err != nil {
+			s.write(w, fail(http.StatusRequestEntityTooLarge, "request body too large or unreadable"))
+			return
+		}
+		s.write(w, s.admin(r.Method, rt.endpoint, paramsOf(r), body))
+	})
 }
 
 func badRequest(err error) response { return fail(http.StatusBadRequest, err.Error()) }
@@ -239,6 +238,19 @@ func (s *Server) admin(method, endpoint string, p params, body []byte) response 
 		f := s.companies[p.co].faults
 		s.mu.Unlock()
 		return ok(faultsToJSON(f))
+
+	case adLimit:
+		if method == http.MethodPut {
+			var l Limit
+			if err := decodeStrict(bytes.NewReader(body), &l); err != nil {
+				return badRequest(err)
+			}
+			if err := s.SetLimit(p.co, l); err != nil {
+				return badRequest(err)
+			}
+		}
+		l, _ := s.LimitOf(p.co)
+		return ok(l)
 
 	case adReset:
 		s.ResetCounters(p.co)

@@ -32,60 +32,57 @@ const (
 // maxBody bounds request bodies; TriNet's are a few hundred bytes.
 const maxBody = 1 << 20
 
+// route is one path of the API or the admin surface, served by Go's
+// ServeMux (method and path patterns): each method it takes is a pattern of
+// its own, and the bare path answers every other method 405 with Allow.
 type route struct {
-	pattern  []string // literal segments, or "{co}" / "{id}"
+	pattern  string // a ServeMux path pattern; {co} and {id} are wildcards
 	methods  []string
 	endpoint string
 }
 
+// params are a request's path wildcards.
 type params struct{ co, id string }
 
+func paramsOf(r *http.Request) params { return params{co: r.PathValue("co"), id: r.PathValue("id")} }
+
 var apiRoutes = []route{
-	{split("oauth/accesstoken"), []string{http.MethodGet, http.MethodPost}, epToken},
-	{split("v1/manage-company/{co}/org-details"), []string{http.MethodGet}, epOrgDetails},
-	{split("v1/company/{co}/departments"), []string{http.MethodGet}, epDepartments},
-	{split("v1/company/{co}/locations"), []string{http.MethodGet}, epLocations},
-	{split("v1/company/{co}/employees"), []string{http.MethodGet}, epEmployees},
-	{split("v1/hire/{co}/employees"), []string{http.MethodPost}, epHire},
-	{split("v1/identity/{co}/{id}/names"), []string{http.MethodPut}, epNames},
-	{split("v1/identity/{co}/{id}/personals"), []string{http.MethodPut}, epPersonals},
-	{split("v1/manage-employee/{co}/{id}/jobs"), []string{http.MethodPut}, epJobs},
+	{"/oauth/accesstoken", []string{http.MethodGet, http.MethodPost}, epToken},
+	{"/v1/manage-company/{co}/org-details", []string{http.MethodGet}, epOrgDetails},
+	{"/v1/company/{co}/departments", []string{http.MethodGet}, epDepartments},
+	{"/v1/company/{co}/locations", []string{http.MethodGet}, epLocations},
+	{"/v1/company/{co}/employees", []string{http.MethodGet}, epEmployees},
+	{"/v1/hire/{co}/employees", []string{http.MethodPost}, epHire},
+	{"/v1/identity/{co}/{id}/names", []string{http.MethodPut}, epNames},
+	{"/v1/identity/{co}/{id}/personals", []string{http.MethodPut}, epPersonals},
+	{"/v1/manage-employee/{co}/{id}/jobs", []string{http.MethodPut}, epJobs},
 }
 
-func split(path string) []string { return strings.Split(strings.Trim(path, "/"), "/") }
+// routes builds the mux of the API and the admin surface. Every answer,
+// the mux's own 404 and 405 included, is an enveloped JSON body.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	handle(mux, apiRoutes, s.apiHandler)
+	handle(mux, adminRoutes, s.adminHandler)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.write(w, fail(http.StatusNotFound, "No resource at "+r.URL.Path))
+	})
+	return mux
+}
 
-// match finds the route for a path. Methods are checked by the caller so
-// that a known path with the wrong method answers 405, not 404.
-func match(routes []route, path string) (*route, params, bool) {
-	segs := split(path)
+// handle registers each route's methods with the handler serve makes for it,
+// and the bare path too: a call with another method still reaches the
+// handler, which receives it (an API call is counted, and recorded when a
+// write) and answers 405.
+func handle(mux *http.ServeMux, routes []route, serve func(*route) http.Handler) {
 	for i := range routes {
 		rt := &routes[i]
-		if len(rt.pattern) != len(segs) {
-			continue
+		h := serve(rt)
+		for _, m := range rt.methods {
+			mux.Handle(m+" "+rt.pattern, h)
 		}
-		var p params
-		matched := true
-		for j, want := range rt.pattern {
-			got := segs[j]
-			switch want {
-			case "{co}":
-				p.co = got
-				matched = got != ""
-			case "{id}":
-				p.id = got
-				matched = got != ""
-			default:
-				matched = got == want
-			}
-			if !matched {
-				break
-			}
-		}
-		if matched {
-			return rt, p, true
-		}
+		mux.Handle(rt.pattern, h)
 	}
-	return nil, params{}, false
 }
 
 func (rt *route) allows(method string) bool { return slices.Contains(rt.methods, method) }
@@ -171,16 +168,16 @@ func drop(w http.ResponseWriter) {
 }
 
 // ServeHTTP serves TriNet's API and, under /_admin/, the admin surface.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/_admin" || strings.HasPrefix(r.URL.Path, "/_admin/") {
-		s.serveAdmin(w, r)
-		return
-	}
-	rt, p, found := match(apiRoutes, r.URL.Path)
-	if !found {
-		s.write(w, fail(http.StatusNotFound, "No resource at "+r.URL.Path))
-		return
-	}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// apiHandler serves one API route: the call is received (counted and, when a
+// write, recorded), then faults and the company's rate limit apply in the
+// order a gateway would, then the endpoint answers.
+func (s *Server) apiHandler(rt *route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.serveAPI(w, r, rt, paramsOf(r)) })
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rt *route, p params) {
 	var body []byte
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		var err error
@@ -231,6 +228,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		lose = act.loseResponse
+		if rt.endpoint != epToken {
+			if wait, limited := s.overLimit(co); limited {
+				finish(http.StatusTooManyRequests)
+				resp := fail(http.StatusTooManyRequests, "Rate limit exceeded")
+				resp.header = http.Header{"Retry-After": {strconv.Itoa(wait)}}
+				s.write(w, resp)
+				return
+			}
+		}
 	}
 
 	var resp response

@@ -4,17 +4,45 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"net/http"
 	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Options configures a Server.
 type Options struct {
 	Now      func() time.Time // default time.Now; "today" is the UTC date of Now()
 	TokenTTL time.Duration    // default 3600s; expires_in is reported as a string
+	// Limit is every company's rate limit until SetLimit changes it; the
+	// zero Limit enforces none.
+	Limit Limit
+	// LimitClock is the clock the rate limits run on (default time.Now), apart
+	// from Now, which is the calendar. A benchmark may run it faster than the
+	// wall clock, with the client's pacer on the same clock, to measure a
+	// long stretch of paced calls in a short time.
+	LimitClock func() time.Time
+}
+
+// Limit is a company's enforced rate limit, as TriNet's gateway would keep
+// it: a token bucket refilled at RPS per second holding at most Burst tokens
+// (default one second's worth). An API call (token calls excepted) that finds
+// the bucket empty is answered 429 with Retry-After: the whole seconds until
+// a token is there, at least one.
+type Limit struct {
+	RPS   float64 `json:"rps"`
+	Burst int     `json:"burst"`
+}
+
+// LimitStats counts a company's calls that met its limit.
+type LimitStats struct {
+	Allowed int `json:"allowed"`
+	Refused int `json:"refused"`
 }
 
 // Department is a company department as TriNet lists it.
@@ -106,9 +134,12 @@ type Write struct {
 // Server is the sandbox: an http.Handler serving TriNet's API and the admin
 // surface, with all state in memory. It is safe for concurrent use.
 type Server struct {
-	now   func() time.Time
-	ttl   time.Duration
-	reqID atomic.Uint64
+	now      func() time.Time
+	limitNow func() time.Time
+	ttl      time.Duration
+	limit    Limit // for new companies
+	reqID    atomic.Uint64
+	mux      *http.ServeMux
 
 	mu        sync.Mutex
 	companies map[string]*company
@@ -126,6 +157,9 @@ type company struct {
 	faults    Faults
 	writes    []*Write
 	calls     map[string]int
+	limit     Limit
+	bucket    *rate.Limiter // nil: no limit
+	limited   LimitStats
 }
 
 type token struct {
@@ -137,7 +171,9 @@ type token struct {
 func New(opts Options) *Server {
 	s := &Server{
 		now:       opts.Now,
+		limitNow:  opts.LimitClock,
 		ttl:       opts.TokenTTL,
+		limit:     opts.Limit,
 		companies: map[string]*company{},
 		byClient:  map[string]*company{},
 		tokens:    map[string]*token{},
@@ -145,6 +181,10 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.limitNow == nil {
+		s.limitNow = time.Now
+	}
+	s.mux = s.routes()
 	if s.ttl <= 0 {
 		s.ttl = 3600 * time.Second
 	}
@@ -200,9 +240,72 @@ func (s *Server) AddCompany(c Company) error {
 	if _, dup := s.byClient[c.ClientID]; dup {
 		return fmt.Errorf("trinet sandbox: client id of company %q is already used by another company", c.ID)
 	}
+	if err := co.setLimit(s.limit); err != nil {
+		return fmt.Errorf("trinet sandbox: company %q: %w", c.ID, err)
+	}
 	s.companies[c.ID] = co
 	s.byClient[c.ClientID] = co
 	return nil
+}
+
+// SetLimit enforces l on the company's API calls from now on, with a full
+// bucket; the zero Limit lifts it.
+func (s *Server) SetLimit(companyID string, l Limit) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	co, ok := s.companies[companyID]
+	if !ok {
+		return fmt.Errorf("company %q: %w", companyID, ErrNotFound)
+	}
+	return co.setLimit(l)
+}
+
+// LimitOf returns the company's limit and what it did since the counters
+// were last reset.
+func (s *Server) LimitOf(companyID string) (Limit, LimitStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	co, ok := s.companies[companyID]
+	if !ok {
+		return Limit{}, LimitStats{}
+	}
+	return co.limit, co.limited
+}
+
+func (co *company) setLimit(l Limit) error {
+	if l.RPS < 0 || math.IsNaN(l.RPS) || math.IsInf(l.RPS, 0) || l.Burst < 0 {
+		return errors.New("limit: rps and burst must not be negative")
+	}
+	if l.RPS == 0 {
+		co.limit, co.bucket = Limit{}, nil
+		return nil
+	}
+	if l.Burst == 0 {
+		l.Burst = max(1, int(math.Ceil(l.RPS)))
+	}
+	co.limit = l
+	co.bucket = rate.NewLimiter(rate.Limit(l.RPS), l.Burst)
+	return nil
+}
+
+// overLimit takes a token from the company's bucket; without one it says
+// how many whole seconds (at least one) until there is one.
+func (s *Server) overLimit(co *company) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if co.bucket == nil {
+		return 0, false
+	}
+	now := s.limitNow()
+	if co.bucket.AllowN(now, 1) {
+		co.limited.Allowed++
+		return 0, false
+	}
+	co.limited.Refused++
+	r := co.bucket.ReserveN(now, 1)
+	wait := r.DelayFrom(now)
+	r.CancelAt(now)
+	return max(1, int(math.Ceil(wait.Seconds()))), true
 }
 
 // PutEmployee stores e as a TriNet admin would, replacing any record with
@@ -363,13 +466,14 @@ func (s *Server) ExpireTokens() {
 	}
 }
 
-// ResetCounters forgets the company's calls and writes.
+// ResetCounters forgets the company's calls, writes and limit counts.
 func (s *Server) ResetCounters(companyID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if co, ok := s.companies[companyID]; ok {
 		co.calls = map[string]int{}
 		co.writes = nil
+		co.limited = LimitStats{}
 	}
 }
 
