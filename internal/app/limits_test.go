@@ -115,11 +115,11 @@ func (d *lambdaDeath) ReleaseLease(ctx context.Context, tenantID, syncID string)
 	return d.Store.ReleaseLease(ctx, tenantID, syncID)
 }
 
-func (d *lambdaDeath) RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error) {
+func (d *lambdaDeath) RecordRunOutcome(ctx context.Context, id string, o store.RunOutcome) (store.Tenant, error) {
 	if d.dead("RecordRunOutcome") {
 		return store.Tenant{}, errKilled
 	}
-	return d.Store.RecordRunOutcome(ctx, id, failed, reason, now)
+	return d.Store.RecordRunOutcome(ctx, id, o)
 }
 
 func (d *lambdaDeath) Send(ctx context.Context, job queue.Job, delay time.Duration) error {
@@ -580,5 +580,51 @@ func TestRunnerSecretRefusedIsNotARejection(t *testing.T) {
 				t.Fatalf("tenant is %s", tn.Status)
 			}
 		})
+	}
+}
+
+// finishWatch notes, at the moment a run's final state is written, the
+// consecutive failures the tenant record shows.
+type finishWatch struct {
+	*store.Store
+	mu       sync.Mutex
+	failures []int
+}
+
+func (w *finishWatch) UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error {
+	if r.Status.Final() {
+		tn, err := w.Store.Tenant(ctx, r.TenantID)
+		if err != nil {
+			return err
+		}
+		w.mu.Lock()
+		w.failures = append(w.failures, tn.ConsecutiveFailures)
+		w.mu.Unlock()
+	}
+	return w.Store.UpdateRun(ctx, r, from...)
+}
+
+// A reader that sees a run finished sees what it did to the tenant's
+// back-off: the outcome is recorded before the final state is written.
+func TestRunnerRecordsTheOutcomeBeforeTheFinalState(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(true)
+	ctx := ctxFor(t)
+	for range 2 {
+		if _, err := e.svcs.Store.RecordRunOutcome(ctx, e.tenant, testOutcome(true, app.CodeUpstream, e.clk.Now())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := &finishWatch{Store: e.svcs.Store}
+	r := app.NewRunner(e.cfg, w, e.svcs.Secrets, e.svcs.Publisher, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+	if out := r.Handle(ctx, e.job("sched-order", provision.TriggerSchedule, false), 1); out.Retry {
+		t.Fatalf("outcome %+v", out)
+	}
+	if st := e.run("sched-order").Status; st != provision.RunSucceeded && st != provision.RunPartial {
+		t.Fatalf("run %s, want it to go through", st)
+	}
+	if len(w.failures) != 1 || w.failures[0] != 0 {
+		t.Fatalf("when the final state was written the tenant showed %v consecutive failures, want the run's success already recorded (0)", w.failures)
 	}
 }

@@ -512,3 +512,11 @@ func pause(ctx context.Context, d time.Duration) {
 
 func trinetFaultsDown() trinetsandbox.Faults { return trinetsandbox.Faults{ServerErrors: 1 << 20} }
 func trinetFaultsUp() trinetsandbox.Faults   { return trinetsandbox.Faults{} }
+
+// testOutcome is a finished run with a sync id of its own, for tests that
+// set a tenant's back-off up directly.
+func testOutcome(failed bool, reason string, at time.Time) store.RunOutcome {
+	return store.RunOutcome{SyncID: fmt.Sprintf("test-run-%d", outcomeSeq.Add(1)), Failed: failed, Reason: reason, At: at}
+}
+
+var outcomeSeq atomic.Int64

@@ -60,7 +60,7 @@ type runStore interface {
 	MarkRevoked(ctx context.Context, id string, connectedAt time.Time) error
 	SaveSettingsIf(ctx context.Context, id string, s provision.Settings, version int64) error
 	DeleteLinks(ctx context.Context, tenantID string) error
-	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
+	RecordRunOutcome(ctx context.Context, id string, o store.RunOutcome) (store.Tenant, error)
 	CreateRun(ctx context.Context, r provision.Run) error
 	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
 	UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error
@@ -482,7 +482,7 @@ func (r *Runner) recordFinish(ctx context.Context, log *slog.Logger, run provisi
 // finisher is what ending a run needs from the store.
 type finisher interface {
 	UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error
-	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
+	RecordRunOutcome(ctx context.Context, id string, o store.RunOutcome) (store.Tenant, error)
 	ReleaseLease(ctx context.Context, tenantID, syncID string) error
 }
 
@@ -499,6 +499,19 @@ const finalWriteTries = 4
 // and the caller must keep its outcome.
 func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError, now time.Time) (wrote bool, err error) {
 	from := run.Status
+	// The back-off first: a reader that sees the run finished sees what it did
+	// to the tenant too. Recording the same run twice changes nothing, so a
+	// retry after a failed final write does not count it again.
+	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || rerr.Code != CodeNotConnected) {
+		reason := ""
+		if rerr != nil {
+			reason = rerr.Code
+		}
+		o := store.RunOutcome{SyncID: run.SyncID, Failed: status == provision.RunFailed, Reason: reason, At: now}
+		if _, err := st.RecordRunOutcome(ctx, run.TenantID, o); err != nil && !errors.Is(err, fault.ErrNotFound) {
+			log.Error("record run outcome", "err", err)
+		}
+	}
 	run.Status = status
 	run.Error = rerr
 	run.FinishedAt = now
@@ -525,15 +538,6 @@ func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provisio
 		log.Error("finish run", "status", status, "err", err)
 		run.Status, run.Error, run.FinishedAt = from, nil, time.Time{}
 		return false, err
-	}
-	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || rerr.Code != CodeNotConnected) {
-		reason := ""
-		if rerr != nil {
-			reason = rerr.Code
-		}
-		if _, err := st.RecordRunOutcome(ctx, run.TenantID, status == provision.RunFailed, reason, now); err != nil && !errors.Is(err, fault.ErrNotFound) {
-			log.Error("record run outcome", "err", err)
-		}
 	}
 	if from == provision.RunRunning {
 		releaseLease(ctx, st, log, *run)

@@ -78,11 +78,11 @@ func TestSchedulerEnqueuesConnectedTenantsNotBackingOff(t *testing.T) {
 	e.connectRecord(ctx, "backing-off")
 	e.connectRecord(ctx, "backed-off-before")
 	for range 3 {
-		if _, err := e.svcs.Store.RecordRunOutcome(ctx, "backing-off", true, app.CodeUpstream, now.Add(-time.Minute)); err != nil {
+		if _, err := e.svcs.Store.RecordRunOutcome(ctx, "backing-off", testOutcome(true, app.CodeUpstream, now.Add(-time.Minute))); err != nil {
 			t.Fatal(err)
 		}
 		// This one's hour of back-off has passed.
-		if _, err := e.svcs.Store.RecordRunOutcome(ctx, "backed-off-before", true, app.CodeUpstream, now.Add(-61*time.Minute)); err != nil {
+		if _, err := e.svcs.Store.RecordRunOutcome(ctx, "backed-off-before", testOutcome(true, app.CodeUpstream, now.Add(-61*time.Minute))); err != nil {
 			t.Fatal(err)
 		}
 	}

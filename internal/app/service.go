@@ -29,7 +29,7 @@ type serviceStore interface {
 	CreateRun(ctx context.Context, r provision.Run) error
 	Run(ctx context.Context, tenantID, syncID string) (provision.Run, error)
 	UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error
-	RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (store.Tenant, error)
+	RecordRunOutcome(ctx context.Context, id string, o store.RunOutcome) (store.Tenant, error)
 	ReleaseLease(ctx context.Context, tenantID, syncID string) error
 	ListRuns(ctx context.Context, tenantID string, limit int, token string) ([]provision.Run, string, error)
 	LatestFinishedRun(ctx context.Context, tenantID string) (provision.Run, error)

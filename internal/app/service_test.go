@@ -131,7 +131,7 @@ func TestReconnectClearsTheBackoff(t *testing.T) {
 	e.connect(true)
 	ctx := ctxFor(t)
 	for range 3 {
-		if _, err := e.svcs.Store.RecordRunOutcome(ctx, e.tenant, true, app.CodeUpstream, e.clk.Now()); err != nil {
+		if _, err := e.svcs.Store.RecordRunOutcome(ctx, e.tenant, testOutcome(true, app.CodeUpstream, e.clk.Now())); err != nil {
 			t.Fatal(err)
 		}
 	}

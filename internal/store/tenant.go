@@ -98,7 +98,10 @@ type tenantItem struct {
 	Failures       int                 `json:"failures"`
 	BackoffUntil   string              `json:"backoffUntil"`
 	BackoffReason  string              `json:"backoffReason"`
-	Ver            int64               `json:"ver"`
+	// OutcomeOf is the sync id of the last run recorded by RecordRunOutcome,
+	// so that recording the same run again changes nothing.
+	OutcomeOf string `json:"outcomeOf"`
+	Ver       int64  `json:"ver"`
 }
 
 func (it tenantItem) tenant(id string) Tenant {
@@ -327,25 +330,40 @@ func BackoffFor(failures int) time.Duration {
 	return min(d, backoffMax)
 }
 
+// RunOutcome is a finished run as the back-off sees it.
+type RunOutcome struct {
+	SyncID string
+	Failed bool
+	Reason string // the failed run's error code
+	At     time.Time
+}
+
 // RecordRunOutcome applies a finished run to the back-off: a failed run
-// (reason = its error code) counts one more consecutive failure, and from the
-// third the tenant backs off until now + BackoffFor(failures); a succeeded or
-// partial run clears both. Dry and skipped runs must not be recorded. A tenant
-// that is not connected is left as it is. The write is conditional on the
-// version read, retried when another writer came first.
-func (st *Store) RecordRunOutcome(ctx context.Context, id string, failed bool, reason string, now time.Time) (Tenant, error) {
+// counts one more consecutive failure, and from the third the tenant backs off
+// until o.At + BackoffFor(failures); a succeeded or partial run clears both.
+// Dry and skipped runs must not be recorded. A tenant that is not connected is
+// left as it is. Recording the run that was recorded last again changes
+// nothing, so the worker may record a run before it writes the run's final
+// state (a reader that sees the run finished sees its back-off too) and again
+// when it retries that write. The write is conditional on the version read,
+// retried when another writer came first.
+func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) (Tenant, error) {
+	failed, reason, now := o.Failed, o.Reason, o.At
 	if err := checkTenant(id); err != nil {
 		return Tenant{}, err
+	}
+	if o.SyncID == "" {
+		return Tenant{}, fault.Invalid("syncId", "record run outcome of %s: no sync id", id)
 	}
 	for range maxCASAttempts {
 		it, found, err := st.readTenant(ctx, id)
 		if err != nil {
 			return Tenant{}, err
 		}
-		if !found || it.Status != string(Connected) {
+		if !found || it.Status != string(Connected) || (o.SyncID != "" && it.OutcomeOf == o.SyncID) {
 			return it.tenant(id), nil
 		}
-		vals := map[string]types.AttributeValue{":zero": n(0), ":one": n(1)}
+		vals := map[string]types.AttributeValue{":zero": n(0), ":one": n(1), ":of": s(o.SyncID)}
 		cond := "attribute_not_exists(ver)"
 		if it.Ver != 0 {
 			cond = "ver = :ver"
@@ -355,7 +373,7 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, failed bool, r
 		if failed {
 			it.Failures++
 			vals[":f"] = n(int64(it.Failures))
-			update = "SET failures = :f, ver = if_not_exists(ver, :zero) + :one"
+			update = "SET failures = :f, outcomeOf = :of, ver = if_not_exists(ver, :zero) + :one"
 			if d := BackoffFor(it.Failures); d > 0 {
 				it.BackoffUntil, it.BackoffReason = fmtTime(now.Add(d)), reason
 				vals[":bu"], vals[":br"] = s(it.BackoffUntil), s(reason)
@@ -364,7 +382,7 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, failed bool, r
 		} else {
 			it.Failures, it.BackoffUntil, it.BackoffReason = 0, "", ""
 			vals[":f"] = n(0)
-			update = "SET failures = :f, ver = if_not_exists(ver, :zero) + :one REMOVE backoffUntil, backoffReason"
+			update = "SET failures = :f, outcomeOf = :of, ver = if_not_exists(ver, :zero) + :one REMOVE backoffUntil, backoffReason"
 		}
 		_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 st.table,

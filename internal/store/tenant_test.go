@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,7 +153,7 @@ func TestRecordRunOutcomeBackoffProgression(t *testing.T) {
 	want := []time.Duration{0, 0, time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour, 16 * time.Hour, 24 * time.Hour, 24 * time.Hour}
 	for i, d := range want {
 		now = now.Add(10 * time.Minute)
-		tn, err := st.RecordRunOutcome(ctx, "acme", true, "upstream_unavailable", now)
+		tn, err := st.RecordRunOutcome(ctx, "acme", testOutcome(true, "upstream_unavailable", now))
 		if err != nil {
 			t.Fatalf("failure %d: %v", i+1, err)
 		}
@@ -177,7 +178,7 @@ func TestRecordRunOutcomeBackoffProgression(t *testing.T) {
 			t.Fatalf("connected index backoff = %v (%v), want %v", ids["acme"], err, now.Add(d))
 		}
 	}
-	tn, err := st.RecordRunOutcome(ctx, "acme", false, "", now)
+	tn, err := st.RecordRunOutcome(ctx, "acme", testOutcome(false, "", now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,13 +191,44 @@ func TestRecordRunOutcomeBackoffProgression(t *testing.T) {
 	}
 }
 
+// testOutcome is a finished run with a sync id of its own.
+func testOutcome(failed bool, reason string, at time.Time) RunOutcome {
+	return RunOutcome{SyncID: fmt.Sprintf("run-%d", outcomeSeq.Add(1)), Failed: failed, Reason: reason, At: at}
+}
+
+var outcomeSeq atomic.Int64
+
+// The worker records a run's outcome before its final state, and again when
+// it retries a final write that failed: the same run must count once.
+func TestRecordRunOutcomeCountsARunOnce(t *testing.T) {
+	t.Parallel()
+	st, _ := newStore(t)
+	ctx := ctxT(t)
+	connect(t, st, "acme")
+	for i := range 2 {
+		o := testOutcome(true, "upstream_unavailable", testStart)
+		for range 3 {
+			tn, err := st.RecordRunOutcome(ctx, "acme", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tn.ConsecutiveFailures != i+1 {
+				t.Fatalf("run %d recorded thrice: failures = %d, want %d", i+1, tn.ConsecutiveFailures, i+1)
+			}
+		}
+	}
+	if _, err := st.RecordRunOutcome(ctx, "acme", RunOutcome{Failed: true, At: testStart}); fault.FieldOf(err) != "syncId" {
+		t.Fatalf("an outcome without a sync id: %v", err)
+	}
+}
+
 func TestConnectClearsBackoff(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
 	ctx := ctxT(t)
 	connect(t, st, "acme")
 	for range 4 {
-		if _, err := st.RecordRunOutcome(ctx, "acme", true, "x", testStart); err != nil {
+		if _, err := st.RecordRunOutcome(ctx, "acme", testOutcome(true, "x", testStart)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -209,7 +241,7 @@ func TestConnectClearsBackoff(t *testing.T) {
 func TestRecordRunOutcomeLeavesUnconnectedAlone(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
-	tn, err := st.RecordRunOutcome(ctxT(t), "ghost", true, "not_connected", testStart)
+	tn, err := st.RecordRunOutcome(ctxT(t), "ghost", testOutcome(true, "not_connected", testStart))
 	if err != nil || tn.Status != NotConnected || tn.ConsecutiveFailures != 0 {
 		t.Fatalf("got %+v, %v", tn, err)
 	}
@@ -225,7 +257,7 @@ func TestRecordRunOutcomeConcurrentWritersAllCount(t *testing.T) {
 	errs := make(chan error, writers)
 	for range writers {
 		wg.Go(func() {
-			if _, err := st.RecordRunOutcome(ctx, "acme", true, "x", testStart); err != nil {
+			if _, err := st.RecordRunOutcome(ctx, "acme", testOutcome(true, "x", testStart)); err != nil {
 				errs <- err
 			}
 		})
@@ -261,7 +293,7 @@ func TestConnectedTenantsAcrossShards(t *testing.T) {
 			}
 		case 2:
 			for range 3 {
-				if _, err := st.RecordRunOutcome(ctx, id, true, "x", testStart); err != nil {
+				if _, err := st.RecordRunOutcome(ctx, id, testOutcome(true, "x", testStart)); err != nil {
 					t.Fatal(err)
 				}
 			}
