@@ -3,7 +3,9 @@ package provision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"sync"
@@ -108,6 +110,7 @@ func (x *executor) apply(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			defer x.recoverStep(ctx, i)
 			x.runStep(ctx, i)
 		}()
 	}
@@ -132,6 +135,26 @@ func (x *executor) apply(ctx context.Context) {
 		processed++
 	}
 	wg.Wait()
+}
+
+// recoverStep turns a panic in one person's writes into that person's error,
+// so that a bug met by one person's data neither stops the others nor ends
+// the process with the run unrecorded. The panic's value is not logged: it
+// may carry the person's data. A hire the panic interrupted stays submitted
+// and reads as outcome unknown next run, as any hire that may have been sent.
+func (x *executor) recoverStep(ctx context.Context, i int) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	st := &x.steps[i]
+	x.e.log.LogAttrs(ctx, slog.LevelError, "a person's writes panicked",
+		slog.String("tenant", x.in.TenantID), slog.String("syncId", x.in.SyncID),
+		slog.String("userId", st.Item.UserID), slog.String("panic", fmt.Sprintf("%T", v)),
+		slog.String("stack", string(debug.Stack())))
+	st.Item.Action, st.Item.Code = ActionError, CodeInternalError
+	st.Issues = append(st.Issues, personIssue(st.person, CodeInternalError, "",
+		"The service failed on this person and did not finish their writes; the others went ahead. The next sync tries again; if this persists, report it to the service's operators."))
 }
 
 // runStep carries out one person's writes.

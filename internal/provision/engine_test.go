@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -972,5 +973,51 @@ func TestHireRecordedThroughALedgerOutage(t *testing.T) {
 	}
 	if e := f.ledger.entries["u1"]; e.State != HirePending {
 		t.Fatalf("ledger entry is %s after the outage, want pending", e.State)
+	}
+}
+
+// panickyCompany is TriNet as memCompany, except that writing one employee's
+// job panics: a bug met by one person's data.
+type panickyCompany struct {
+	*memCompany
+	victim string
+}
+
+func (c panickyCompany) UpdateJobs(ctx context.Context, id string, u JobsUpdate) error {
+	if id == c.victim {
+		panic("a bug met by this person's data")
+	}
+	return c.memCompany.UpdateJobs(ctx, id, u)
+}
+
+// One person's panicking writes are that person's error: the others are
+// written, the run ends with a result, and the process lives on.
+func TestAPanicInOnePersonsWritesStopsNoOne(t *testing.T) {
+	f := newFixture()
+	for i, name := range []string{"Ada", "Ben", "Cleo"} {
+		id, emp := fmt.Sprintf("u%d", i+1), fmt.Sprintf("0000000%d", i+1)
+		email := strings.ToLower(name) + "@example.com"
+		p := person(id, name, "Doe", email)
+		p.Title = "Lead"
+		f.addPerson(p)
+		f.company.put(employee(emp, name, "Doe", email))
+		f.links.links[id] = Link{UserID: id, EmployeeID: emp, CompanyID: "CJ6"}
+	}
+	in := f.input(DefaultSettings(false))
+	in.Company = panickyCompany{memCompany: f.company, victim: "00000002"}
+	res := run(t, f, in)
+	if it := itemOf(res, "u2"); it.Action != ActionError || it.Code != CodeInternalError || !hasCodeIssue(res, "u2", CodeInternalError) {
+		t.Fatalf("the panicking person: %+v", it)
+	}
+	for _, u := range []string{"u1", "u3"} {
+		if it := itemOf(res, u); it.Action != ActionUpdate {
+			t.Fatalf("%s: %+v, want its update written", u, it)
+		}
+	}
+	if got := len(f.company.Writes()); got != 2 {
+		t.Fatalf("%d writes, want the other two people's", got)
+	}
+	if res.Counts.Errors != 1 || res.Counts.Updated != 2 {
+		t.Fatalf("counts %+v", res.Counts)
 	}
 }
