@@ -283,7 +283,12 @@ func (s *Service) enqueue(ctx context.Context, run provision.Run) (provision.Run
 		if uerr := s.store.UpdateRun(cctx, run, provision.RunQueued); uerr != nil {
 			s.log.Error("fail unqueued run", "tenant", tenant, "syncId", run.SyncID, "err", uerr)
 		}
-		return provision.Run{}, fmt.Errorf("enqueue sync: %w", err)
+		if fault.Retryable(err) {
+			return provision.Run{}, fmt.Errorf("enqueue sync: %w", err)
+		}
+		// A queue that is missing, refuses us or refuses the job is our
+		// misconfiguration, never the caller's 400, 403 or 404.
+		return provision.Run{}, fault.Wrap(fault.Internal, err, "enqueue sync")
 	}
 	s.log.Info("manual sync queued", "tenant", tenant, "syncId", run.SyncID, "dryRun", run.DryRun, "confirmCreates", run.ConfirmCreates)
 	return run, nil
