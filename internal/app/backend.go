@@ -89,9 +89,9 @@ func NewBackend(cfg Config, st backendStore, sec credentialStore, checker creden
 	return &Backend{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log, checkTimeout: connectCheckTimeout}
 }
 
-// fieldCatalog is the catalog in the API's shape, built on first use: it never
-// changes, and only readers (the renderer) see the slices it shares.
-var fieldCatalog = sync.OnceValue(func() api.Catalog { return api.CatalogFrom(provision.Fields()) })
+// fieldCatalog is the catalog, copied on first use: it never changes, and
+// only readers (the renderer) see the slices it shares.
+var fieldCatalog = sync.OnceValue(provision.Fields)
 
 // Fields serves the field catalog.
 func (s *Backend) Fields(context.Context) (api.Catalog, error) {
