@@ -431,7 +431,7 @@ func TestTriggerCompensatesOnAFreshContext(t *testing.T) {
 	e := newEnv(t)
 	e.connect(true)
 	reqCtx, cancel := context.WithCancel(ctxFor(t))
-	svc := app.NewService(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, hangUp{cancel}, e.clk.Now, e.log)
+	svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, hangUp{cancel}, e.clk.Now, e.log)
 	if _, err := svc.Trigger(reqCtx, e.tenant, api.TriggerRequest{}); err == nil {
 		t.Fatal("trigger whose job was not queued answered without error")
 	}
@@ -537,7 +537,7 @@ func TestConnectFaultsThatAreNotTheCallers(t *testing.T) {
 		defer refusing.Close()
 		clients := *e.svcs.Clients
 		clients.LeapsomeURL, clients.LeapsomeSCIM = refusing.URL+"/v1", refusing.URL+"/scim/v1"
-		svc := app.NewService(e.cfg, e.svcs.Store, e.svcs.Secrets, &clients, e.svcs.Publisher, e.clk.Now, e.log)
+		svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, &clients, e.svcs.Publisher, e.clk.Now, e.log)
 		_, err := svc.Connect(ctxFor(t), e.tenant, e.creds)
 		wantClass(t, err, fault.Internal, "")
 		e.assertNothingStored()

@@ -321,7 +321,8 @@ func notSent(err error) bool {
 // trinet_unavailable with the message unavailable.
 func (x *executor) writeIssue(st *Step, err error, what, unavailable string) Issue {
 	if rejected(err) {
-		field := targetOfTriNetField(fault.FieldOf(err))
+		// The TriNet client names the field at fault by its catalog target.
+		field := fault.FieldOf(err)
 		msg := "TriNet rejected the " + what
 		var fe *fault.Error
 		if errors.As(err, &fe) && fe.Message != "" {
@@ -346,8 +347,8 @@ func (x *executor) hire(ctx context.Context, i int) {
 	if j := st.ManagerStep; j >= 0 {
 		<-x.done[j] // launched before this step, so it finishes
 		if id := x.hiredID[j]; id != "" {
-			st.Hire.SupervisorID = id
-			setField(st, "supervisor", id)
+			*supervisor.hire(st.Hire) = id
+			setField(st, supervisor.Target, id)
 		} else {
 			x.dropManager(st)
 		}
@@ -435,8 +436,8 @@ func (x *executor) clearUnsent(ctx context.Context, st *Step, entry HireEntry) {
 // dropManager hires st without its supervisor, with a warning.
 func (x *executor) dropManager(st *Step) {
 	st.ManagerStep = -1
-	removeField(st, "supervisor")
-	st.Issues = append(st.Issues, personIssue(st.person, CodeSupervisorNotInTriNet, "supervisor",
+	removeField(st, supervisor.Target)
+	st.Issues = append(st.Issues, personIssue(st.person, CodeSupervisorNotInTriNet, supervisor.Target,
 		"The person's manager was not hired in TriNet, so the new hire is created without a supervisor. Set the supervisor in TriNet."))
 }
 

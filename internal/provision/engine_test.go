@@ -145,7 +145,7 @@ func TestErrorsArePerPerson(t *testing.T) {
 	for i := 3; i <= 6; i++ {
 		f.addPerson(person(fmt.Sprintf("u%d", i), "P", fmt.Sprint(i), fmt.Sprintf("p%d@example.com", i)))
 	}
-	f.company.updateErr = map[string]error{"jobs": fault.Invalid("businessTitle", "too long")}
+	f.company.updateErr = map[string]error{"jobs": fault.Invalid("jobTitle", "too long")}
 	f.company.put(employee("00000005", "P", "5", "p5@example.com"))
 	f.setPerson("u5", func(p *Person) { p.Title = "Boss"; p.LastName = "Five" })
 	res := run(t, f, f.input(autoCreate(true)))
@@ -437,8 +437,8 @@ func TestHireOutcomes(t *testing.T) {
 	}{
 		{"accepted", nil, true, false, ActionCreate, "", "", HirePending, true},
 		{"accepted without id", nil, true, true, ActionCreate, "", "", HirePending, false},
-		{"rejected 400", fault.Invalid("employmentInfo.startDate", "too old"), false, false, ActionError, CodeTriNetRejected, "hireDate", "", false},
-		{"rejected gender", fault.Invalid("biographicalInfo.gender", "M or F"), false, false, ActionError, CodeTriNetRejected, "gender", "", false},
+		{"rejected 400", fault.Invalid("hireDate", "too old"), false, false, ActionError, CodeTriNetRejected, "hireDate", "", false},
+		{"rejected gender", fault.Invalid("gender", "M or F"), false, false, ActionError, CodeTriNetRejected, "gender", "", false},
 		{"credentials rejected: not applied", fault.New(fault.Auth, "401 after renewal"), false, false, ActionError, CodeTriNetRejected, "", "", false},
 		{"throttled after retries: not applied", fault.New(fault.Throttled, "429"), false, false, ActionError, CodeTriNetUnavailable, "", "", false},
 		{"5xx: outcome unknown", fault.New(fault.OutcomeUnknown, "500"), false, false, ActionPending, CodeHireOutcomeUnknown, "", HireUnknown, false},

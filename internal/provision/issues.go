@@ -67,16 +67,12 @@ func SeverityOf(code string) Severity {
 	return SeverityWarning
 }
 
-// requiredTargets are the targets without which TriNet cannot take a person:
-// a value of theirs that cannot be read is an error, while any other target's
-// unreadable value is left out with a warning and the rest goes ahead.
-var requiredTargets = map[string]bool{"firstName": true, "lastName": true, "workEmail": true, "hireDate": true}
-
 // SeverityFor returns the severity of an issue with code about field (a
-// target name, or ""): SeverityOf, except that invalid_value on an optional
-// target is a warning.
+// target name, or ""): SeverityOf, except that invalid_value is a warning
+// unless TriNet takes no hire without the target (see Target.needed): an
+// optional target's unreadable value is left out and the rest goes ahead.
 func SeverityFor(code, field string) Severity {
-	if code == CodeInvalidValue && !requiredTargets[field] {
+	if t := targetIndex[field]; code == CodeInvalidValue && (t == nil || !t.needed) {
 		return SeverityWarning
 	}
 	return SeverityOf(code)

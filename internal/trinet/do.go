@@ -206,7 +206,7 @@ func (c *Client) attempt(ctx, actx context.Context, cl *call, n int) *failure {
 		}
 	case st >= 400:
 		field, msg := validation(data, c.redactions(cl, bearer))
-		return &failure{err: fault.Invalid(field, "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
+		return &failure{err: fault.Invalid(targetOf(cl.endpoint, field), "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
 	default:
 		if cl.once {
 			// TriNet (or something in front of it) took the request and answered
