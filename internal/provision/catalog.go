@@ -79,9 +79,6 @@ type Target struct {
 	// missing is the issue of a new hire without a value for the target; nil
 	// when the hire goes ahead without it.
 	missing *problem
-	// unreadable stands in for invalid_value when the kind cannot read a
-	// value; nil keeps invalid_value.
-	unreadable *problem
 	// check is a rule a new hire's value must pass besides its kind's; nil
 	// when there is none.
 	check func(pl *planner, v string) *problem
@@ -172,9 +169,9 @@ func required(t Target) Target                  { t.Required = true; return t }
 func neededToHire(t Target, missing *problem) Target { t.needed, t.missing = true, missing; return t }
 
 // startsEmployment marks the hire date: TriNet takes it at most 3 days in the
-// past, and a value that is no date reads as a missing start date.
+// past. A value that is no date is invalid_value, an error on this required
+// target; only an absent one is a missing start date.
 func startsEmployment(t Target) Target {
-	t.unreadable = &problem{CodeMissingStartDate, "The start date in Leapsome is not a valid date. Correct it in Leapsome."}
 	t.check = func(pl *planner, v string) *problem {
 		// Normalised dates are YYYY-MM-DD, which orders as text.
 		if v < pl.oldestHire {

@@ -410,19 +410,6 @@ func TestSupervisorWhenManagerHireFails(t *testing.T) {
 	}
 }
 
-func TestSupervisorIsPendingHire(t *testing.T) {
-	f := newFixture()
-	f.addPerson(person("u2", "Mary", "Manager", "mary@example.com"))
-	rep := person("u1", "Ada", "Lovelace", "ada@example.com")
-	rep.ManagerID = "u2"
-	f.addPerson(rep)
-	f.ledger.entries["u2"] = HireEntry{UserID: "u2", State: HirePending, EmployeeID: "00000555"}
-	res := run(t, f, f.input(autoCreate(false)))
-	if hs := f.company.hires(); len(hs) != 1 || hs[0].Hire.SupervisorID != "00000555" {
-		t.Fatalf("%+v %+v", hs, res.Issues)
-	}
-}
-
 func TestHireOutcomes(t *testing.T) {
 	tests := []struct {
 		name      string

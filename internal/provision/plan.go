@@ -854,8 +854,9 @@ func (pl *planner) managerEmployeeID(m *Step) string {
 		}
 		return ""
 	}
-	if e := m.Ledger; e != nil && e.EmployeeID != "" && e.State == HirePending && pl.emps[e.EmployeeID] == nil {
-		return e.EmployeeID
-	}
+	// A manager whose hire from an earlier run is still pending is not listed
+	// by TriNet: the report goes without a supervisor (and a warning) rather
+	// than naming an employee TriNet may never approve. Only a manager hired
+	// in this same run is named before TriNet lists them (ManagerStep).
 	return ""
 }

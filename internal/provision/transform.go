@@ -162,15 +162,6 @@ func quoted(t *Target, v string) string {
 // normalise applies a target's own rules to a Leapsome value (after the value
 // map). region is the person's work location country for phone numbers.
 func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
-	out, prob := pl.normaliseKind(t, v, region)
-	if prob != nil && prob.code == CodeInvalidValue && t.unreadable != nil {
-		return "", t.unreadable
-	}
-	return out, prob
-}
-
-// normaliseKind applies the rules of the target's kind.
-func (pl *planner) normaliseKind(t *Target, v, region string) (string, *problem) {
 	v = strings.TrimSpace(v)
 	switch t.kind {
 	case kindGender:
