@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -91,7 +92,7 @@ func (st *Store) Hires(ctx context.Context, tenant, company string) ([]provision
 	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return nil, err
 	}
-	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindHire), "", "hire ledger of "+tenant)
+	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindHire), "hire ledger of "+tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +126,8 @@ func (st *Store) CreateHire(ctx context.Context, tenant string, e provision.Hire
 		return err
 	}
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: st.hireItem(tenant, e), ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		TableName: st.table, Item: st.hireItem(tenant, e),
+		ConditionExpression: ifAbsent.Condition(), ExpressionAttributeNames: ifAbsent.Names(),
 	})
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "person %s already has a hire ledger entry", e.UserID)
@@ -143,7 +145,8 @@ func (st *Store) UpdateHire(ctx context.Context, tenant string, e provision.Hire
 		return err
 	}
 	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: st.hireItem(tenant, e), ConditionExpression: aws.String("attribute_exists(pk)"),
+		TableName: st.table, Item: st.hireItem(tenant, e),
+		ConditionExpression: ifPresent.Condition(), ExpressionAttributeNames: ifPresent.Names(),
 	})
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.NotFound, err, "person %s has no hire ledger entry", e.UserID)
@@ -189,11 +192,8 @@ func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string
 		return err
 	}
 	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 st.table,
-		Key:                       hireKey(tenant, company, userID),
-		ConditionExpression:       aws.String("#s = :u"),
-		ExpressionAttributeNames:  map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":u": s(string(provision.HireUnknown))},
+		TableName: st.table, Key: hireKey(tenant, company, userID),
+		ConditionExpression: ifUnknown.Condition(), ExpressionAttributeNames: ifUnknown.Names(), ExpressionAttributeValues: ifUnknown.Values(),
 	})
 	if !isConditionFailed(err) {
 		return classify(err, "release hire of %s", userID)
@@ -205,6 +205,9 @@ func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string
 	return fault.Wrap(fault.Conflict, err, "the hire of %s is %s, not unknown", userID, e.State)
 }
 
+// ifUnknown is the condition of an admin's release: the hire is still unknown.
+var ifUnknown = mustBuild(expression.NewBuilder().WithCondition(name("state").Equal(value(string(provision.HireUnknown)))))
+
 // ListHires pages through the hires of one company an admin may have to act
 // on: state pending or unknown, or both when state is "". Other states are
 // not listed.
@@ -212,20 +215,19 @@ func (st *Store) ListHires(ctx context.Context, tenant, company string, state pr
 	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return nil, "", err
 	}
-	cond := "gsi1pk = :pk"
-	vals := map[string]types.AttributeValue{":pk": s(hiresList(tenant, company))}
+	kc := keyName(attrGSI1PK).Equal(value(hiresList(tenant, company)))
 	switch {
 	case state == "":
 	case listedState(state):
-		cond += " AND begins_with(gsi1sk, :st)"
-		vals[":st"] = s(string(state) + "#")
+		kc = kc.And(keyName(attrGSI1SK).BeginsWith(string(state) + "#"))
 	default:
 		return nil, "", fault.Invalid("state", "must be pending or unknown")
 	}
-	items, next, err := st.page(ctx, &dynamodb.QueryInput{
-		TableName: st.table, IndexName: aws.String(indexList),
-		KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals,
-	}, "hires"+string(state), attrGSI1PK, hiresList(tenant, company), limit, token, nil)
+	q, err := st.keyQuery(indexList, kc, "hires")
+	if err != nil {
+		return nil, "", err
+	}
+	items, next, err := st.page(ctx, q, "hires"+string(state), attrGSI1PK, hiresList(tenant, company), limit, token, nil)
 	if err != nil {
 		return nil, "", err
 	}

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"trinetsync/internal/fault"
@@ -148,9 +146,9 @@ func (st *Store) ListIssues(ctx context.Context, tenant, syncID string, limit in
 
 func (st *Store) runPage(ctx context.Context, tenant, syncID, prefix string, limit int, token string) ([]map[string]types.AttributeValue, string, error) {
 	pk := runPartition(tenant, syncID)
-	return st.page(ctx, &dynamodb.QueryInput{
-		TableName:                 st.table,
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":p": s(prefix)},
-	}, prefix, attrPK, pk, limit, token, st.liveItem)
+	q, err := st.keyQuery("", inPartition(pk, prefix), "run "+prefix)
+	if err != nil {
+		return nil, "", err
+	}
+	return st.page(ctx, q, prefix, attrPK, pk, limit, token, st.liveItem)
 }
