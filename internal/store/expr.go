@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"trinetsync/internal/fault"
 )
@@ -34,26 +37,52 @@ func build(b expression.Builder, what string) (expression.Expression, error) {
 	return e, nil
 }
 
-// condition builds an expression of condition c alone.
-func condition(c expression.ConditionBuilder, what string) (expression.Expression, error) {
-	return build(expression.NewBuilder().WithCondition(c), what)
-}
-
-// mustBuild builds an expression that needs no value known only at run time,
-// once, when the package is loaded.
-func mustBuild(b expression.Builder) expression.Expression {
-	e, err := b.Build()
-	if err != nil {
-		panic("store: " + err.Error())
-	}
-	return e
-}
-
 // The conditions of a put that creates an item, and of one that replaces it.
 var (
-	ifAbsent  = mustBuild(expression.NewBuilder().WithCondition(expression.AttributeNotExists(name(attrPK))))
-	ifPresent = mustBuild(expression.NewBuilder().WithCondition(expression.AttributeExists(name(attrPK))))
+	itemAbsent  = expression.AttributeNotExists(name(attrPK))
+	itemPresent = expression.AttributeExists(name(attrPK))
 )
+
+// updateItem applies b's update, under b's condition when it has one, to the
+// item at key k; rv says what the answer carries (types.ReturnValueNone:
+// nothing).
+func (st *Store) updateItem(ctx context.Context, k map[string]types.AttributeValue, b expression.Builder, what string, rv types.ReturnValue) (*dynamodb.UpdateItemOutput, error) {
+	e, err := build(b, what)
+	if err != nil {
+		return nil, err
+	}
+	return st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: st.table, Key: k, ReturnValues: rv,
+		UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
+		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	})
+}
+
+// putIf puts item if c holds of the item it replaces; rv says what the
+// answer carries.
+func (st *Store) putIf(ctx context.Context, item map[string]types.AttributeValue, c expression.ConditionBuilder, what string, rv types.ReturnValue) (*dynamodb.PutItemOutput, error) {
+	e, err := build(expression.NewBuilder().WithCondition(c), what)
+	if err != nil {
+		return nil, err
+	}
+	return st.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: st.table, Item: item, ReturnValues: rv,
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	})
+}
+
+// deleteIf deletes the item at key k if c holds of it.
+func (st *Store) deleteIf(ctx context.Context, k map[string]types.AttributeValue, c expression.ConditionBuilder, what string) error {
+	e, err := build(expression.NewBuilder().WithCondition(c), what)
+	if err != nil {
+		return err
+	}
+	_, err = st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: st.table, Key: k,
+		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
+	})
+	return err
+}
 
 // bumpVersion adds to u the tenant record's version count (ver) going up by
 // one, which conditional writers compare (atVersion).

@@ -73,17 +73,6 @@ func decodeHire(it map[string]types.AttributeValue) (provision.HireEntry, error)
 	return h.entry(), nil
 }
 
-func decodeHires(items []map[string]types.AttributeValue) ([]provision.HireEntry, error) {
-	out := make([]provision.HireEntry, 0, len(items))
-	for _, it := range items {
-		e, err := decodeHire(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
 
 // Hires returns a tenant's hire ledger in one TriNet company (strongly
 // consistent). Entries stored before they carried a company are first bound
@@ -96,7 +85,7 @@ func (st *Store) Hires(ctx context.Context, tenant, company string) ([]provision
 	if err != nil {
 		return nil, err
 	}
-	return decodeHires(items)
+	return decodeAll(items, decodeHire)
 }
 
 // checkLedger checks the ids of a ledger read and binds the entries stored
@@ -119,39 +108,29 @@ func hireKey(tenant, company, userID string) map[string]types.AttributeValue {
 // entry in the company (in any state) gets fault.Conflict: nobody is hired
 // twice in one company.
 func (st *Store) CreateHire(ctx context.Context, tenant string, e provision.HireEntry) error {
-	if err := checkTenant(tenant); err != nil {
-		return err
-	}
-	if err := checkHire(e); err != nil {
-		return err
-	}
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: st.hireItem(tenant, e),
-		ConditionExpression: ifAbsent.Condition(), ExpressionAttributeNames: ifAbsent.Names(),
-	})
-	if isConditionFailed(err) {
-		return fault.Wrap(fault.Conflict, err, "person %s already has a hire ledger entry", e.UserID)
-	}
-	return classify(err, "record hire of %s", e.UserID)
+	return st.putHire(ctx, tenant, e, itemAbsent, fault.Conflict, "already has a hire ledger entry", "record")
 }
 
 // UpdateHire replaces an existing entry (its new state); fault.NotFound when
 // there is none.
 func (st *Store) UpdateHire(ctx context.Context, tenant string, e provision.HireEntry) error {
+	return st.putHire(ctx, tenant, e, itemPresent, fault.NotFound, "has no hire ledger entry", "update")
+}
+
+// putHire writes e if cond holds; otherwise the error is of class c, saying
+// that the person why.
+func (st *Store) putHire(ctx context.Context, tenant string, e provision.HireEntry, cond expression.ConditionBuilder, c fault.Class, why, verb string) error {
 	if err := checkTenant(tenant); err != nil {
 		return err
 	}
 	if err := checkHire(e); err != nil {
 		return err
 	}
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: st.hireItem(tenant, e),
-		ConditionExpression: ifPresent.Condition(), ExpressionAttributeNames: ifPresent.Names(),
-	})
+	_, err := st.putIf(ctx, st.hireItem(tenant, e), cond, verb+" hire", types.ReturnValueNone)
 	if isConditionFailed(err) {
-		return fault.Wrap(fault.NotFound, err, "person %s has no hire ledger entry", e.UserID)
+		return fault.Wrap(c, err, "person %s %s", e.UserID, why)
 	}
-	return classify(err, "update hire of %s", e.UserID)
+	return classify(err, "%s hire of %s", verb, e.UserID)
 }
 
 // DeleteHire removes an entry whatever its state (a hire TriNet rejected).
@@ -191,10 +170,7 @@ func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string
 	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return err
 	}
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: st.table, Key: hireKey(tenant, company, userID),
-		ConditionExpression: ifUnknown.Condition(), ExpressionAttributeNames: ifUnknown.Names(), ExpressionAttributeValues: ifUnknown.Values(),
-	})
+	err := st.deleteIf(ctx, hireKey(tenant, company, userID), name("state").Equal(value(string(provision.HireUnknown))), "release hire")
 	if !isConditionFailed(err) {
 		return classify(err, "release hire of %s", userID)
 	}
@@ -204,9 +180,6 @@ func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string
 	}
 	return fault.Wrap(fault.Conflict, err, "the hire of %s is %s, not unknown", userID, e.State)
 }
-
-// ifUnknown is the condition of an admin's release: the hire is still unknown.
-var ifUnknown = mustBuild(expression.NewBuilder().WithCondition(name("state").Equal(value(string(provision.HireUnknown)))))
 
 // ListHires pages through the hires of one company an admin may have to act
 // on: state pending or unknown, or both when state is "". Other states are
@@ -231,6 +204,6 @@ func (st *Store) ListHires(ctx context.Context, tenant, company string, state pr
 	if err != nil {
 		return nil, "", err
 	}
-	hires, err := decodeHires(items)
+	hires, err := decodeAll(items, decodeHire)
 	return hires, next, err
 }

@@ -40,18 +40,10 @@ func (st *Store) AcquireLease(ctx context.Context, tenant, syncID, handoff strin
 	if handoff != "" {
 		cond = cond.Or(name("holder").Equal(value(syncID)).And(name("handoff").Equal(value(handoff))))
 	}
-	e, err := condition(cond, "take lease")
-	if err != nil {
-		return false, "", err
-	}
-	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table,
-		Item: map[string]types.AttributeValue{
-			attrPK: s(tenantPK(tenant)), attrSK: s(skLease),
-			"holder": s(syncID), "untilMs": n(until.UnixMilli()), "until": s(fmtTime(until)),
-		},
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	_, err = st.putIf(ctx, map[string]types.AttributeValue{
+		attrPK: s(tenantPK(tenant)), attrSK: s(skLease),
+		"holder": s(syncID), "untilMs": n(until.UnixMilli()), "until": s(fmtTime(until)),
+	}, cond, "take lease", types.ReturnValueNone)
 	if err == nil {
 		return true, syncID, nil
 	}
@@ -76,19 +68,11 @@ func (st *Store) HandOffLease(ctx context.Context, tenant, syncID, handoff strin
 		return fault.Invalid("handoff", "a hand-off needs the continuation's cursor")
 	}
 	until := st.cfg.Now().Add(ttl)
-	e, err := build(expression.NewBuilder().
+	_, err := st.updateItem(ctx, key(tenantPK(tenant), skLease), expression.NewBuilder().
 		WithUpdate(expression.Set(name("handoff"), value(handoff)).
 			Set(name("untilMs"), value(n(until.UnixMilli()))).
 			Set(name("until"), value(fmtTime(until)))).
-		WithCondition(heldBy(syncID)), "hand off lease")
-	if err != nil {
-		return err
-	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(tenant), skLease),
-		UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+		WithCondition(heldBy(syncID)), "hand off lease", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "lease of %s is not held by %s", tenant, syncID)
 	}
@@ -105,14 +89,7 @@ func (st *Store) ReleaseLease(ctx context.Context, tenant, syncID string) error 
 	if err := checkTenant(tenant); err != nil {
 		return err
 	}
-	e, err := condition(heldBy(syncID), "release lease")
-	if err != nil {
-		return err
-	}
-	_, err = st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: st.table, Key: key(tenantPK(tenant), skLease),
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	err := st.deleteIf(ctx, key(tenantPK(tenant), skLease), heldBy(syncID), "release lease")
 	if !isConditionFailed(err) {
 		return classify(err, "release lease of %s", tenant)
 	}

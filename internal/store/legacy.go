@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"trinetsync/internal/provision"
 )
@@ -81,9 +82,7 @@ func (st *Store) AdoptLegacy(ctx context.Context, tenant, company string) error 
 				item[attrGSI1PK] = s(hiresList(tenant, company))
 			}
 		}
-		_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: st.table, Item: item, ConditionExpression: ifAbsent.Condition(), ExpressionAttributeNames: ifAbsent.Names(),
-		})
+		_, err := st.putIf(ctx, item, itemAbsent, "bind to a company", types.ReturnValueNone)
 		if err != nil && !isConditionFailed(err) {
 			return classify(err, "bind %s of %s to company %s", strings.TrimSuffix(kind, "#"), tenant, company)
 		}

@@ -234,15 +234,7 @@ func (st *Store) putLink(ctx context.Context, tenant string, l provision.Link, f
 		if from != "" {
 			free = free.Or(reverseOf(from))
 		}
-		e, err := condition(free, "link")
-		if err != nil {
-			return err
-		}
-		rev, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: st.table, Item: reverseItem(tenant, l),
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-			ReturnValues: types.ReturnValueAllOld,
-		})
+		rev, err := st.putIf(ctx, reverseItem(tenant, l), free, "link", types.ReturnValueAllOld)
 		if isConditionFailed(err) {
 			return fault.Wrap(fault.Conflict, err, "TriNet employee %s is already linked to another person", l.EmployeeID)
 		}
@@ -267,14 +259,7 @@ func (st *Store) putLink(ctx context.Context, tenant string, l provision.Link, f
 	}
 	if from != "" {
 		// The old account's link goes, unless it has meanwhile been pointed elsewhere.
-		e, err := condition(linkTo(l.EmployeeID), "move link")
-		if err != nil {
-			return err
-		}
-		_, err = st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: st.table, Key: key(tenantPK(tenant), companyRange(l.CompanyID, kindLink)+from),
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		})
+		err := st.deleteIf(ctx, key(tenantPK(tenant), companyRange(l.CompanyID, kindLink)+from), linkTo(l.EmployeeID), "move link")
 		if err != nil && !isConditionFailed(err) {
 			return classify(err, "drop the link of %s", from)
 		}
@@ -295,14 +280,7 @@ func linkTo(employee string) expression.ConditionBuilder {
 
 // deleteReverse removes employee's reverse item if it still names user.
 func (st *Store) deleteReverse(ctx context.Context, tenant, company, employee, user string) error {
-	e, err := condition(reverseOf(user), "unlink")
-	if err != nil {
-		return err
-	}
-	_, err = st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: st.table, Key: key(tenantPK(tenant), companyRange(company, kindReverse)+employee),
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	err := st.deleteIf(ctx, key(tenantPK(tenant), companyRange(company, kindReverse)+employee), reverseOf(user), "unlink")
 	if isConditionFailed(err) {
 		return nil // gone already, or someone else's now
 	}
@@ -320,14 +298,7 @@ func (st *Store) DeleteLink(ctx context.Context, tenant, company, userID string)
 	}
 	// Only the link that was read goes: a run that re-linked the person
 	// meanwhile is not undone half-way.
-	e, err := condition(linkTo(l.EmployeeID), "unlink")
-	if err != nil {
-		return err
-	}
-	_, err = st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: st.table, Key: key(tenantPK(tenant), companyRange(company, kindLink)+userID),
-		ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	err = st.deleteIf(ctx, key(tenantPK(tenant), companyRange(company, kindLink)+userID), linkTo(l.EmployeeID), "unlink")
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "the link of %s changed meanwhile; read it again", userID)
 	}

@@ -110,9 +110,7 @@ func (st *Store) CreateRun(ctx context.Context, r provision.Run) error {
 	if listedDone(r.Status) {
 		it[attrGSI2PK], it[attrGSI2SK] = s(doneList(r.TenantID)), s(fmtTime(r.FinishedAt)+"#"+r.SyncID)
 	}
-	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: it, ConditionExpression: ifAbsent.Condition(), ExpressionAttributeNames: ifAbsent.Names(),
-	})
+	_, err = st.putIf(ctx, it, itemAbsent, "create run", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "run %s exists", r.SyncID)
 	}
@@ -181,15 +179,8 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 		}
 		cond = cond.And(name("status").In(value(string(from[0])), others...))
 	}
-	e, err := build(expression.NewBuilder().WithUpdate(upd).WithCondition(cond), "update run")
-	if err != nil {
-		return err
-	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(r.TenantID), runPrefix+r.SyncID),
-		UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	_, err = st.updateItem(ctx, key(tenantPK(r.TenantID), runPrefix+r.SyncID),
+		expression.NewBuilder().WithUpdate(upd).WithCondition(cond), "update run", types.ReturnValueNone)
 	if !isConditionFailed(err) {
 		return classify(err, "update run %s", r.SyncID)
 	}
@@ -200,14 +191,15 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 	return fault.Wrap(fault.Conflict, err, "run %s is %s", r.SyncID, cur.Status)
 }
 
-func decodeRuns(items []map[string]types.AttributeValue) ([]provision.Run, error) {
-	out := make([]provision.Run, 0, len(items))
+// decodeAll decodes items with decode, in order.
+func decodeAll[T any](items []map[string]types.AttributeValue, decode func(map[string]types.AttributeValue) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
 	for _, it := range items {
-		r, err := decodeRun(it)
+		v, err := decode(it)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -226,7 +218,7 @@ func (st *Store) ListRuns(ctx context.Context, tenant string, limit int, token s
 	if err != nil {
 		return nil, "", err
 	}
-	runs, err := decodeRuns(items)
+	runs, err := decodeAll(items, decodeRun)
 	return runs, next, err
 }
 
@@ -330,19 +322,13 @@ func (st *Store) StartManualRun(ctx context.Context, r provision.Run) (provision
 			return provision.Run{}, false, err
 		}
 		// The guard is taken only as it was read: absent, or naming the run seen.
-		e := ifAbsent
+		guard := itemAbsent
 		if seen != "" {
-			if e, err = condition(name("syncId").Equal(value(seen)), "start manual run"); err != nil {
-				return provision.Run{}, false, err
-			}
+			guard = name("syncId").Equal(value(seen))
 		}
-		_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: st.table,
-			Item: map[string]types.AttributeValue{
-				attrPK: s(tenantPK(r.TenantID)), attrSK: s(manualGuard(r.DryRun, r.ConfirmCreates)), "syncId": s(r.SyncID),
-			},
-			ConditionExpression: e.Condition(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		})
+		_, err = st.putIf(ctx, map[string]types.AttributeValue{
+			attrPK: s(tenantPK(r.TenantID)), attrSK: s(manualGuard(r.DryRun, r.ConfirmCreates)), "syncId": s(r.SyncID),
+		}, guard, "start manual run", types.ReturnValueNone)
 		if err == nil {
 			return r, false, nil
 		}

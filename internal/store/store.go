@@ -205,6 +205,10 @@ func classify(err error, format string, args ...any) error {
 		return nil
 	}
 	msg := fmt.Sprintf(format, args...)
+	if c, ok := fault.ClassOf(err); ok {
+		// Classified where it arose (a request built wrong is Internal).
+		return fault.Wrap(c, err, "%s", msg)
+	}
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return fault.Wrap(fault.Conflict, err, "%s", msg)

@@ -170,7 +170,7 @@ func (st *Store) Connect(ctx context.Context, t Tenant) (Tenant, error) {
 	if at.IsZero() {
 		at = st.cfg.Now()
 	}
-	e, err := build(expression.NewBuilder().WithUpdate(bumpVersion(
+	out, err := st.updateItem(ctx, key(tenantPK(t.ID), skProfile), expression.NewBuilder().WithUpdate(bumpVersion(
 		expression.Set(name(attrTenantID), value(t.ID)).
 			Set(name("status"), value(string(Connected))).
 			Set(name("companyId"), value(t.CompanyID)).
@@ -181,15 +181,8 @@ func (st *Store) Connect(ctx context.Context, t Tenant) (Tenant, error) {
 			Set(name("connectedAt"), value(fmtTime(at))).
 			Set(name("failures"), value(n(0))).
 			Set(name(attrShard), value(shardOf(t.ID))).
-			Remove(name("revokedAt")).Remove(name(attrBackoffUntil)).Remove(name("backoffReason")))), "connect")
-	if err != nil {
-		return Tenant{}, err
-	}
-	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(t.ID), skProfile),
-		UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		ReturnValues: types.ReturnValueAllNew,
-	})
+			Remove(name("revokedAt")).Remove(name(attrBackoffUntil)).Remove(name("backoffReason")))), "connect",
+		types.ReturnValueAllNew)
 	if err != nil {
 		return Tenant{}, classify(err, "connect tenant %s", t.ID)
 	}
@@ -200,29 +193,32 @@ func (st *Store) Connect(ctx context.Context, t Tenant) (Tenant, error) {
 	return it.tenant(t.ID), nil
 }
 
+// settingsValue is set as the tenant record stores it.
+func settingsValue(id string, set provision.Settings) (types.AttributeValue, error) {
+	av, err := marshal(struct {
+		S provision.Settings `json:"s"`
+	}{set})
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "encode settings of %s", id)
+	}
+	return av["s"], nil
+}
+
 // SaveSettings replaces a tenant's settings. It does not check them: the
 // engine's validation does, before.
 func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Settings) error {
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	av, err := marshal(struct {
-		S provision.Settings `json:"s"`
-	}{set})
-	if err != nil {
-		return fault.Wrap(fault.Internal, err, "encode settings of %s", id)
-	}
-	e, err := build(expression.NewBuilder().WithUpdate(bumpVersion(
-		expression.Set(name("settings"), value(av["s"])).
-			Set(name(attrTenantID), value(id)).
-			Set(name("status"), expression.IfNotExists(name("status"), value(string(NotConnected)))))), "save settings")
+	av, err := settingsValue(id, set)
 	if err != nil {
 		return err
 	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(id), skProfile),
-		UpdateExpression: e.Update(), ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(bumpVersion(
+		expression.Set(name("settings"), value(av)).
+			Set(name(attrTenantID), value(id)).
+			Set(name("status"), expression.IfNotExists(name("status"), value(string(NotConnected)))))), "save settings",
+		types.ReturnValueNone)
 	return classify(err, "save settings of %s", id)
 }
 
@@ -235,23 +231,13 @@ func (st *Store) SaveSettingsIf(ctx context.Context, id string, set provision.Se
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	av, err := marshal(struct {
-		S provision.Settings `json:"s"`
-	}{set})
-	if err != nil {
-		return fault.Wrap(fault.Internal, err, "encode settings of %s", id)
-	}
-	e, err := build(expression.NewBuilder().
-		WithUpdate(bumpVersion(expression.Set(name("settings"), value(av["s"])))).
-		WithCondition(name("status").Equal(value(string(Connected))).And(atVersion(ver))), "save settings")
+	av, err := settingsValue(id, set)
 	if err != nil {
 		return err
 	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(id), skProfile),
-		UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().
+		WithUpdate(bumpVersion(expression.Set(name("settings"), value(av)))).
+		WithCondition(name("status").Equal(value(string(Connected))).And(atVersion(ver))), "save settings", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "settings of %s changed since version %d", id, ver)
 	}
@@ -284,15 +270,8 @@ func (st *Store) Disconnect(ctx context.Context, id string) error {
 		"revokedAt", "failures", attrBackoffUntil, "backoffReason", attrShard} {
 		upd = upd.Remove(name(attr))
 	}
-	e, err := build(expression.NewBuilder().WithUpdate(upd).WithCondition(expression.AttributeExists(name(attrPK))), "disconnect")
-	if err != nil {
-		return err
-	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(id), skProfile),
-		UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(upd).WithCondition(itemPresent),
+		"disconnect", types.ReturnValueNone)
 	if err != nil && !isConditionFailed(err) {
 		return classify(err, "disconnect tenant %s", id)
 	}
@@ -309,20 +288,12 @@ func (st *Store) MarkRevoked(ctx context.Context, id string, connectedAt time.Ti
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	e, err := build(expression.NewBuilder().
+	_, err := st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().
 		WithUpdate(bumpVersion(expression.Set(name("status"), value(string(Revoked))).
 			Set(name("revokedAt"), value(fmtTime(st.cfg.Now()))).
 			Remove(name(attrShard)))).
 		WithCondition(name("status").Equal(value(string(Connected))).And(name("connectedAt").Equal(value(fmtTime(connectedAt))))),
-		"mark revoked")
-	if err != nil {
-		return err
-	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(id), skProfile),
-		UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
-		ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-	})
+		"mark revoked", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "tenant %s is no longer connected as it was", id)
 	}
@@ -390,15 +361,8 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 		case it.BackoffUntil != "":
 			upd = upd.Set(name(attrBackoffUntil), value(it.BackoffUntil)).Set(name("backoffReason"), value(it.BackoffReason))
 		}
-		e, err := build(expression.NewBuilder().WithUpdate(upd).WithCondition(atVersion(it.Ver)), "record run outcome")
-		if err != nil {
-			return Tenant{}, err
-		}
-		_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: st.table, Key: key(tenantPK(id), skProfile),
-			UpdateExpression: e.Update(), ConditionExpression: e.Condition(),
-			ExpressionAttributeNames: e.Names(), ExpressionAttributeValues: e.Values(),
-		})
+		_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(upd).WithCondition(atVersion(it.Ver)),
+			"record run outcome", types.ReturnValueNone)
 		if err == nil {
 			it.Ver++
 			return it.tenant(id), nil
