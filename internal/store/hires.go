@@ -73,7 +73,6 @@ func decodeHire(it map[string]types.AttributeValue) (provision.HireEntry, error)
 	return h.entry(), nil
 }
 
-
 // Hires returns a tenant's hire ledger in one TriNet company (strongly
 // consistent). Entries stored before they carried a company are first bound
 // to this one (see AdoptLegacy).
