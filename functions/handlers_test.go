@@ -32,7 +32,7 @@ func TestHandlersWithSampleEvents(t *testing.T) {
 	logs := newLogSink(t)
 	inf, creds := startInfra(t, ctx, logs)
 	cfg := inf.Config(10 * time.Minute)
-	svcs := app.NewWiring(cfg, inf.AWS, nil, slog.New(slog.NewJSONHandler(logs, nil)))
+	svcs := app.NewWiring(cfg, inf.AWS, app.WiringOptions{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	apiHandler := api.LambdaHandler(svcs.API(api.GatewayAuthenticator{}))
 	scheduler := svcs.Scheduler()
 	worker := svcs.Worker()

@@ -14,7 +14,6 @@ import (
 	"trinetsync/internal/api"
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
-	"trinetsync/internal/queue"
 	"trinetsync/internal/secrets"
 	"trinetsync/internal/store"
 )
@@ -269,8 +268,7 @@ func (s *Backend) Trigger(ctx context.Context, tenant string, req api.TriggerReq
 // enqueue sends the job of a manual run the store has just created.
 func (s *Backend) enqueue(ctx context.Context, run provision.Run) (provision.Run, error) {
 	tenant := run.TenantID
-	job := queue.Job{Version: queue.JobVersion, TenantID: tenant, SyncID: run.SyncID, Trigger: run.Trigger, DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates}
-	if err := s.jobs.Send(ctx, job, 0); err != nil {
+	if err := s.jobs.Send(ctx, jobOf(run), 0); err != nil {
 		// A run nobody will pick up must not block later triggers. The write
 		// has its own context: the request's may be what ended the send (the
 		// client hung up), and a run left queued would answer every trigger

@@ -117,7 +117,7 @@ func TestConnectStoresAndDescribesTheConnection(t *testing.T) {
 				t.Fatalf("secret not stored: %v", err)
 			}
 			// The stored secret is the credentials, as the worker reads them.
-			got, err := e.svcs.Secrets.Get(ctx, e.tenant)
+			got, err := e.svcs.Secrets().Get(ctx, e.tenant)
 			if err != nil || got.TriNet.ClientSecret != e.creds.TriNet.ClientSecret || got.Leapsome.SCIMToken != e.creds.Leapsome.SCIMToken {
 				t.Fatalf("stored credentials differ (%v)", err)
 			}
@@ -131,7 +131,7 @@ func TestReconnectClearsTheBackoff(t *testing.T) {
 	e.connect(true)
 	ctx := ctxFor(t)
 	for range 3 {
-		if _, err := e.svcs.Store.RecordRunOutcome(ctx, e.tenant, testOutcome(true, app.CodeUpstream, e.clk.Now())); err != nil {
+		if _, err := e.svcs.Store().RecordRunOutcome(ctx, e.tenant, testOutcome(true, app.CodeUpstream, e.clk.Now())); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,7 +157,7 @@ func TestDisconnect(t *testing.T) {
 	if out := e.runner.Handle(ctx, e.job("before", provision.TriggerSchedule, false), 1); out.Retry {
 		t.Fatal("run retried")
 	}
-	if links, _ := e.svcs.Store.Links(ctx, e.tenant, e.company); len(links) == 0 {
+	if links, _ := e.svcs.Store().Links(ctx, e.tenant, e.company); len(links) == 0 {
 		t.Fatal("the run made no links")
 	}
 	for i := range 2 { // idempotent
@@ -172,7 +172,7 @@ func TestDisconnect(t *testing.T) {
 	if tn.Status != store.NotConnected || tn.Settings != nil || tn.CompanyID != "" {
 		t.Fatalf("tenant %+v", tn)
 	}
-	if links, err := e.svcs.Store.Links(ctx, e.tenant, e.company); err != nil || len(links) != 0 {
+	if links, err := e.svcs.Store().Links(ctx, e.tenant, e.company); err != nil || len(links) != 0 {
 		t.Fatalf("links %+v %v, want none", links, err)
 	}
 	runs, _, err := e.svc.Runs(ctx, e.tenant, api.Page{Limit: 10})
@@ -339,7 +339,7 @@ func TestTriggerDeduplicatesManualRuns(t *testing.T) {
 	}
 	// A scheduled run never answers a trigger.
 	sched := e.job("sched-x", provision.TriggerSchedule, false)
-	if err := e.svcs.Store.CreateRun(ctx, provision.Run{TenantID: e.tenant, SyncID: sched.SyncID, Trigger: provision.TriggerSchedule, Status: provision.RunQueued}); err != nil {
+	if err := e.svcs.Store().CreateRun(ctx, provision.Run{TenantID: e.tenant, SyncID: sched.SyncID, Trigger: provision.TriggerSchedule, Status: provision.RunQueued}); err != nil {
 		t.Fatal(err)
 	}
 	if r := trigger(api.TriggerRequest{DryRun: true, ConfirmCreates: true}); r.SyncID == sched.SyncID {
@@ -364,7 +364,7 @@ func TestTriggerThatCannotBeQueuedDoesNotBlockTheNext(t *testing.T) {
 	e := newEnv(t)
 	e.connect(true)
 	ctx := ctxFor(t)
-	broken := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, brokenQueue{}, e.clk.Now, e.log)
+	broken := app.NewBackend(e.cfg, e.svcs.Store(), e.svcs.Secrets(), e.svcs.Clients(), brokenQueue{}, e.clk.Now, e.log)
 	_, err := broken.Trigger(ctx, e.tenant, api.TriggerRequest{})
 	wantClass(t, err, fault.Transient, "")
 	runs, _, err := e.svc.Runs(ctx, e.tenant, api.Page{Limit: 10})
@@ -387,7 +387,7 @@ func TestReleaseHire(t *testing.T) {
 		{UserID: "u-unknown", CompanyID: e.company, Email: "u@x.example", State: provision.HireUnknown, SubmittedAt: e.clk.Now(), SyncID: "s1"},
 		{UserID: "u-pending", CompanyID: e.company, Email: "p@x.example", State: provision.HirePending, EmployeeID: "E9", SubmittedAt: e.clk.Now(), SyncID: "s1"},
 	} {
-		if err := e.svcs.Store.CreateHire(ctx, e.tenant, h); err != nil {
+		if err := e.svcs.Store().CreateHire(ctx, e.tenant, h); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -415,11 +415,11 @@ func TestReleaseHire(t *testing.T) {
 	if err := e.svc.ReleaseHire(ctx, e.tenant, "u-unknown"); err != nil {
 		t.Fatalf("release unknown: %v", err)
 	}
-	if _, err := e.svcs.Store.Hire(ctx, e.tenant, e.company, "u-unknown"); !errors.Is(err, fault.ErrNotFound) {
+	if _, err := e.svcs.Store().Hire(ctx, e.tenant, e.company, "u-unknown"); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("released hire still there: %v", err)
 	}
 	wantClass(t, e.svc.ReleaseHire(ctx, e.tenant, "u-pending"), fault.Conflict, "")
-	if h, err := e.svcs.Store.Hire(ctx, e.tenant, e.company, "u-pending"); err != nil || h.State != provision.HirePending {
+	if h, err := e.svcs.Store().Hire(ctx, e.tenant, e.company, "u-pending"); err != nil || h.State != provision.HirePending {
 		t.Fatalf("pending hire %+v %v, want kept", h, err)
 	}
 	wantClass(t, e.svc.ReleaseHire(ctx, e.tenant, "u-none"), fault.NotFound, "")
@@ -440,7 +440,7 @@ func TestIssuesOfTheLatestFinishedRun(t *testing.T) {
 	}
 	// A later skipped run does not hide the issues.
 	e.clk.Advance(time.Minute)
-	if held, _, err := e.svcs.Store.AcquireLease(ctx, e.tenant, "other", "", time.Minute); err != nil || !held {
+	if held, _, err := e.svcs.Store().AcquireLease(ctx, e.tenant, "other", "", time.Minute); err != nil || !held {
 		t.Fatal("lease")
 	}
 	if out := e.runner.Handle(ctx, e.job("skipped", provision.TriggerSchedule, false), 1); out.Retry {

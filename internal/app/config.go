@@ -27,16 +27,66 @@ type Config struct {
 	TriNetRPS    float64
 	TriNetMinRPS float64
 	TriNetMaxRPS float64
-	// SyncInterval is the schedule's period: the scheduler's slots are the
-	// tick time truncated to it.
+	// SyncInterval is the schedule's period (SYNC_INTERVAL, see
+	// ParseSyncInterval): the scheduler's slots are the tick time truncated
+	// to it.
 	SyncInterval time.Duration
-	// WorkerTimeout is the worker function's timeout; the lease lasts it plus a minute.
+	QueueConfig
+	LogLevel slog.Level
+}
+
+// QueueConfig is the worker function's timeout and the jobs queue's
+// redelivery, which only work together: the service reads them from its
+// environment, and the local stack sets them and makes its queue from them,
+// so this is the one place that holds them.
+type QueueConfig struct {
+	// WorkerTimeout is the worker function's timeout (WORKER_TIMEOUT, default
+	// 300s); the lease lasts it plus a minute.
 	WorkerTimeout time.Duration
-	// VisibilityTimeout and MaxReceiveCount are the queue's; a run left queued
-	// or with an expired lease for their product is abandoned.
+	// VisibilityTimeout and MaxReceiveCount are the jobs queue's
+	// (QUEUE_VISIBILITY_TIMEOUT, default 6 × WorkerTimeout as AWS advises for
+	// an SQS event source and template.yaml does; QUEUE_MAX_RECEIVE_COUNT,
+	// default 5). A run left queued, or with an expired lease, for their
+	// product is abandoned.
 	VisibilityTimeout time.Duration
 	MaxReceiveCount   int
-	LogLevel          slog.Level
+}
+
+// Defaults of the configuration.
+const (
+	DefaultSyncInterval    = 10 * time.Minute
+	DefaultWorkerTimeout   = 300 * time.Second
+	DefaultMaxReceiveCount = 5
+	DefaultTriNetRPS       = 10
+)
+
+// visibilityFor is the default visibility timeout for a worker timeout: six
+// times it (1800s for 300s), so that a message is never visible again while
+// an invocation may still be working on it.
+func visibilityFor(workerTimeout time.Duration) time.Duration { return 6 * workerTimeout }
+
+// WithDefaults gives every zero field its default.
+func (q QueueConfig) WithDefaults() QueueConfig {
+	if q.WorkerTimeout <= 0 {
+		q.WorkerTimeout = DefaultWorkerTimeout
+	}
+	if q.VisibilityTimeout <= 0 {
+		q.VisibilityTimeout = visibilityFor(q.WorkerTimeout)
+	}
+	if q.MaxReceiveCount <= 0 {
+		q.MaxReceiveCount = DefaultMaxReceiveCount
+	}
+	return q
+}
+
+// Check refuses what Lambda refuses: an SQS event source whose queue's
+// visibility timeout is below the function's timeout, which would hand a
+// message to a second invocation while the first still works on it.
+func (q QueueConfig) Check() error {
+	if q.VisibilityTimeout < q.WorkerTimeout {
+		return fault.Invalid("VisibilityTimeout", "the jobs queue's visibility timeout (%s) must be at least the worker timeout (%s); the default is 6 × it", q.VisibilityTimeout, q.WorkerTimeout)
+	}
+	return nil
 }
 
 // AbandonAfter is how long a run may sit queued, or with an expired lease,
@@ -62,7 +112,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LeapsomeSCIM:  strings.TrimRight(orDefault(getenv("LEAPSOME_SCIM_URL"), "https://api.leapsome.com/scim/v1"), "/"),
 	}
 	var err error
-	if c.TriNetRPS, err = floatVar(getenv, "TRINET_RPS", 10); err != nil {
+	if c.TriNetRPS, err = floatVar(getenv, "TRINET_RPS", DefaultTriNetRPS); err != nil {
 		return c, err
 	}
 	// Zero leaves the bounds to the pacer: a tenth and 50 times TRINET_RPS.
@@ -75,28 +125,39 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.TriNetMinRPS > c.TriNetRPS || (c.TriNetMaxRPS > 0 && c.TriNetMaxRPS < c.TriNetRPS) {
 		return c, fault.Invalid("TRINET_RPS", "must lie between TRINET_MIN_RPS and TRINET_MAX_RPS")
 	}
-	if c.SyncInterval, err = durationVar(getenv, "SYNC_INTERVAL", 10*time.Minute); err != nil {
+	if c.SyncInterval, err = ParseSyncInterval(getenv("SYNC_INTERVAL")); err != nil {
 		return c, err
 	}
-	if c.WorkerTimeout, err = durationVar(getenv, "WORKER_TIMEOUT", 300*time.Second); err != nil {
+	// Zero leaves each to its default, below.
+	if c.WorkerTimeout, err = durationVar(getenv, "WORKER_TIMEOUT", 0); err != nil {
 		return c, err
 	}
-	if c.VisibilityTimeout, err = durationVar(getenv, "QUEUE_VISIBILITY_TIMEOUT", 1800*time.Second); err != nil {
+	if c.VisibilityTimeout, err = durationVar(getenv, "QUEUE_VISIBILITY_TIMEOUT", 0); err != nil {
 		return c, err
 	}
-	if c.MaxReceiveCount, err = intVar(getenv, "QUEUE_MAX_RECEIVE_COUNT", 5); err != nil {
+	if c.MaxReceiveCount, err = intVar(getenv, "QUEUE_MAX_RECEIVE_COUNT", 0); err != nil {
 		return c, err
 	}
+	c.QueueConfig = c.QueueConfig.WithDefaults()
 	if c.LogLevel, err = ParseLogLevel(getenv("LOG_LEVEL")); err != nil {
 		return c, err
 	}
 	if c.TableName == "" {
 		return c, fault.Invalid("TABLE_NAME", "is required")
 	}
-	if c.SyncInterval < time.Second {
-		return c, fault.Invalid("SYNC_INTERVAL", "must be at least 1s")
-	}
 	return c, nil
+}
+
+// ParseSyncInterval reads SYNC_INTERVAL, the schedule's period, for the
+// functions and the local stack alike: a duration of at least 1s; empty is
+// DefaultSyncInterval.
+func ParseSyncInterval(v string) (time.Duration, error) {
+	d, err := positiveVar(func(string) string { return v }, "SYNC_INTERVAL", DefaultSyncInterval, time.ParseDuration,
+		"a duration of at least 1s such as 10m or 30s")
+	if err == nil && d < time.Second {
+		return 0, fault.Invalid("SYNC_INTERVAL", "must be a duration of at least 1s such as 10m or 30s, got %q", strings.TrimSpace(v))
+	}
+	return d, err
 }
 
 func orDefault(v, def string) string {

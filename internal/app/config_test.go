@@ -19,8 +19,8 @@ func TestLoadConfig(t *testing.T) {
 		want := app.Config{
 			TableName: "tbl", SecretPrefix: "trinet-sync/tenants/", TriNetBaseURL: "https://api.trinet.com",
 			LeapsomeURL: "https://api.leapsome.com/v1", LeapsomeSCIM: "https://api.leapsome.com/scim/v1",
-			TriNetRPS: 10, SyncInterval: 10 * time.Minute, WorkerTimeout: 300 * time.Second,
-			VisibilityTimeout: 1800 * time.Second, MaxReceiveCount: 5, LogLevel: slog.LevelInfo,
+			TriNetRPS: 10, SyncInterval: 10 * time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 300 * time.Second,
+				VisibilityTimeout: 1800 * time.Second, MaxReceiveCount: 5}, LogLevel: slog.LevelInfo,
 		}
 		if c != want {
 			t.Fatalf("got  %+v\nwant %+v", c, want)
@@ -43,8 +43,8 @@ func TestLoadConfig(t *testing.T) {
 		want := app.Config{
 			TableName: "tbl", QueueURL: "http://q", SecretPrefix: "p/", TriNetBaseURL: "http://127.0.0.1:1",
 			LeapsomeURL: "http://127.0.0.1:2/v1", LeapsomeSCIM: "http://127.0.0.1:2/scim/v1",
-			TriNetRPS: 2.5, SyncInterval: time.Minute, WorkerTimeout: 90 * time.Second,
-			VisibilityTimeout: 10 * time.Minute, MaxReceiveCount: 3, LogLevel: slog.LevelDebug,
+			TriNetRPS: 2.5, SyncInterval: time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 90 * time.Second,
+				VisibilityTimeout: 10 * time.Minute, MaxReceiveCount: 3}, LogLevel: slog.LevelDebug,
 		}
 		if c != want {
 			t.Fatalf("got  %+v\nwant %+v", c, want)

@@ -375,8 +375,8 @@ const storySecret = "identity-story-jwt-secret"
 func newSwitchWorld(t *testing.T) *switchWorld {
 	ada, ben := cleanPeople()[0], cleanPeople()[1]
 	e := newEnv(t, withPeople([]person{ada, ben}))
-	w := &switchWorld{e: e, store: &flakyStore{Store: e.svcs.Store}}
-	svc := app.NewBackend(e.cfg, w.store, e.svcs.Secrets, e.svcs.Clients, e.svcs.Publisher, e.clk.Now, e.log)
+	w := &switchWorld{e: e, store: &flakyStore{Store: e.svcs.Store()}}
+	svc := app.NewBackend(e.cfg, w.store, e.svcs.Secrets(), e.svcs.Clients(), e.svcs.Publisher(), e.clk.Now, e.log)
 	w.api = httptest.NewServer(api.New(svc, api.HS256Authenticator{Secret: []byte(storySecret)}, api.Options{Logger: e.log}))
 	t.Cleanup(w.api.Close)
 	var err error
@@ -447,7 +447,7 @@ func (w *switchWorld) checkProduction(t *testing.T, syncID string) {
 	if it := e.planOf(r.SyncID)[e.userID(ada)]; it.Action != provision.ActionLink {
 		t.Errorf("Ada in production %+v, want linked by email", it)
 	}
-	links, err := e.svcs.Store.Links(ctxFor(t), e.tenant, prodID)
+	links, err := e.svcs.Store().Links(ctxFor(t), e.tenant, prodID)
 	if err != nil {
 		t.Fatal(err)
 	}

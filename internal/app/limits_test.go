@@ -145,8 +145,8 @@ func TestRunnerDeadlineLeavesRoomForTheBookkeeping(t *testing.T) {
 	ctx, cancel := context.WithTimeout(ctxFor(t), invocation)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	death := &lambdaDeath{Store: e.svcs.Store, jobs: e.svcs.Publisher, at: deadline}
-	r := app.NewRunner(e.cfg, death, e.svcs.Secrets, death, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+	death := &lambdaDeath{Store: e.svcs.Store(), jobs: e.svcs.Publisher(), at: deadline}
+	r := app.NewRunner(e.cfg, death, e.svcs.Secrets(), death, e.svcs.Clients(), e.svcs.Engine(), e.clk.Now, e.log)
 	app.SetBookkeeping(r, 3*time.Second)
 	app.SetSafety(r, time.Second)
 
@@ -217,9 +217,9 @@ func TestRunnerFailedFinalWriteKeepsTheOutcome(t *testing.T) {
 		e := newEnv(t, withPeople(cleanPeople()))
 		e.connect(true)
 		ctx := ctxFor(t)
-		st := &failingFinal{Store: e.svcs.Store}
+		st := &failingFinal{Store: e.svcs.Store()}
 		st.fail.Store(true)
-		r := app.NewRunner(e.cfg, st, e.svcs.Secrets, e.svcs.Publisher, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+		r := app.NewRunner(e.cfg, st, e.svcs.Secrets(), e.svcs.Publisher(), e.svcs.Clients(), e.svcs.Engine(), e.clk.Now, e.log)
 
 		out := r.Handle(ctx, e.job("sched-final", provision.TriggerSchedule, false), 1)
 		if out.Retry {
@@ -268,9 +268,9 @@ func TestRunnerFailedFinalWriteKeepsTheOutcome(t *testing.T) {
 		e := newEnv(t, withPeople(cleanPeople()))
 		e.connect(true)
 		ctx := ctxFor(t)
-		st := &failingFinal{Store: e.svcs.Store}
+		st := &failingFinal{Store: e.svcs.Store()}
 		st.fail.Store(true)
-		r := app.NewRunner(e.cfg, st, e.svcs.Secrets, brokenSender{}, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+		r := app.NewRunner(e.cfg, st, e.svcs.Secrets(), brokenSender{}, e.svcs.Clients(), e.svcs.Engine(), e.clk.Now, e.log)
 		out := r.Handle(ctx, e.job("sched-final", provision.TriggerSchedule, false), 1)
 		if !out.Retry {
 			t.Fatalf("outcome %+v: the message was let go with its run unrecorded", out)
@@ -315,8 +315,8 @@ func TestWorkerPanicFailsOnlyItsMessage(t *testing.T) {
 	ok.connect(true)
 	bad := ok.sibling(withPeople(cleanPeople()))
 	bad.connect(true)
-	r := app.NewRunner(ok.cfg, ok.svcs.Store, ok.svcs.Secrets, ok.svcs.Publisher,
-		panicky{Clients: ok.svcs.Clients, company: bad.company}, ok.svcs.Engine, ok.clk.Now, ok.log)
+	r := app.NewRunner(ok.cfg, ok.svcs.Store(), ok.svcs.Secrets(), ok.svcs.Publisher(),
+		panicky{Clients: ok.svcs.Clients(), company: bad.company}, ok.svcs.Engine(), ok.clk.Now, ok.log)
 	w := &app.Worker{Runner: r, QueueURL: ok.queueURL, Logger: ok.log}
 	var ev events.SQSEvent
 	for i, e := range []*env{ok, bad} {
@@ -365,7 +365,7 @@ func TestManualRunWaitsWithAGrowingDelay(t *testing.T) {
 	e := newEnv(t)
 	e.connect(true)
 	ctx := ctxFor(t)
-	if held, _, err := e.svcs.Store.AcquireLease(ctx, e.tenant, "other-run", "", 24*time.Hour); err != nil || !held {
+	if held, _, err := e.svcs.Store().AcquireLease(ctx, e.tenant, "other-run", "", 24*time.Hour); err != nil || !held {
 		t.Fatalf("take lease: %t %v", held, err)
 	}
 	run, err := e.svc.Trigger(ctx, e.tenant, api.TriggerRequest{})
@@ -374,7 +374,7 @@ func TestManualRunWaitsWithAGrowingDelay(t *testing.T) {
 	}
 	e.deleteMessage(e.receive(1, 10*time.Second)[0])
 	rec := &delayRecorder{}
-	r := app.NewRunner(e.cfg, e.svcs.Store, e.svcs.Secrets, rec, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+	r := app.NewRunner(e.cfg, e.svcs.Store(), e.svcs.Secrets(), rec, e.svcs.Clients(), e.svcs.Engine(), e.clk.Now, e.log)
 	job := e.job(run.SyncID, provision.TriggerManual, false)
 	const most = 60
 	for i := 0; ; i++ {
@@ -431,11 +431,11 @@ func TestTriggerCompensatesOnAFreshContext(t *testing.T) {
 	e := newEnv(t)
 	e.connect(true)
 	reqCtx, cancel := context.WithCancel(ctxFor(t))
-	svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, hangUp{cancel}, e.clk.Now, e.log)
+	svc := app.NewBackend(e.cfg, e.svcs.Store(), e.svcs.Secrets(), e.svcs.Clients(), hangUp{cancel}, e.clk.Now, e.log)
 	if _, err := svc.Trigger(reqCtx, e.tenant, api.TriggerRequest{}); err == nil {
 		t.Fatal("trigger whose job was not queued answered without error")
 	}
-	runs, _, err := e.svcs.Store.ListRuns(ctxFor(t), e.tenant, 10, "")
+	runs, _, err := e.svcs.Store().ListRuns(ctxFor(t), e.tenant, 10, "")
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs %+v, %v", runs, err)
 	}
@@ -497,9 +497,9 @@ func TestRunnerSCIMDropDoesNotUndoAConcurrentChange(t *testing.T) {
 				t.Fatal(err)
 			}
 			var want provision.Settings
-			hook := &beforeClients{Clients: e.svcs.Clients}
+			hook := &beforeClients{Clients: e.svcs.Clients()}
 			hook.before = func() { want = tc.between(e) }
-			r := app.NewRunner(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Publisher, hook, e.svcs.Engine, e.clk.Now, e.log)
+			r := app.NewRunner(e.cfg, e.svcs.Store(), e.svcs.Secrets(), e.svcs.Publisher(), hook, e.svcs.Engine(), e.clk.Now, e.log)
 			r.Handle(ctx, e.job("manual-scim", provision.TriggerManual, false), 1)
 			got := e.tenantRecord().Settings
 			switch {
@@ -535,9 +535,9 @@ func TestConnectFaultsThatAreNotTheCallers(t *testing.T) {
 			_, _ = w.Write([]byte(`{"error":"bad request"}`))
 		}))
 		defer refusing.Close()
-		clients := *e.svcs.Clients
+		clients := *e.svcs.Clients()
 		clients.LeapsomeURL, clients.LeapsomeSCIM = refusing.URL+"/v1", refusing.URL+"/scim/v1"
-		svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, &clients, e.svcs.Publisher, e.clk.Now, e.log)
+		svc := app.NewBackend(e.cfg, e.svcs.Store(), e.svcs.Secrets(), &clients, e.svcs.Publisher(), e.clk.Now, e.log)
 		_, err := svc.Connect(ctxFor(t), e.tenant, e.creds)
 		wantClass(t, err, fault.Internal, "")
 		e.assertNothingStored()
@@ -571,7 +571,7 @@ func TestRunnerSecretRefusedIsNotARejection(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			e.connect(true)
-			r := app.NewRunner(e.cfg, e.svcs.Store, refusingSecrets(t, code), e.svcs.Publisher, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+			r := app.NewRunner(e.cfg, e.svcs.Store(), refusingSecrets(t, code), e.svcs.Publisher(), e.svcs.Clients(), e.svcs.Engine(), e.clk.Now, e.log)
 			if out := r.Handle(ctxFor(t), e.job("sched-refused", provision.TriggerSchedule, false), 1); out.Retry {
 				t.Fatalf("outcome %+v, want the run failed", out)
 			}
@@ -612,12 +612,12 @@ func TestRunnerRecordsTheOutcomeBeforeTheFinalState(t *testing.T) {
 	e.connect(true)
 	ctx := ctxFor(t)
 	for range 2 {
-		if _, err := e.svcs.Store.RecordRunOutcome(ctx, e.tenant, testOutcome(true, app.CodeUpstream, e.clk.Now())); err != nil {
+		if _, err := e.svcs.Store().RecordRunOutcome(ctx, e.tenant, testOutcome(true, app.CodeUpstream, e.clk.Now())); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w := &finishWatch{Store: e.svcs.Store}
-	r := app.NewRunner(e.cfg, w, e.svcs.Secrets, e.svcs.Publisher, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+	w := &finishWatch{Store: e.svcs.Store()}
+	r := app.NewRunner(e.cfg, w, e.svcs.Secrets(), e.svcs.Publisher(), e.svcs.Clients(), e.svcs.Engine(), e.clk.Now, e.log)
 	if out := r.Handle(ctx, e.job("sched-order", provision.TriggerSchedule, false), 1); out.Retry {
 		t.Fatalf("outcome %+v", out)
 	}

@@ -202,11 +202,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e.cfg = inf.Config(10 * time.Minute)
 	e.cfg.TableName, e.cfg.QueueURL = table, e.queueURL
 	e.cfg.TriNetRPS = 1000 // the tests measure behaviour, not pacing
-	e.svcs = app.NewWiring(e.cfg, inf.AWS, nil, e.log)
-	e.svcs.Store = store.New(inf.AWS.DynamoDB, store.Config{Table: table, Now: e.clk.Now, Logger: e.log})
-	e.svcs.Now = e.clk.Now
-	e.svcs.Clients.RetryBaseDelay = time.Millisecond
-	e.svcs.Clients.RetryMaxDelay = 2 * time.Millisecond
+	e.svcs = app.NewWiring(e.cfg, inf.AWS, app.WiringOptions{Logger: e.log, Now: e.clk.Now})
+	e.svcs.Clients().RetryBaseDelay = time.Millisecond
+	e.svcs.Clients().RetryMaxDelay = 2 * time.Millisecond
 	e.svc = e.svcs.Backend()
 	e.runner = e.svcs.Runner()
 
@@ -371,7 +369,7 @@ func (e *env) job(syncID string, trigger provision.Trigger, dryRun bool) queue.J
 
 func (e *env) run(syncID string) provision.Run {
 	e.t.Helper()
-	r, err := e.svcs.Store.Run(ctxFor(e.t), e.tenant, syncID)
+	r, err := e.svcs.Store().Run(ctxFor(e.t), e.tenant, syncID)
 	if err != nil {
 		e.t.Fatalf("read run %s: %v", syncID, err)
 	}
@@ -380,7 +378,7 @@ func (e *env) run(syncID string) provision.Run {
 
 func (e *env) tenantRecord() store.Tenant {
 	e.t.Helper()
-	tn, err := e.svcs.Store.Tenant(ctxFor(e.t), e.tenant)
+	tn, err := e.svcs.Store().Tenant(ctxFor(e.t), e.tenant)
 	if err != nil {
 		e.t.Fatalf("read tenant: %v", err)
 	}

@@ -8,11 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
-
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
+	"trinetsync/internal/retry"
 	"trinetsync/internal/secrets"
 	"trinetsync/internal/store"
 )
@@ -516,15 +515,11 @@ func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provisio
 	run.Error = rerr
 	run.FinishedAt = now
 	run.Cursor = ""
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = 100 * time.Millisecond
-	_, err = backoff.Retry(ctx, func() (struct{}, error) {
-		err := st.UpdateRun(ctx, *run, from)
-		if err != nil && !fault.Retryable(err) {
-			return struct{}{}, backoff.Permanent(err)
-		}
-		return struct{}{}, err
-	}, backoff.WithBackOff(bo), backoff.WithMaxTries(finalWriteTries), backoff.WithMaxElapsedTime(0))
+	p := retry.Policy{MaxRetries: finalWriteTries - 1, BaseDelay: 100 * time.Millisecond, Service: "dynamodb", Logger: log}
+	err = p.Do(ctx, "finish run", func(actx context.Context) retry.Attempt {
+		err := st.UpdateRun(actx, *run, from)
+		return retry.Attempt{Err: err, Retry: fault.Retryable(err)}
+	})
 	if errors.Is(err, fault.ErrConflict) || errors.Is(err, fault.ErrNotFound) {
 		// Someone else settled the run (an API read that found it abandoned):
 		// the lease must still go, or the tenant waits for it to expire.

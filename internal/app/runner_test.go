@@ -38,7 +38,7 @@ func wantRunError(t *testing.T, r provision.Run, status provision.RunStatus, cod
 
 func (e *env) leaseHolder() string {
 	e.t.Helper()
-	h, _, err := e.svcs.Store.Lease(ctxFor(e.t), e.tenant)
+	h, _, err := e.svcs.Store().Lease(ctxFor(e.t), e.tenant)
 	if err != nil {
 		e.t.Fatalf("read lease: %v", err)
 	}
@@ -136,7 +136,7 @@ func TestRunnerRetriesWhileTheSameRunHoldsTheLease(t *testing.T) {
 	ctx := ctxFor(t)
 	job := e.job("manual-same", provision.TriggerManual, false)
 	// Another delivery of this run is at work: it holds the lease.
-	if held, _, err := e.svcs.Store.AcquireLease(ctx, e.tenant, job.SyncID, "", e.cfg.LeaseTTL()); err != nil || !held {
+	if held, _, err := e.svcs.Store().AcquireLease(ctx, e.tenant, job.SyncID, "", e.cfg.LeaseTTL()); err != nil || !held {
 		t.Fatalf("take lease: %t %v", held, err)
 	}
 	e.resetCalls()
@@ -201,7 +201,7 @@ func TestRunnerWhenAnotherRunHoldsTheLease(t *testing.T) {
 			e := newEnv(t)
 			e.connect(true)
 			ctx := ctxFor(t)
-			if held, _, err := e.svcs.Store.AcquireLease(ctx, e.tenant, "other-run", "", e.cfg.LeaseTTL()); err != nil || !held {
+			if held, _, err := e.svcs.Store().AcquireLease(ctx, e.tenant, "other-run", "", e.cfg.LeaseTTL()); err != nil || !held {
 				t.Fatalf("take lease: %t %v", held, err)
 			}
 			e.resetCalls()
@@ -231,7 +231,7 @@ func TestRunnerWhenAnotherRunHoldsTheLease(t *testing.T) {
 			if copies[0].job != job {
 				t.Fatalf("re-sent job %+v, want %+v", copies[0].job, job)
 			}
-			if err := e.svcs.Store.ReleaseLease(ctx, e.tenant, "other-run"); err != nil {
+			if err := e.svcs.Store().ReleaseLease(ctx, e.tenant, "other-run"); err != nil {
 				t.Fatal(err)
 			}
 			if out := e.runner.Handle(ctx, copies[0].job, 1); out.Retry {
@@ -469,7 +469,7 @@ func TestRunnerRevocationDoesNotUndoAReconnect(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.connect(true)
-	runner := app.NewRunner(e.cfg, e.svcs.Store, reconnectingReader{e}, e.svcs.Publisher, e.svcs.Clients, e.svcs.Engine, e.clk.Now, e.log)
+	runner := app.NewRunner(e.cfg, e.svcs.Store(), reconnectingReader{e}, e.svcs.Publisher(), e.svcs.Clients(), e.svcs.Engine(), e.clk.Now, e.log)
 	if out := runner.Handle(ctxFor(t), e.job("sched-race", provision.TriggerSchedule, false), 1); out.Retry {
 		t.Fatalf("outcome %+v", out)
 	}
@@ -500,10 +500,10 @@ func TestRunnerDryRunWritesNothingButRecordsThePlan(t *testing.T) {
 	if w := e.trinetWrites(); len(w) != 0 {
 		t.Fatalf("a dry run wrote to TriNet: %+v", w)
 	}
-	if links, err := e.svcs.Store.Links(ctx, e.tenant, e.company); err != nil || len(links) != 0 {
+	if links, err := e.svcs.Store().Links(ctx, e.tenant, e.company); err != nil || len(links) != 0 {
 		t.Fatalf("links %+v %v, want none", links, err)
 	}
-	if hires, err := e.svcs.Store.Hires(ctx, e.tenant, e.company); err != nil || len(hires) != 0 {
+	if hires, err := e.svcs.Store().Hires(ctx, e.tenant, e.company); err != nil || len(hires) != 0 {
 		t.Fatalf("hire ledger %+v %v, want empty", hires, err)
 	}
 	plan, _, err := e.svc.Plan(ctx, e.tenant, run.SyncID, api.Page{Limit: 100})
@@ -556,14 +556,14 @@ func TestRunnerBackoff(t *testing.T) {
 		fail("fail-" + string(rune('a'+i)))
 		if i == 1 {
 			// A skipped run and a dry run in between change nothing.
-			if held, _, err := e.svcs.Store.AcquireLease(ctx, e.tenant, "other", "", time.Minute); err != nil || !held {
+			if held, _, err := e.svcs.Store().AcquireLease(ctx, e.tenant, "other", "", time.Minute); err != nil || !held {
 				t.Fatalf("lease: %v", err)
 			}
 			if out := e.runner.Handle(ctx, e.job("skipped", provision.TriggerSchedule, false), 1); out.Retry {
 				t.Fatal("skipped run retried")
 			}
 			wantRunError(t, e.run("skipped"), provision.RunSkipped, "")
-			if err := e.svcs.Store.ReleaseLease(ctx, e.tenant, "other"); err != nil {
+			if err := e.svcs.Store().ReleaseLease(ctx, e.tenant, "other"); err != nil {
 				t.Fatal(err)
 			}
 			e.runner.Handle(ctx, e.job("dry", provision.TriggerManual, true), e.cfg.MaxReceiveCount)
@@ -783,12 +783,12 @@ func TestRunnerStoredCredentialsRejected(t *testing.T) {
 			e := newEnv(t)
 			e.connect(true)
 			ctx := ctxFor(t)
-			creds, err := e.svcs.Secrets.Get(ctx, e.tenant)
+			creds, err := e.svcs.Secrets().Get(ctx, e.tenant)
 			if err != nil {
 				t.Fatal(err)
 			}
 			tc.edit(&creds)
-			if err := e.svcs.Secrets.Put(ctx, e.tenant, creds); err != nil {
+			if err := e.svcs.Secrets().Put(ctx, e.tenant, creds); err != nil {
 				t.Fatal(err)
 			}
 			// Not worth a retry: the first attempt fails the run.
@@ -837,7 +837,7 @@ func TestRunnerReleasesTheLeaseOfARunSettledMeanwhile(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.connect(true)
-	runner := app.NewRunner(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Publisher, stallingClients{e, e.svcs.Clients}, e.svcs.Engine, e.clk.Now, e.log)
+	runner := app.NewRunner(e.cfg, e.svcs.Store(), e.svcs.Secrets(), e.svcs.Publisher(), stallingClients{e, e.svcs.Clients()}, e.svcs.Engine(), e.clk.Now, e.log)
 	if out := runner.Handle(ctxFor(t), e.job("sched-stall", provision.TriggerSchedule, false), 1); out.Retry {
 		t.Fatalf("outcome %+v", out)
 	}
@@ -857,13 +857,13 @@ func TestRunnerSkipsAStartedScheduledRunThatLostItsLease(t *testing.T) {
 	ctx := ctxFor(t)
 	now := e.clk.Now()
 	job := e.job("sched-lost-lease", provision.TriggerSchedule, false)
-	if err := e.svcs.Store.CreateRun(ctx, provision.Run{
+	if err := e.svcs.Store().CreateRun(ctx, provision.Run{
 		TenantID: e.tenant, SyncID: job.SyncID, Trigger: provision.TriggerSchedule, Status: provision.RunRunning,
 		CreatedAt: now, StartedAt: now, LeaseUntil: now,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if held, _, err := e.svcs.Store.AcquireLease(ctx, e.tenant, "other-run", "", e.cfg.LeaseTTL()); err != nil || !held {
+	if held, _, err := e.svcs.Store().AcquireLease(ctx, e.tenant, "other-run", "", e.cfg.LeaseTTL()); err != nil || !held {
 		t.Fatalf("take lease: %t %v", held, err)
 	}
 	e.resetCalls()

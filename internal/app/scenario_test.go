@@ -130,7 +130,7 @@ func writesTo(company, employeeID string) []trinetsandbox.Write {
 
 func (e *env) links() map[string]string {
 	e.t.Helper()
-	ls, err := e.svcs.Store.Links(ctxFor(e.t), e.tenant, e.company)
+	ls, err := e.svcs.Store().Links(ctxFor(e.t), e.tenant, e.company)
 	if err != nil {
 		e.t.Fatalf("links: %v", err)
 	}
@@ -143,7 +143,7 @@ func (e *env) links() map[string]string {
 
 func (e *env) hires() map[string]provision.HireEntry {
 	e.t.Helper()
-	hs, err := e.svcs.Store.Hires(ctxFor(e.t), e.tenant, e.company)
+	hs, err := e.svcs.Store().Hires(ctxFor(e.t), e.tenant, e.company)
 	if err != nil {
 		e.t.Fatalf("hire ledger: %v", err)
 	}
@@ -188,12 +188,12 @@ func TestScenarioRevokeDuringARun(t *testing.T) {
 	e := newEnv(t, withPeople(cleanPeople()))
 	e.connect(true)
 	ctx := ctxFor(t)
-	hook := hookClients{inner: e.svcs.Clients, once: &sync.Once{}, before: func(ctx context.Context) {
+	hook := hookClients{inner: e.svcs.Clients(), once: &sync.Once{}, before: func(ctx context.Context) {
 		if err := e.svc.Disconnect(ctx, e.tenant); err != nil {
 			t.Errorf("disconnect during the run: %v", err)
 		}
 	}}
-	runner := app.NewRunner(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Publisher, hook, e.svcs.Engine, e.clk.Now, e.log)
+	runner := app.NewRunner(e.cfg, e.svcs.Store(), e.svcs.Secrets(), e.svcs.Publisher(), hook, e.svcs.Engine(), e.clk.Now, e.log)
 	r := e.handle(runner, e.job("sched-revoke-mid", provision.TriggerSchedule, false))
 	t.Logf("run that saw the revocation mid-way: status %s counts %+v error %+v", r.Status, r.Counts, r.Error)
 	if !r.Status.Final() {
@@ -648,9 +648,9 @@ func TestScenarioPagingRepeatsAPerson(t *testing.T) {
 		early.ID = strings.Repeat("0", 24)
 		e.putLeapsome(early)
 	}}
-	clients := *e.svcs.Clients
+	clients := *e.svcs.Clients()
 	clients.HTTPClient = &http.Client{Transport: shift, Timeout: time.Minute}
-	runner := app.NewRunner(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Publisher, &clients, e.svcs.Engine, e.clk.Now, e.log)
+	runner := app.NewRunner(e.cfg, e.svcs.Store(), e.svcs.Secrets(), e.svcs.Publisher(), &clients, e.svcs.Engine(), e.clk.Now, e.log)
 	r := e.handle(runner, e.job("sched-paging", provision.TriggerSchedule, false))
 	plan := e.planOf(r.SyncID)
 	wantRunError(t, r, provision.RunSucceeded, "")

@@ -22,7 +22,7 @@ import (
 // nothing else.
 func (e *env) connectRecord(ctx context.Context, id string) store.Tenant {
 	e.t.Helper()
-	tn, err := e.svcs.Store.Connect(ctx, store.Tenant{ID: id, CompanyID: "C", SecretName: "s/" + id, ConnectedAt: e.clk.Now()})
+	tn, err := e.svcs.Store().Connect(ctx, store.Tenant{ID: id, CompanyID: "C", SecretName: "s/" + id, ConnectedAt: e.clk.Now()})
 	if err != nil {
 		e.t.Fatalf("connect %s: %v", id, err)
 	}
@@ -64,25 +64,25 @@ func TestSchedulerEnqueuesConnectedTenantsNotBackingOff(t *testing.T) {
 	now := e.clk.Now()
 	e.connectRecord(ctx, "connected-a")
 	e.connectRecord(ctx, "connected-b")
-	if err := e.svcs.Store.SaveSettings(ctx, "never-connected", provision.DefaultSettings(false)); err != nil {
+	if err := e.svcs.Store().SaveSettings(ctx, "never-connected", provision.DefaultSettings(false)); err != nil {
 		t.Fatal(err)
 	}
 	rv := e.connectRecord(ctx, "revoked")
-	if err := e.svcs.Store.MarkRevoked(ctx, "revoked", rv.ConnectedAt); err != nil {
+	if err := e.svcs.Store().MarkRevoked(ctx, "revoked", rv.ConnectedAt); err != nil {
 		t.Fatal(err)
 	}
 	e.connectRecord(ctx, "disconnected")
-	if err := e.svcs.Store.Disconnect(ctx, "disconnected"); err != nil {
+	if err := e.svcs.Store().Disconnect(ctx, "disconnected"); err != nil {
 		t.Fatal(err)
 	}
 	e.connectRecord(ctx, "backing-off")
 	e.connectRecord(ctx, "backed-off-before")
 	for range 3 {
-		if _, err := e.svcs.Store.RecordRunOutcome(ctx, "backing-off", testOutcome(true, app.CodeUpstream, now.Add(-time.Minute))); err != nil {
+		if _, err := e.svcs.Store().RecordRunOutcome(ctx, "backing-off", testOutcome(true, app.CodeUpstream, now.Add(-time.Minute))); err != nil {
 			t.Fatal(err)
 		}
 		// This one's hour of back-off has passed.
-		if _, err := e.svcs.Store.RecordRunOutcome(ctx, "backed-off-before", testOutcome(true, app.CodeUpstream, now.Add(-61*time.Minute))); err != nil {
+		if _, err := e.svcs.Store().RecordRunOutcome(ctx, "backed-off-before", testOutcome(true, app.CodeUpstream, now.Add(-61*time.Minute))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -165,7 +165,7 @@ func TestSchedulerFansOutHundredsOfTenants(t *testing.T) {
 	g.SetLimit(16)
 	for i := range n {
 		g.Go(func() error {
-			_, err := e.svcs.Store.Connect(ctx, store.Tenant{ID: fmt.Sprintf("tenant-%03d", i), ConnectedAt: e.clk.Now()})
+			_, err := e.svcs.Store().Connect(ctx, store.Tenant{ID: fmt.Sprintf("tenant-%03d", i), ConnectedAt: e.clk.Now()})
 			return err
 		})
 	}
@@ -195,7 +195,7 @@ func TestSchedulerReportsAQueueFailure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.connectRecord(ctxFor(t), "tenant-a")
-	s := &app.Scheduler{Interval: e.cfg.SyncInterval, Tenants: e.svcs.Store, Jobs: failingPublisher{}, Logger: e.log}
+	s := &app.Scheduler{Interval: e.cfg.SyncInterval, Tenants: e.svcs.Store(), Jobs: failingPublisher{}, Logger: e.log}
 	res, err := s.Tick(ctxFor(t), e.clk.Now())
 	if !errors.Is(err, fault.ErrTransient) || res.Enqueued != 0 {
 		t.Fatalf("tick %+v %v, want the queue's transient error", res, err)

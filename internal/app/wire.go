@@ -47,63 +47,85 @@ func NewAWS(cfg aws.Config) AWS {
 	}
 }
 
-// Wiring is the service wired together: the adapters and the engine, from
-// which it builds the use cases (Runner, Worker, Scheduler, Backend) that the
-// functions and the local stack run.
+// Wiring is the service wired together: the adapters and the engine, built
+// once per cold start, from which it hands out the use cases (Runner,
+// Worker, Scheduler, Backend, Restart) that the functions and the local stack
+// run. The adapters stay inside: whoever runs the service changes its state
+// through the use cases only.
 type Wiring struct {
-	Config    Config
-	AWS       AWS
-	Store     *store.Store
-	Secrets   *secrets.Manager
-	Publisher *queue.Publisher
-	Clients   *APIClients
-	Engine    *provision.Engine
-	Now       func() time.Time
-	Logger    *slog.Logger
+	Config Config
+
+	aws       AWS
+	store     *store.Store
+	secrets   *secrets.Manager
+	publisher *queue.Publisher
+	clients   *APIClients
+	engine    *provision.Engine
+	now       func() time.Time
+	log       *slog.Logger
 }
 
-// NewWiring wires the adapters and the engine. hc is the HTTP client for
-// TriNet and Leapsome (nil for the default).
-func NewWiring(cfg Config, a AWS, hc *http.Client, log *slog.Logger) *Wiring {
+// WiringOptions are what a Wiring takes besides its configuration and SDK
+// clients; each has a default.
+type WiringOptions struct {
+	// HTTPClient calls TriNet and Leapsome (nil: the default).
+	HTTPClient *http.Client
+	// Logger is the service's logger (nil: slog.Default()).
+	Logger *slog.Logger
+	// Now is the service's clock, the store's included (nil: time.Now).
+	Now func() time.Time
+}
+
+// NewWiring wires the adapters and the engine.
+func NewWiring(cfg Config, a AWS, opts WiringOptions) *Wiring {
+	log, now := opts.Logger, opts.Now
 	if log == nil {
 		log = slog.Default()
 	}
+	if now == nil {
+		now = time.Now
+	}
 	return &Wiring{
 		Config:    cfg,
-		AWS:       a,
-		Store:     store.New(a.DynamoDB, store.Config{Table: cfg.TableName, Logger: log}),
-		Secrets:   secrets.New(a.SecretsManager, secrets.Config{Prefix: cfg.SecretPrefix, Logger: log}),
-		Publisher: queue.NewPublisher(a.SQS, cfg.QueueURL, queue.Options{Logger: log}),
-		Clients:   NewAPIClients(cfg, hc, log),
-		Engine:    provision.New(provision.Config{Logger: log}),
-		Now:       time.Now,
-		Logger:    log,
+		aws:       a,
+		store:     store.New(a.DynamoDB, store.Config{Table: cfg.TableName, Now: now, Logger: log}),
+		secrets:   secrets.New(a.SecretsManager, secrets.Config{Prefix: cfg.SecretPrefix, Logger: log}),
+		publisher: queue.NewPublisher(a.SQS, cfg.QueueURL, queue.Options{Logger: log}),
+		clients:   NewAPIClients(cfg, opts.HTTPClient, log),
+		engine:    provision.New(provision.Config{Logger: log}),
+		now:       now,
+		log:       log,
 	}
 }
 
 // Runner is the worker's per-job logic.
 func (w *Wiring) Runner() *Runner {
-	return NewRunner(w.Config, w.Store, w.Secrets, w.Publisher, w.Clients, w.Engine, w.Now, w.Logger)
+	return NewRunner(w.Config, w.store, w.secrets, w.publisher, w.clients, w.engine, w.now, w.log)
 }
 
 // Worker is the worker function's SQS handler.
 func (w *Wiring) Worker() *Worker {
-	return &Worker{Runner: w.Runner(), Visibility: w.AWS.SQS, QueueURL: w.Config.QueueURL, Logger: w.Logger}
+	return &Worker{Runner: w.Runner(), Visibility: w.aws.SQS, QueueURL: w.Config.QueueURL, Logger: w.log}
 }
 
 // Scheduler is the scheduler function's tick.
 func (w *Wiring) Scheduler() *Scheduler {
-	return &Scheduler{Interval: w.Config.SyncInterval, Tenants: w.Store, Jobs: w.Publisher, Logger: w.Logger}
+	return &Scheduler{Interval: w.Config.SyncInterval, Tenants: w.store, Jobs: w.publisher, Logger: w.log}
 }
 
 // Backend is the HTTP API's backend.
 func (w *Wiring) Backend() *Backend {
-	return NewBackend(w.Config, w.Store, w.Secrets, w.Clients, w.Publisher, w.Now, w.Logger)
+	return NewBackend(w.Config, w.store, w.secrets, w.clients, w.publisher, w.now, w.log)
+}
+
+// Restart settles what a stop of the whole service left unfinished.
+func (w *Wiring) Restart() *Restart {
+	return &Restart{store: w.store, jobs: w.publisher, now: w.now, log: w.log}
 }
 
 // API is the HTTP API handler with the given authentication.
 func (w *Wiring) API(auth api.Authenticator) http.Handler {
-	return api.New(w.Backend(), auth, api.Options{Logger: w.Logger})
+	return api.New(w.Backend(), auth, api.Options{Logger: w.log})
 }
 
 // FromEnv is a Lambda function's cold start: configuration from the
@@ -118,5 +140,5 @@ func FromEnv(ctx context.Context) (*Wiring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewWiring(cfg, clients, nil, logger), nil
+	return NewWiring(cfg, clients, WiringOptions{Logger: logger}), nil
 }

@@ -61,7 +61,7 @@ func TestWorkerReportsOnlyTransientFailures(t *testing.T) {
 		e  *env
 		id string
 	}{{ok, "sched-ok"}, {down, "sched-down"}, {nobody, "sched-nobody"}} {
-		if err := ok.svcs.Publisher.Send(ctx, j.e.job(j.id, provision.TriggerSchedule, false), 0); err != nil {
+		if err := ok.svcs.Publisher().Send(ctx, j.e.job(j.id, provision.TriggerSchedule, false), 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"trinetsync/internal/app"
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
 )
@@ -39,25 +40,16 @@ type Config struct {
 	// FirstSync triggers a manual sync of the demo tenant once the stack is up.
 	FirstSync bool
 
-	// ProcessEnv exports the functions' environment (AWS_ENDPOINT_URL_*,
-	// AWS_REGION, dummy credentials) into this process and builds the SDK
-	// clients from it, exactly as a Lambda function does. Off, the clients get
-	// their endpoints explicitly, so several stacks can run in one process.
-	ProcessEnv bool
-
 	// BatchSize is the event source mapping's batch size (default 5);
 	// Invocations how many worker invocations may run at once (default 2).
 	BatchSize   int
 	Invocations int
-	// WorkerTimeout is each invocation's deadline, the worker function's
-	// timeout (default 5m, as in template.yaml). VisibilityTimeout and
-	// MaxReceiveCount configure the jobs queue (defaults 6 × WorkerTimeout,
-	// as AWS advises and template.yaml does, and 5); a visibility below the
-	// worker timeout is refused, as Lambda refuses such a queue: a run
-	// outlasting it would be delivered again mid-run.
-	WorkerTimeout     time.Duration
-	VisibilityTimeout time.Duration
-	MaxReceiveCount   int
+	// QueueConfig is each invocation's deadline (the worker function's
+	// timeout) and the jobs queue's redelivery, with the service's defaults
+	// (as in template.yaml); a visibility below the worker timeout is
+	// refused, as Lambda refuses such a queue: a run outlasting it would be
+	// delivered again mid-run.
+	app.QueueConfig
 	// ShutdownGrace is how long a stop waits for invocations in flight
 	// before cancelling them (default 30s).
 	ShutdownGrace time.Duration
@@ -103,23 +95,13 @@ func (d DemoCredentials) missing(trinetExternal, leapsomeExternal bool) []string
 	return m
 }
 
-// Defaults of the local stack.
+// Defaults of the local stack; the service's own (the schedule, the queue's
+// timings) are app's.
 const (
-	DefaultDataDir      = ".local"
-	DefaultAPIAddr      = "127.0.0.1:8080"
-	DefaultSyncInterval = 10 * time.Minute
-	DefaultDemoTenant   = "demo"
-
-	// DefaultWorkerTimeout is the worker function's timeout in template.yaml.
-	DefaultWorkerTimeout   = 5 * time.Minute
-	DefaultMaxReceiveCount = 5
+	DefaultDataDir    = ".local"
+	DefaultAPIAddr    = "127.0.0.1:8080"
+	DefaultDemoTenant = "demo"
 )
-
-// VisibilityFor is the jobs queue's visibility timeout for a worker timeout:
-// six times it, as AWS advises for an SQS event source and template.yaml
-// does (1800s for 300s), so that a message is never visible again while an
-// invocation may still be working on it.
-func VisibilityFor(workerTimeout time.Duration) time.Duration { return 6 * workerTimeout }
 
 // ConfigFromEnv reads the stack's configuration as `make run` does:
 // DATA_DIR, API_ADDR, SYNC_INTERVAL, LOCAL_JWT_SECRET, TRINET_BASE_URL,
@@ -127,19 +109,17 @@ func VisibilityFor(workerTimeout time.Duration) time.Duration { return 6 * worke
 // none) and DEMO_TRINET_COMPANY_ID, DEMO_TRINET_CLIENT_ID,
 // DEMO_TRINET_CLIENT_SECRET, DEMO_LEAPSOME_API_SECRET, DEMO_LEAPSOME_SCIM_TOKEN.
 // A bad value is a fault.Validation error naming the variable. The result
-// runs a first sync and exports the functions' environment (ProcessEnv).
+// runs a first sync.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	get := func(k string) string {
 		v, _ := lookup(k)
 		return strings.TrimSpace(v)
 	}
 	c := Config{
-		DataDir:      get("DATA_DIR"),
-		APIAddr:      get("API_ADDR"),
-		JWTSecret:    get("LOCAL_JWT_SECRET"),
-		SyncInterval: DefaultSyncInterval,
-		FirstSync:    true,
-		ProcessEnv:   true,
+		DataDir:   get("DATA_DIR"),
+		APIAddr:   get("API_ADDR"),
+		JWTSecret: get("LOCAL_JWT_SECRET"),
+		FirstSync: true,
 		DemoCredentials: DemoCredentials{
 			TriNetCompanyID:    get("DEMO_TRINET_COMPANY_ID"),
 			TriNetClientID:     get("DEMO_TRINET_CLIENT_ID"),
@@ -154,14 +134,10 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if c.APIAddr == "" {
 		c.APIAddr = DefaultAPIAddr
 	}
-	if v := get("SYNC_INTERVAL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			return Config{}, fault.Invalid("SYNC_INTERVAL", "must be a duration of at least 1s such as 10m or 30s, got %q", v)
-		}
-		c.SyncInterval = d
-	}
 	var err error
+	if c.SyncInterval, err = app.ParseSyncInterval(get("SYNC_INTERVAL")); err != nil {
+		return Config{}, err
+	}
 	if c.TriNetURL, err = baseURL(get("TRINET_BASE_URL"), "TRINET_BASE_URL", ""); err != nil {
 		return Config{}, err
 	}
@@ -231,7 +207,7 @@ func (c *Config) withDefaults() {
 		c.APIAddr = DefaultAPIAddr
 	}
 	if c.SyncInterval <= 0 {
-		c.SyncInterval = DefaultSyncInterval
+		c.SyncInterval = app.DefaultSyncInterval
 	}
 	if c.BatchSize <= 0 {
 		c.BatchSize = 5
@@ -239,15 +215,7 @@ func (c *Config) withDefaults() {
 	if c.Invocations <= 0 {
 		c.Invocations = 2
 	}
-	if c.WorkerTimeout <= 0 {
-		c.WorkerTimeout = DefaultWorkerTimeout
-	}
-	if c.VisibilityTimeout <= 0 {
-		c.VisibilityTimeout = VisibilityFor(c.WorkerTimeout)
-	}
-	if c.MaxReceiveCount <= 0 {
-		c.MaxReceiveCount = DefaultMaxReceiveCount
-	}
+	c.QueueConfig = c.QueueConfig.WithDefaults()
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = 30 * time.Second
 	}
@@ -270,16 +238,6 @@ func (c Config) external() bool { return c.trinetExternal() || c.leapsomeExterna
 
 func (c Config) trinetExternal() bool   { return c.TriNetURL != "" }
 func (c Config) leapsomeExternal() bool { return c.LeapsomeURL != "" || c.LeapsomeSCIMURL != "" }
-
-// checkQueueTimeouts refuses what Lambda refuses: an SQS event source whose
-// queue's visibility timeout is below the function's timeout, which would
-// hand a message to a second invocation while the first still works on it.
-func checkQueueTimeouts(workerTimeout, visibility time.Duration) error {
-	if visibility < workerTimeout {
-		return fault.Invalid("VisibilityTimeout", "the jobs queue's visibility timeout (%s) must be at least the worker timeout (%s); the default is 6 × it", visibility, workerTimeout)
-	}
-	return nil
-}
 
 // checkLeapsomeURLs refuses one Leapsome API external and the other the
 // sandbox: they would read two different companies.

@@ -37,7 +37,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}{
 		{name: "defaults", env: map[string]string{}, check: func(t *testing.T, c Config) {
 			if c.DataDir != ".local" || c.APIAddr != "127.0.0.1:8080" || c.SyncInterval != 10*time.Minute || c.DemoTenant != "demo" ||
-				c.external() || !c.FirstSync || !c.ProcessEnv {
+				c.external() || !c.FirstSync {
 				t.Fatalf("%+v", c)
 			}
 		}},
@@ -163,7 +163,7 @@ func TestProgressLines(t *testing.T) {
 func TestPollerDeadLettersAPoisonMessage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	inf, err := StartInfra(ctx, InfraConfig{WorkerTimeout: time.Second, VisibilityTimeout: time.Second, MaxReceiveCount: 2})
+	inf, err := StartInfra(ctx, InfraConfig{QueueConfig: app.QueueConfig{WorkerTimeout: time.Second, VisibilityTimeout: time.Second, MaxReceiveCount: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,8 +374,8 @@ func TestQueueVisibilityFollowsWorkerTimeout(t *testing.T) {
 		maxReceive         int
 	}{
 		{name: "defaults as in template.yaml", in: Config{}, worker: 300 * time.Second, visibility: 1800 * time.Second, maxReceive: 5},
-		{name: "shorter worker timeout", in: Config{WorkerTimeout: 10 * time.Second}, worker: 10 * time.Second, visibility: time.Minute, maxReceive: 5},
-		{name: "given visibility", in: Config{WorkerTimeout: 10 * time.Second, VisibilityTimeout: 15 * time.Second, MaxReceiveCount: 2},
+		{name: "shorter worker timeout", in: Config{QueueConfig: app.QueueConfig{WorkerTimeout: 10 * time.Second}}, worker: 10 * time.Second, visibility: time.Minute, maxReceive: 5},
+		{name: "given visibility", in: Config{QueueConfig: app.QueueConfig{WorkerTimeout: 10 * time.Second, VisibilityTimeout: 15 * time.Second, MaxReceiveCount: 2}},
 			worker: 10 * time.Second, visibility: 15 * time.Second, maxReceive: 2},
 	}
 	for _, tc := range cases {
@@ -390,11 +390,11 @@ func TestQueueVisibilityFollowsWorkerTimeout(t *testing.T) {
 	}
 
 	t.Run("visibility below the worker timeout is refused", func(t *testing.T) {
-		_, err := Start(context.Background(), Config{APIAddr: "127.0.0.1:0", WorkerTimeout: time.Minute, VisibilityTimeout: 30 * time.Second})
+		_, err := Start(context.Background(), Config{APIAddr: "127.0.0.1:0", QueueConfig: app.QueueConfig{WorkerTimeout: time.Minute, VisibilityTimeout: 30 * time.Second}})
 		if !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != "VisibilityTimeout" {
 			t.Fatalf("error %v, want a validation error naming VisibilityTimeout", err)
 		}
-		_, err = StartInfra(context.Background(), InfraConfig{WorkerTimeout: time.Minute, VisibilityTimeout: 30 * time.Second})
+		_, err = StartInfra(context.Background(), InfraConfig{QueueConfig: app.QueueConfig{WorkerTimeout: time.Minute, VisibilityTimeout: 30 * time.Second}})
 		if !errors.Is(err, fault.ErrValidation) || fault.FieldOf(err) != "VisibilityTimeout" {
 			t.Fatalf("StartInfra: error %v, want a validation error naming VisibilityTimeout", err)
 		}

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"trinetsync/internal/store"
 )
 
 // syncBuffer collects the progress lines, written from several goroutines.
@@ -37,8 +39,24 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// keepEnv restores, after the test, the variables a stack with ProcessEnv
-// exports into the process.
+// envLookup reads an environment given as KEY=value lines.
+func envLookup(env []string) func(string) string {
+	m := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+// testStore reads and writes the stack's table behind the service's back,
+// for a test that sets a scene or checks what was stored.
+func (st *Stack) testStore() *store.Store {
+	return store.New(st.Infra.AWS.DynamoDB, store.Config{Table: TableName})
+}
+
+// keepEnv restores, after the test, the variables the functions' environment
+// (Infra.Env) names: a stack must leave them as they were.
 func keepEnv(t *testing.T) {
 	t.Helper()
 	for _, k := range []string{

@@ -54,13 +54,10 @@ type InfraConfig struct {
 	TriNetURL       string // no path
 	LeapsomeURL     string // ending /v1
 	LeapsomeSCIMURL string // ending /scim/v1
-	// WorkerTimeout is the worker's (default 5m); VisibilityTimeout and
-	// MaxReceiveCount configure the jobs queue and its dead-letter queue
-	// (defaults 6 × WorkerTimeout and 5; a visibility below WorkerTimeout is
-	// refused).
-	WorkerTimeout     time.Duration
-	VisibilityTimeout time.Duration
-	MaxReceiveCount   int
+	// QueueConfig configures the jobs queue and its dead-letter queue, with
+	// the service's defaults; a visibility below the worker timeout is
+	// refused.
+	app.QueueConfig
 	// SandboxNow is the sandboxes' clock (default time.Now).
 	SandboxNow func() time.Time
 	// EmulatorLog receives the emulators' own output (default discarded).
@@ -81,10 +78,9 @@ type Infra struct {
 	LeapsomeURL     string
 	LeapsomeSCIMURL string
 
-	QueueURL, DLQURL  string
-	WorkerTimeout     time.Duration
-	VisibilityTimeout time.Duration
-	MaxReceiveCount   int
+	QueueURL, DLQURL string
+	// QueueConfig is the worker timeout the queues were made for.
+	app.QueueConfig
 
 	// AWS holds SDK clients pointed at the emulators.
 	AWS app.AWS
@@ -98,22 +94,14 @@ func StartInfra(ctx context.Context, cfg InfraConfig) (inf *Infra, err error) {
 	if cfg.EmulatorLog == nil {
 		cfg.EmulatorLog = io.Discard
 	}
-	if cfg.WorkerTimeout <= 0 {
-		cfg.WorkerTimeout = DefaultWorkerTimeout
-	}
-	if cfg.VisibilityTimeout <= 0 {
-		cfg.VisibilityTimeout = VisibilityFor(cfg.WorkerTimeout)
-	}
-	if cfg.MaxReceiveCount <= 0 {
-		cfg.MaxReceiveCount = DefaultMaxReceiveCount
-	}
-	if err := checkQueueTimeouts(cfg.WorkerTimeout, cfg.VisibilityTimeout); err != nil {
+	cfg.QueueConfig = cfg.QueueConfig.WithDefaults()
+	if err := cfg.QueueConfig.Check(); err != nil {
 		return nil, err
 	}
 	if err := checkLeapsomeURLs(cfg.LeapsomeURL, cfg.LeapsomeSCIMURL); err != nil {
 		return nil, err
 	}
-	inf = &Infra{WorkerTimeout: cfg.WorkerTimeout, VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount}
+	inf = &Infra{QueueConfig: cfg.QueueConfig}
 	// The error returns below answer a nil *Infra: close what was started
 	// through its own reference.
 	started := inf
@@ -259,21 +247,21 @@ func (inf *Infra) seed(trinet, leapsome bool, now time.Time) (demo.Credentials, 
 	return demo.DefaultCredentials(), nil
 }
 
-// Config is the service configuration for this infrastructure, as the
-// functions would read it from their environment.
+// Config is the service configuration for this infrastructure: what the
+// functions read from Env, given to the service directly.
 func (inf *Infra) Config(syncInterval time.Duration) app.Config {
 	return app.Config{
 		TableName: TableName, QueueURL: inf.QueueURL, SecretPrefix: SecretPrefix,
 		TriNetBaseURL: inf.TriNetURL, LeapsomeURL: inf.LeapsomeURL, LeapsomeSCIM: inf.LeapsomeSCIMURL,
-		TriNetRPS: 20, SyncInterval: syncInterval, WorkerTimeout: inf.WorkerTimeout,
-		VisibilityTimeout: inf.VisibilityTimeout, MaxReceiveCount: inf.MaxReceiveCount,
+		TriNetRPS: app.DefaultTriNetRPS, SyncInterval: syncInterval, QueueConfig: inf.QueueConfig,
 		LogLevel: slog.LevelInfo,
 	}
 }
 
-// Env is the functions' environment for this infrastructure, for processes
-// such as the Lambda Runtime Interface Emulator: the SDK finds the local
-// endpoints through AWS_ENDPOINT_URL_*.
+// Env is the functions' environment for this infrastructure, for the
+// functions run as processes (under the Lambda Runtime Interface Emulator):
+// the SDK finds the local endpoints through AWS_ENDPOINT_URL_*. Config says
+// the same to a service built in this process.
 func (inf *Infra) Env(syncInterval time.Duration) []string {
 	return []string{
 		"AWS_REGION=" + Region,

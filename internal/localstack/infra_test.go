@@ -26,7 +26,7 @@ func TestInfraRunsADemoSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	svcs := app.NewWiring(inf.Config(10*time.Minute), inf.AWS, nil, log)
+	svcs := app.NewWiring(inf.Config(10*time.Minute), inf.AWS, app.WiringOptions{Logger: log})
 	svc := svcs.Backend()
 	conn, err := svc.Connect(ctx, "demo", api.ConnectRequest{
 		TriNet:   api.TriNetCredentials{CompanyID: creds.TriNetCompanyID, ClientID: creds.TriNetClientID, ClientSecret: creds.TriNetClientSecret},

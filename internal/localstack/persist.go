@@ -12,9 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	leapsomesandbox "trinetsync/internal/sandbox/leapsome"
-	trinetsandbox "trinetsync/internal/sandbox/trinet"
 )
 
 // Files under DataDir besides dynalite's (dynamodb/) and the secrets
@@ -103,32 +100,34 @@ func (st *Stack) loadSandboxes() (freshTriNet, freshLeapsome bool, err error) {
 	}
 	dir := filepath.Join(st.cfg.DataDir, sandboxDir)
 	if tn := st.Infra.TriNet; tn != nil {
-		var snap trinetsandbox.Snapshot
-		found, err := readJSON(filepath.Join(dir, trinetFile), &snap, "start that sandbox afresh")
+		restored, err := restoreSandbox(filepath.Join(dir, trinetFile), "TriNet", tn.Restore)
 		if err != nil {
 			return false, false, err
 		}
-		if found {
-			if err := tn.Restore(snap); err != nil {
-				return false, false, fmt.Errorf("restore the TriNet sandbox: %w", err)
-			}
-			freshTriNet = false
-		}
+		freshTriNet = !restored
 	}
 	if ls := st.Infra.Leapsome; ls != nil {
-		var snap leapsomesandbox.Snapshot
-		found, err := readJSON(filepath.Join(dir, leapsomeFile), &snap, "start that sandbox afresh")
+		restored, err := restoreSandbox(filepath.Join(dir, leapsomeFile), "Leapsome", ls.Restore)
 		if err != nil {
 			return false, false, err
 		}
-		if found {
-			if err := ls.Restore(snap); err != nil {
-				return false, false, fmt.Errorf("restore the Leapsome sandbox: %w", err)
-			}
-			freshLeapsome = false
-		}
+		freshLeapsome = !restored
 	}
 	return freshTriNet, freshLeapsome, nil
+}
+
+// restoreSandbox restores a sandbox from the snapshot at path and reports
+// whether there was one.
+func restoreSandbox[S any](path, name string, restore func(S) error) (bool, error) {
+	var snap S
+	found, err := readJSON(path, &snap, "start that sandbox afresh")
+	if err != nil || !found {
+		return false, err
+	}
+	if err := restore(snap); err != nil {
+		return false, fmt.Errorf("restore the %s sandbox: %w", name, err)
+	}
+	return true, nil
 }
 
 // saveSandboxes writes the sandboxes' state under DataDir.

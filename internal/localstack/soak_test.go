@@ -51,6 +51,7 @@ import (
 	"trinetsync/internal/queue"
 	leapsomesandbox "trinetsync/internal/sandbox/leapsome"
 	trinetsandbox "trinetsync/internal/sandbox/trinet"
+	"trinetsync/internal/secrets"
 	"trinetsync/internal/store"
 )
 
@@ -267,7 +268,8 @@ type soakHarness struct {
 	clk   *soakClock
 	calls *callCounter
 	app   app.Config
-	svcs  *app.Wiring
+	store *store.Store
+	sched *app.Scheduler
 	svc   *app.Backend
 	w     *app.Worker
 	jobs  string     // queue URL
@@ -313,7 +315,7 @@ func newSoakHarness(t *testing.T, cfg soakConfig) *soakHarness {
 	// own delays are minutes, which the soak's clock cannot shorten.
 	q, err := inf.AWS.SQS.CreateQueue(startCtx, &sqs.CreateQueueInput{QueueName: aws.String("soak-jobs"), Attributes: map[string]string{
 		"VisibilityTimeout": "1",
-		"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, arn, DefaultMaxReceiveCount),
+		"RedrivePolicy":     fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":%d}`, arn, app.DefaultMaxReceiveCount),
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -336,17 +338,21 @@ func newSoakHarness(t *testing.T, cfg soakConfig) *soakHarness {
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.calls = &callCounter{next: http.DefaultTransport, calls: map[string]int{}}
 	hc := &http.Client{Transport: h.calls, Timeout: 10 * time.Second}
-	h.svcs = app.NewWiring(h.app, app.AWS{DynamoDB: ddb, SQS: inf.AWS.SQS, SecretsManager: inf.AWS.SecretsManager}, hc, log)
-	h.svcs.Store = store.New(ddb, store.Config{Table: TableName, Now: h.clk.Now, Logger: log})
-	h.svcs.Now = h.clk.Now
-	h.svcs.Clients.RetryBaseDelay, h.svcs.Clients.RetryMaxDelay = time.Millisecond, 5*time.Millisecond
+	// The service's parts, built as app.Wiring builds them but each given the
+	// soak's clock, HTTP client, quick retries and engine.
+	h.store = store.New(ddb, store.Config{Table: TableName, Now: h.clk.Now, Logger: log})
+	sec := secrets.New(inf.AWS.SecretsManager, secrets.Config{Prefix: h.app.SecretPrefix, Logger: log})
+	pub := queue.NewPublisher(inf.AWS.SQS, h.app.QueueURL, queue.Options{Logger: log})
+	clients := app.NewAPIClients(h.app, hc, log)
+	clients.RetryBaseDelay, clients.RetryMaxDelay = time.Millisecond, 5*time.Millisecond
 	conc := 0
 	if cfg.serial {
 		conc = 1
 	}
-	h.svcs.Engine = provision.New(provision.Config{Concurrency: conc, Logger: log})
-	h.svc = h.svcs.Backend()
-	runner := app.NewRunner(h.app, h.svcs.Store, h.svcs.Secrets, quickSender{h.svcs.Publisher}, h.svcs.Clients, h.svcs.Engine, h.clk.Now, log)
+	engine := provision.New(provision.Config{Concurrency: conc, Logger: log})
+	h.svc = app.NewBackend(h.app, h.store, sec, clients, pub, h.clk.Now, log)
+	h.sched = &app.Scheduler{Interval: h.app.SyncInterval, Tenants: h.store, Jobs: pub, Logger: log}
+	runner := app.NewRunner(h.app, h.store, sec, quickSender{pub}, clients, engine, h.clk.Now, log)
 	h.w = &app.Worker{Runner: runner, Visibility: soakVisibility{h.clk}, QueueURL: h.jobs, Logger: log}
 	return h
 }
@@ -663,7 +669,7 @@ func (h *soakHarness) cycle(e *episode, i int, faulty bool) error {
 	// (also when the tenant backs off: the scheduler leaves it out then, and
 	// manual triggers are allowed).
 	h.clk.Advance(h.app.SyncInterval)
-	tn, err := h.svcs.Store.Tenant(h.ctx, e.tenant)
+	tn, err := h.store.Tenant(h.ctx, e.tenant)
 	if err != nil {
 		return err
 	}
@@ -671,7 +677,7 @@ func (h *soakHarness) cycle(e *episode, i int, faulty bool) error {
 		s.manual = 1
 	}
 	if s.manual == 0 {
-		if _, err := h.svcs.Scheduler().Tick(h.ctx, h.clk.Now()); err != nil {
+		if _, err := h.sched.Tick(h.ctx, h.clk.Now()); err != nil {
 			return fmt.Errorf("tick: %w", err)
 		}
 	} else {
@@ -819,7 +825,7 @@ func (h *soakHarness) runs(tenant string) ([]provision.Run, error) {
 	var all []provision.Run
 	token := ""
 	for {
-		runs, next, err := h.svcs.Store.ListRuns(h.ctx, tenant, 100, token)
+		runs, next, err := h.store.ListRuns(h.ctx, tenant, 100, token)
 		if err != nil {
 			return nil, err
 		}
@@ -871,7 +877,7 @@ func (h *soakHarness) check(e *episode) error {
 	if err != nil {
 		return err
 	}
-	ledger, err := h.svcs.Store.Hires(h.ctx, e.tenant, e.company)
+	ledger, err := h.store.Hires(h.ctx, e.tenant, e.company)
 	if err != nil {
 		return err
 	}
@@ -923,7 +929,7 @@ func (h *soakHarness) truthful(e *episode, r provision.Run, byUser map[string]pr
 	if r.Status != provision.RunSucceeded && r.Status != provision.RunPartial {
 		return nil
 	}
-	plan, _, err := h.svcs.Store.ListPlan(h.ctx, e.tenant, r.SyncID, 1000, "")
+	plan, _, err := h.store.ListPlan(h.ctx, e.tenant, r.SyncID, 1000, "")
 	if err != nil {
 		return err
 	}
@@ -956,7 +962,7 @@ func (h *soakHarness) converge(e *episode) error {
 	rounds := 0
 	for ; ; rounds++ {
 		if rounds == 6 {
-			hires, _ := h.svcs.Store.Hires(h.ctx, e.tenant, e.company)
+			hires, _ := h.store.Hires(h.ctx, e.tenant, e.company)
 			writes := h.inf.TriNet.Writes(e.company)
 			last := writes[max(0, len(writes)-3):]
 			var desc []string
@@ -1055,7 +1061,7 @@ func (h *soakHarness) admin(tenant, company string) (released int, err error) {
 		_ = h.inf.TriNet.Approve(company, emp.ID)
 		has[strings.ToLower(emp.WorkEmail)] = true
 	}
-	hires, err := h.svcs.Store.Hires(h.ctx, tenant, company)
+	hires, err := h.store.Hires(h.ctx, tenant, company)
 	if err != nil {
 		return 0, err
 	}

@@ -17,7 +17,6 @@ import (
 	"trinetsync/internal/api"
 	"trinetsync/internal/app"
 	"trinetsync/internal/provision"
-	"trinetsync/internal/queue"
 	"trinetsync/internal/sandbox/demo"
 	"trinetsync/internal/secrets/standin"
 )
@@ -27,8 +26,7 @@ import (
 // tick and the SQS poller that feeds the worker, all through the same
 // handlers and SDK clients as in AWS.
 type Stack struct {
-	Infra  *Infra
-	Wiring *app.Wiring
+	Infra *Infra
 	// APIURL is the API's base URL (http://host:port, no path).
 	APIURL string
 	// JWTSecret signs the API's tokens (LOCAL_JWT_SECRET or the kept one).
@@ -45,6 +43,7 @@ type Stack struct {
 	Requeued, Interrupted int
 
 	cfg      Config
+	wiring   *app.Wiring
 	progress *progress
 	api      *http.Server
 	apiDone  chan error
@@ -58,7 +57,7 @@ type Stack struct {
 // Start starts the stack; on error, whatever was started is stopped.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	cfg.withDefaults()
-	if err := checkQueueTimeouts(cfg.WorkerTimeout, cfg.VisibilityTimeout); err != nil {
+	if err := cfg.QueueConfig.Check(); err != nil {
 		return nil, err
 	}
 	if err := checkLeapsomeURLs(cfg.LeapsomeURL, cfg.LeapsomeSCIMURL); err != nil {
@@ -100,8 +99,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	st.Infra, err = StartInfra(ctx, InfraConfig{
 		DataDir: cfg.DataDir, TriNetURL: cfg.TriNetURL, LeapsomeURL: cfg.LeapsomeURL, LeapsomeSCIMURL: cfg.LeapsomeSCIMURL,
-		WorkerTimeout: cfg.WorkerTimeout, VisibilityTimeout: cfg.VisibilityTimeout, MaxReceiveCount: cfg.MaxReceiveCount,
-		EmulatorLog: cfg.EmulatorLog,
+		QueueConfig: cfg.QueueConfig, EmulatorLog: cfg.EmulatorLog,
 	})
 	if err != nil {
 		return nil, err
@@ -118,32 +116,18 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}
 
-	env := st.Infra.Env(cfg.SyncInterval)
+	// The service gets its configuration and its SDK clients (with the
+	// endpoints AWS_ENDPOINT_URL_* gives the functions) directly: nothing is
+	// written to this process's environment.
 	awsClients := st.Infra.AWS
-	if cfg.ProcessEnv {
-		for _, kv := range env {
-			k, v, _ := strings.Cut(kv, "=")
-			if err := os.Setenv(k, v); err != nil {
-				return nil, fmt.Errorf("export %s: %w", k, err)
-			}
-		}
-		if awsClients, err = app.LoadAWS(ctx); err != nil {
-			return nil, err
-		}
-	}
-	appCfg, err := app.LoadConfig(envLookup(env))
-	if err != nil {
-		return nil, fmt.Errorf("service configuration: %w", err)
-	}
-	st.Wiring = app.NewWiring(appCfg, awsClients, nil, log)
-	st.Wiring.Now = cfg.Now
+	st.wiring = app.NewWiring(st.Infra.Config(cfg.SyncInterval), awsClients, app.WiringOptions{Logger: log, Now: cfg.Now})
 
 	if err := st.settle(ctx); err != nil {
 		return nil, err
 	}
 
 	st.api = &http.Server{
-		Handler:           st.Wiring.API(api.HS256Authenticator{Secret: []byte(st.JWTSecret), Now: cfg.Now}),
+		Handler:           st.wiring.API(api.HS256Authenticator{Secret: []byte(st.JWTSecret), Now: cfg.Now}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -160,7 +144,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	st.cancel, st.stopWork = cancel, stopWork
 	p := &poller{
-		sqs: awsClients.SQS, queueURL: st.Infra.QueueURL, queueARN: arn, handler: st.Wiring.Worker(),
+		sqs: awsClients.SQS, queueURL: st.Infra.QueueURL, queueARN: arn, handler: st.wiring.Worker(),
 		batch: cfg.BatchSize, timeout: cfg.WorkerTimeout, maxReceive: cfg.MaxReceiveCount,
 		log: log, progress: prog, receives: map[string]int{},
 	}
@@ -197,18 +181,9 @@ func prerequisites() error {
 	return nil
 }
 
-func envLookup(env []string) func(string) string {
-	m := map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
-	return func(k string) string { return m[k] }
-}
-
 // Tick runs the scheduler once, as EventBridge would at now.
 func (st *Stack) Tick(ctx context.Context, now time.Time) (app.TickResult, error) {
-	return st.Wiring.Scheduler().Tick(ctx, now)
+	return st.wiring.Scheduler().Tick(ctx, now)
 }
 
 // tickLoop ticks at every slot boundary, so that the nextRunAt the API
@@ -297,83 +272,35 @@ func (st *Stack) cancelWork() {
 	}
 }
 
-// interruptedCode is the error code of a run that was running when the
-// stack stopped.
-const interruptedCode = "interrupted"
-
-// settle finishes what the last stop left: goaws keeps its messages in
-// memory, so a queued run's job is re-sent, and a running run (its
-// invocation is gone) is written failed with code interrupted and its lease
-// released, so the tenant's next run need not wait for it to expire.
+// settle finishes, through the service's own use case, what the last stop
+// left: goaws kept its messages in memory, so a queued run's job is sent
+// again, and a running run (its invocation is gone) is failed as
+// interrupted, its lease released. The tenants looked at are the connected
+// ones, the demo tenant and every tenant with a secret file: one revoked
+// since may have a run left.
 func (st *Stack) settle(ctx context.Context) error {
-	svc := st.Wiring
-	tenants, err := svc.Store.ConnectedTenantIDs(ctx)
-	if err != nil {
-		return fmt.Errorf("list tenants: %w", err)
-	}
-	ids := map[string]bool{}
-	for id := range tenants {
-		ids[id] = true
-	}
+	var also []string
 	if st.cfg.DemoTenant != "" {
-		ids[st.cfg.DemoTenant] = true
+		also = append(also, st.cfg.DemoTenant)
 	}
-	// A tenant whose secret file is there was connected at some point.
 	if files, err := filepath.Glob(filepath.Join(st.Infra.SecretsDir, standin.FileName(SecretPrefix+"*"))); err == nil {
 		prefix, suffix, _ := strings.Cut(standin.FileName(SecretPrefix+"*"), "*")
 		for _, f := range files {
 			id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), prefix), suffix)
 			if provision.TenantIDPattern.MatchString(id) {
-				ids[id] = true
+				also = append(also, id)
 			}
 		}
 	}
-	for id := range ids {
-		token := ""
-		for {
-			runs, next, err := svc.Store.ListRuns(ctx, id, 100, token)
-			if err != nil {
-				return fmt.Errorf("list runs of %s: %w", id, err)
-			}
-			for _, r := range runs {
-				if err := st.settleRun(ctx, r); err != nil {
-					return err
-				}
-			}
-			if next == "" {
-				break
-			}
-			token = next
-		}
-	}
-	return nil
-}
-
-func (st *Stack) settleRun(ctx context.Context, r provision.Run) error {
-	svc := st.Wiring
-	switch r.Status {
-	case provision.RunQueued:
-		job := jobOf(r)
-		if err := svc.Publisher.Send(ctx, job, 0); err != nil {
-			return fmt.Errorf("re-queue run %s of %s: %w", r.SyncID, r.TenantID, err)
-		}
-		st.Requeued++
+	settled, err := st.wiring.Restart().SettleInterrupted(ctx, also...)
+	for _, r := range settled.Requeued {
 		st.progress.printf("sync %s %s was queued when the stack stopped: queued again", r.TenantID, r.SyncID)
-	case provision.RunRunning:
-		r.Status = provision.RunFailed
-		r.FinishedAt = st.cfg.Now().UTC()
-		r.Cursor = ""
-		r.Error = &provision.RunError{Code: interruptedCode, Message: "The local stack stopped while this run was in progress; the next run picks up what it left."}
-		if err := svc.Store.UpdateRun(ctx, r, provision.RunRunning); err != nil {
-			return fmt.Errorf("mark run %s of %s interrupted: %w", r.SyncID, r.TenantID, err)
-		}
-		if err := svc.Store.ReleaseLease(ctx, r.TenantID, r.SyncID); err != nil {
-			st.cfg.Logger.Warn("release the lease of an interrupted run", "tenant", r.TenantID, "syncId", r.SyncID, "err", err)
-		}
-		st.Interrupted++
-		st.progress.printf("sync %s %s was running when the stack stopped: marked failed (%s)", r.TenantID, r.SyncID, interruptedCode)
 	}
-	return nil
+	for _, r := range settled.Interrupted {
+		st.progress.printf("sync %s %s was running when the stack stopped: marked failed (%s)", r.TenantID, r.SyncID, app.CodeInterrupted)
+	}
+	st.Requeued, st.Interrupted = len(settled.Requeued), len(settled.Interrupted)
+	return err
 }
 
 // setUpDemo connects the demo tenant on first start (to the sandboxes with
@@ -389,7 +316,7 @@ func (st *Stack) setUpDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	svc := st.Wiring.Backend()
+	svc := st.wiring.Backend()
 	if state.DemoTenant != cfg.DemoTenant {
 		creds, missing := st.demoCredentials()
 		if len(missing) > 0 {
@@ -489,12 +416,4 @@ func demoSettings(scim bool) provision.Settings {
 // slogWith puts the progress lines in front of the service's logger.
 func slogWith(l *slog.Logger, p *progress) *slog.Logger {
 	return slog.New(newProgressHandler(l.Handler(), p))
-}
-
-// jobOf is the job message that would have brought r to the worker.
-func jobOf(r provision.Run) queue.Job {
-	return queue.Job{
-		Version: queue.JobVersion, TenantID: r.TenantID, SyncID: r.SyncID, Trigger: r.Trigger,
-		DryRun: r.DryRun, ConfirmCreates: r.ConfirmCreates, Cursor: r.Cursor,
-	}
 }

@@ -13,6 +13,7 @@ import (
 
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"trinetsync/internal/app"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/sandbox/demo"
 	"trinetsync/internal/store"
@@ -38,7 +39,7 @@ func TestMakeRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.ProcessEnv || !cfg.FirstSync || cfg.DemoTenant != "demo" {
+	if !cfg.FirstSync || cfg.DemoTenant != "demo" {
 		t.Fatalf("make run's configuration: %+v", cfg)
 	}
 	progress := &syncBuffer{}
@@ -46,8 +47,13 @@ func TestMakeRunEndToEnd(t *testing.T) {
 
 	st := startStack(t, ctx, cfg)
 	defer st.Close()
-	if got := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"); got != st.Infra.Dynalite.Endpoint() {
-		t.Fatalf("AWS_ENDPOINT_URL_DYNAMODB = %q, want the dynalite endpoint %s", got, st.Infra.Dynalite.Endpoint())
+	// The service is given its endpoints; the process's environment is
+	// left as it was (keepEnv emptied it).
+	for _, kv := range st.Infra.Env(cfg.SyncInterval) {
+		k, _, _ := strings.Cut(kv, "=")
+		if v, set := os.LookupEnv(k); set {
+			t.Fatalf("the stack set %s=%s in the process's environment", k, v)
+		}
 	}
 	var usage strings.Builder
 	if err := st.WriteUsage(&usage); err != nil {
@@ -296,10 +302,10 @@ func TestConsoleRevocation(t *testing.T) {
 	defer st.Close()
 	// The worker, the queue and the service's configuration agree: the
 	// queue's visibility is 6 × the worker timeout, as in template.yaml.
-	if c := st.Wiring.Config; c.WorkerTimeout != 5*time.Minute || c.VisibilityTimeout != 30*time.Minute || c.MaxReceiveCount != 5 {
+	if c := st.wiring.Config; c.WorkerTimeout != 5*time.Minute || c.VisibilityTimeout != 30*time.Minute || c.MaxReceiveCount != 5 {
 		t.Fatalf("service configuration: worker timeout %s, visibility %s, max receives %d", c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount)
 	}
-	if got := queueAttr(t, ctx, st.Wiring.AWS.SQS, st.Infra.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1800" {
+	if got := queueAttr(t, ctx, st.Infra.AWS.SQS, st.Infra.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1800" {
 		t.Fatalf("jobs queue visibility %qs, want 1800s", got)
 	}
 	c := st.client(t, "demo", false)
@@ -355,7 +361,7 @@ func TestRestartSettlesUnfinishedRuns(t *testing.T) {
 	defer cancel()
 	cfg := Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", DemoTenant: "demo", Logger: testLogger()}
 	st := startStack(t, ctx, cfg)
-	s := st.Wiring.Store
+	s := st.testStore()
 	now := time.Now().UTC()
 	queued := provision.Run{TenantID: "demo", SyncID: "manual-left-queued", Trigger: provision.TriggerManual, Status: provision.RunQueued, CreatedAt: now}
 	running := provision.Run{TenantID: "demo", SyncID: "manual-left-running", Trigger: provision.TriggerManual, Status: provision.RunRunning,
@@ -380,7 +386,7 @@ func TestRestartSettlesUnfinishedRuns(t *testing.T) {
 		t.Fatalf("the re-queued run: %+v", r)
 	}
 	r := c.waitRun("demo", running.SyncID)
-	if r.Status != "failed" || r.Error == nil || r.Error.Code != interruptedCode {
+	if r.Status != "failed" || r.Error == nil || r.Error.Code != app.CodeInterrupted {
 		t.Fatalf("the interrupted run: %+v", r)
 	}
 	// The runner releases the lease just after it writes the run final,
@@ -388,14 +394,53 @@ func TestRestartSettlesUnfinishedRuns(t *testing.T) {
 	var holder string
 	var err error
 	poll(t, "the lease released", 10*time.Second, func() bool {
-		holder, _, err = st.Wiring.Store.Lease(ctx, "demo")
+		holder, _, err = st.testStore().Lease(ctx, "demo")
 		return err != nil || holder == ""
 	})
 	if err != nil || holder != "" {
 		t.Fatalf("lease after the runs: holder %q, %v", holder, err)
 	}
-	if tenant, err := st.Wiring.Store.Tenant(ctx, "demo"); err != nil || tenant.Backoff != nil || tenant.Status != store.Connected {
-		t.Fatalf("an interruption must not count against the tenant: %+v %v", tenant, err)
+	// An interrupted run counts as a failed one, as an abandoned run does in
+	// AWS (app's tests hold that); one is no back-off, and the re-queued
+	// run's success cleared it.
+	if tenant, err := st.testStore().Tenant(ctx, "demo"); err != nil || tenant.Backoff != nil || tenant.Status != store.Connected {
+		t.Fatalf("an interruption must not back the tenant off: %+v %v", tenant, err)
+	}
+}
+
+// TestRestartCountsAnInterruptedRun: the run a stop interrupted is settled
+// through the service's use case, so the tenant's back-off counts it as it
+// counts any failed run (the stack once wrote it failed behind the back-off's
+// back).
+func TestRestartCountsAnInterruptedRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", DemoTenant: "demo", Logger: testLogger()}
+	st := startStack(t, ctx, cfg)
+	s := st.testStore()
+	now := time.Now().UTC()
+	running := provision.Run{TenantID: "demo", SyncID: "manual-cut-short", Trigger: provision.TriggerManual, Status: provision.RunRunning,
+		CreatedAt: now, StartedAt: now, LeaseUntil: now.Add(6 * time.Minute)}
+	if err := s.CreateRun(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+	if held, _, err := s.AcquireLease(ctx, "demo", running.SyncID, "", 6*time.Minute); err != nil || !held {
+		t.Fatalf("lease for the running run: %v %v", held, err)
+	}
+	st.Close()
+
+	st = startStack(t, ctx, cfg)
+	defer st.Close()
+	s = st.testStore()
+	if r, err := s.Run(ctx, "demo", running.SyncID); err != nil || r.Status != provision.RunFailed || r.Error == nil || r.Error.Code != app.CodeInterrupted {
+		t.Fatalf("the interrupted run: %+v %v", r, err)
+	}
+	tenant, err := s.Tenant(ctx, "demo")
+	if err != nil || tenant.ConsecutiveFailures != 1 || tenant.Backoff != nil {
+		t.Fatalf("tenant after one interrupted run: failures %d, back-off %+v (%v)", tenant.ConsecutiveFailures, tenant.Backoff, err)
+	}
+	if holder, _, err := s.Lease(ctx, "demo"); err != nil || holder != "" {
+		t.Fatalf("lease after the restart: %q %v", holder, err)
 	}
 }
 
@@ -441,10 +486,10 @@ func TestStopDuringARun(t *testing.T) {
 			if r.Status != tc.want {
 				t.Fatalf("run after the stop: %+v", r)
 			}
-			if tc.want == "failed" && (r.Error == nil || r.Error.Code != interruptedCode || st.Interrupted != 1) {
+			if tc.want == "failed" && (r.Error == nil || r.Error.Code != app.CodeInterrupted || st.Interrupted != 1) {
 				t.Fatalf("cancelled run: %+v (interrupted %d)", r, st.Interrupted)
 			}
-			if holder, _, err := st.Wiring.Store.Lease(ctx, "demo"); err != nil || holder != "" {
+			if holder, _, err := st.testStore().Lease(ctx, "demo"); err != nil || holder != "" {
 				t.Fatalf("lease after the stop: %q %v", holder, err)
 			}
 		})

@@ -38,10 +38,12 @@ type Policy struct {
 	// MaxRetries is how many times a call is repeated after its first
 	// attempt (default 6; negative: never).
 	MaxRetries int
-	// BaseDelay is the first backoff interval, doubled (with ±50 % jitter)
-	// after each retry up to MaxDelay (defaults 250 ms and 8 s).
-	BaseDelay time.Duration
-	MaxDelay  time.Duration
+	// BaseDelay is the first backoff interval, multiplied by Multiplier
+	// (with ±50 % jitter) after each retry up to MaxDelay (defaults 250 ms,
+	// 1.5 and 8 s).
+	BaseDelay  time.Duration
+	Multiplier float64
+	MaxDelay   time.Duration
 	// MaxElapsed bounds the time one call may spend, waits included
 	// (default 60 s); a wait that would pass it is not made.
 	MaxElapsed time.Duration
@@ -129,7 +131,7 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 	bo := &backoff.ExponentialBackOff{
 		InitialInterval:     base,
 		RandomizationFactor: backoff.DefaultRandomizationFactor,
-		Multiplier:          backoff.DefaultMultiplier,
+		Multiplier:          or(p.Multiplier, backoff.DefaultMultiplier),
 		MaxInterval:         max(or(p.MaxDelay, DefaultMaxDelay), base),
 	}
 	bo.Reset()

@@ -286,3 +286,29 @@ func TestNoRetries(t *testing.T) {
 		t.Fatalf("err = %v after %d attempts, want one attempt", err, n)
 	}
 }
+
+// TestMultiplier: the backoff grows by the policy's multiplier; each wait
+// lies within ±50 % of base × multiplier^k.
+func TestMultiplier(t *testing.T) {
+	for _, m := range []float64{0, 2, 3} { // 0: the default, 1.5
+		var w waits
+		n := 0
+		p := &Policy{MaxRetries: 4, BaseDelay: 100 * time.Millisecond, Multiplier: m, MaxDelay: time.Hour, MaxElapsed: time.Hour, Sleep: w.sleep}
+		if err := p.Do(context.Background(), "test", script(&n, transient())); !errors.Is(err, fault.ErrTransient) {
+			t.Fatalf("multiplier %v: err = %v", m, err)
+		}
+		want := m
+		if want == 0 {
+			want = 1.5
+		}
+		for k, d := range w.all() {
+			mid := 100 * time.Millisecond
+			for range k {
+				mid = time.Duration(float64(mid) * want)
+			}
+			if d < mid/2 || d > mid*3/2 {
+				t.Errorf("multiplier %v: wait %d = %s, want within 50 %% of %s", m, k, d, mid)
+			}
+		}
+	}
+}

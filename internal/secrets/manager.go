@@ -11,10 +11,10 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
-	"github.com/cenkalti/backoff/v5"
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
+	"trinetsync/internal/retry"
 )
 
 // API is the part of *secretsmanager.Client the Manager uses.
@@ -95,16 +95,18 @@ func (m *Manager) Put(ctx context.Context, tenantID string, c Credentials) error
 	value := string(raw)
 	name := m.Name(tenantID)
 
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = m.cfg.CreateBackoff
-	bo.MaxInterval = 16 * m.cfg.CreateBackoff
-	bo.Multiplier = 2
-	_, err = backoff.Retry(ctx, func() (struct{}, error) {
-		return struct{}{}, m.putOnce(ctx, tenantID, name, value)
-	}, backoff.WithBackOff(bo), backoff.WithMaxTries(uint(m.cfg.CreateAttempts)), backoff.WithMaxElapsedTime(0),
-		backoff.WithNotify(func(err error, d time.Duration) {
-			m.cfg.Logger.InfoContext(ctx, "secret still being deleted; retrying creation", "tenant", tenantID, "wait", d)
-		}))
+	p := retry.Policy{
+		MaxRetries: m.cfg.CreateAttempts - 1, BaseDelay: m.cfg.CreateBackoff, Multiplier: 2, MaxDelay: 16 * m.cfg.CreateBackoff,
+		MaxElapsed: 128 * m.cfg.CreateBackoff, Service: "secretsmanager", Logger: m.cfg.Logger,
+	}
+	err = p.Do(ctx, "create secret", func(actx context.Context) retry.Attempt {
+		err := m.putOnce(actx, tenantID, name, value)
+		if errors.Is(err, errDeletionInProgress) {
+			m.cfg.Logger.InfoContext(ctx, "secret still being deleted; retrying creation", "tenant", tenantID)
+			return retry.Attempt{Err: err, Retry: true}
+		}
+		return retry.Attempt{Err: err}
+	})
 	if err == nil {
 		return nil
 	}
@@ -120,8 +122,8 @@ func (m *Manager) Put(ctx context.Context, tenantID string, c Credentials) error
 // errDeletionInProgress marks the one outcome of putOnce worth retrying.
 var errDeletionInProgress = errors.New("a secret with this name is still being deleted")
 
-// putOnce makes one attempt; it returns errDeletionInProgress (retryable) or
-// a permanent error for backoff.Retry.
+// putOnce makes one attempt; it returns errDeletionInProgress, the one
+// failure worth another attempt, or the failure of the put.
 func (m *Manager) putOnce(ctx context.Context, tenantID, name, value string) error {
 	in := &secretsmanager.CreateSecretInput{
 		Name:         aws.String(name),
@@ -147,12 +149,12 @@ func (m *Manager) putOnce(ctx context.Context, tenantID, name, value string) err
 			// the next attempt.
 			return errDeletionInProgress
 		case derr != nil:
-			return backoff.Permanent(derr)
+			return derr
 		case deleted || code == "ResourceExistsException":
 			return m.putExistingOnce(ctx, tenantID, name, value, deleted)
 		}
 	}
-	return backoff.Permanent(classify(err, "store credentials for tenant %s", tenantID))
+	return classify(err, "store credentials for tenant %s", tenantID)
 }
 
 // putExistingOnce is putExisting as one attempt of putOnce: a secret deleted
@@ -162,7 +164,7 @@ func (m *Manager) putExistingOnce(ctx context.Context, tenantID, name, value str
 	if errors.Is(err, errGone) {
 		return errDeletionInProgress
 	}
-	return backoff.Permanent(err)
+	return err
 }
 
 // errGone marks a secret that does not exist (ResourceNotFoundException).

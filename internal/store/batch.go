@@ -6,10 +6,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/cenkalti/backoff/v5"
 	"golang.org/x/sync/errgroup"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/retry"
 )
 
 const (
@@ -17,6 +17,10 @@ const (
 	// batchParallel bounds the BatchWriteItem calls in flight for one write, so
 	// a 10,000-item plan is not 400 calls in a row nor 400 at once.
 	batchParallel = 4
+	// batchRetryBudget bounds the resending of one chunk's unprocessed items:
+	// the tries, each wait at most 5s, end well before it, and the caller's
+	// deadline sooner still.
+	batchRetryBudget = 5 * time.Minute
 )
 
 // batchWrite writes reqs (puts and deletes; no key twice) in BatchWriteItem
@@ -38,35 +42,27 @@ func (st *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest, what
 
 func (st *Store) batchChunk(ctx context.Context, chunk []types.WriteRequest, what string) error {
 	pending := map[string][]types.WriteRequest{st.cfg.Table: chunk}
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = st.cfg.BatchRetryInitial
-	bo.Multiplier = 2
-	bo.MaxInterval = 5 * time.Second
+	// Unprocessed items are throttling: they are resent, doubling the wait,
+	// for as long as the tries and the caller's deadline allow.
+	p := retry.Policy{
+		MaxRetries: int(st.cfg.BatchRetryTries) - 1, BaseDelay: st.cfg.BatchRetryInitial, Multiplier: 2,
+		MaxDelay: 5 * time.Second, MaxElapsed: batchRetryBudget, Service: "dynamodb", Logger: st.log,
+	}
 	tries := 0
-	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+	return p.Do(ctx, "write "+what, func(actx context.Context) retry.Attempt {
 		tries++
-		out, err := st.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		out, err := st.db.BatchWriteItem(actx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 		if err != nil {
 			err = classify(err, "write %s", what)
-			if fault.Retryable(err) {
-				return struct{}{}, err
-			}
-			return struct{}{}, backoff.Permanent(err)
+			return retry.Attempt{Err: err, Retry: fault.Retryable(err)}
 		}
 		if left := len(out.UnprocessedItems[st.cfg.Table]); left > 0 {
 			pending = out.UnprocessedItems
 			st.log.DebugContext(ctx, "store: resending unprocessed batch items", "what", what, "items", left, "try", tries)
-			return struct{}{}, fault.New(fault.Throttled, "write %s: %d items unprocessed after %d tries", what, left, tries)
+			return retry.Attempt{Err: fault.New(fault.Throttled, "write %s: %d items unprocessed after %d tries", what, left, tries), Retry: true}
 		}
-		return struct{}{}, nil
-	}, backoff.WithBackOff(bo), backoff.WithMaxTries(st.cfg.BatchRetryTries), backoff.WithMaxElapsedTime(0))
-	if err != nil {
-		if _, ok := fault.ClassOf(err); !ok {
-			// The context ended while waiting.
-			return fault.Wrap(fault.Transient, err, "write %s", what)
-		}
-	}
-	return err
+		return retry.Attempt{}
+	})
 }
 
 func putReq(item map[string]types.AttributeValue) types.WriteRequest {

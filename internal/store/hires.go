@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -72,18 +73,6 @@ func decodeHire(it map[string]types.AttributeValue) (provision.HireEntry, error)
 	return h.entry(), nil
 }
 
-func decodeHires(items []map[string]types.AttributeValue) ([]provision.HireEntry, error) {
-	out := make([]provision.HireEntry, 0, len(items))
-	for _, it := range items {
-		e, err := decodeHire(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
 // Hires returns a tenant's hire ledger in one TriNet company (strongly
 // consistent). Entries stored before they carried a company are first bound
 // to this one (see AdoptLegacy).
@@ -91,11 +80,11 @@ func (st *Store) Hires(ctx context.Context, tenant, company string) ([]provision
 	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return nil, err
 	}
-	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindHire), "", "hire ledger of "+tenant)
+	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindHire), "hire ledger of "+tenant)
 	if err != nil {
 		return nil, err
 	}
-	return decodeHires(items)
+	return decodeAll(items, decodeHire)
 }
 
 // checkLedger checks the ids of a ledger read and binds the entries stored
@@ -118,37 +107,29 @@ func hireKey(tenant, company, userID string) map[string]types.AttributeValue {
 // entry in the company (in any state) gets fault.Conflict: nobody is hired
 // twice in one company.
 func (st *Store) CreateHire(ctx context.Context, tenant string, e provision.HireEntry) error {
-	if err := checkTenant(tenant); err != nil {
-		return err
-	}
-	if err := checkHire(e); err != nil {
-		return err
-	}
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: st.hireItem(tenant, e), ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
-	if isConditionFailed(err) {
-		return fault.Wrap(fault.Conflict, err, "person %s already has a hire ledger entry", e.UserID)
-	}
-	return classify(err, "record hire of %s", e.UserID)
+	return st.putHire(ctx, tenant, e, itemAbsent, fault.Conflict, "already has a hire ledger entry", "record")
 }
 
 // UpdateHire replaces an existing entry (its new state); fault.NotFound when
 // there is none.
 func (st *Store) UpdateHire(ctx context.Context, tenant string, e provision.HireEntry) error {
+	return st.putHire(ctx, tenant, e, itemPresent, fault.NotFound, "has no hire ledger entry", "update")
+}
+
+// putHire writes e if cond holds; otherwise the error is of class c, saying
+// that the person why.
+func (st *Store) putHire(ctx context.Context, tenant string, e provision.HireEntry, cond expression.ConditionBuilder, c fault.Class, why, verb string) error {
 	if err := checkTenant(tenant); err != nil {
 		return err
 	}
 	if err := checkHire(e); err != nil {
 		return err
 	}
-	_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: st.hireItem(tenant, e), ConditionExpression: aws.String("attribute_exists(pk)"),
-	})
+	_, err := st.putIf(ctx, st.hireItem(tenant, e), cond, verb+" hire", types.ReturnValueNone)
 	if isConditionFailed(err) {
-		return fault.Wrap(fault.NotFound, err, "person %s has no hire ledger entry", e.UserID)
+		return fault.Wrap(c, err, "person %s %s", e.UserID, why)
 	}
-	return classify(err, "update hire of %s", e.UserID)
+	return classify(err, "%s hire of %s", verb, e.UserID)
 }
 
 // DeleteHire removes an entry whatever its state (a hire TriNet rejected).
@@ -188,13 +169,7 @@ func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string
 	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return err
 	}
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 st.table,
-		Key:                       hireKey(tenant, company, userID),
-		ConditionExpression:       aws.String("#s = :u"),
-		ExpressionAttributeNames:  map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":u": s(string(provision.HireUnknown))},
-	})
+	err := st.deleteIf(ctx, hireKey(tenant, company, userID), name("state").Equal(value(string(provision.HireUnknown))), "release hire")
 	if !isConditionFailed(err) {
 		return classify(err, "release hire of %s", userID)
 	}
@@ -212,23 +187,22 @@ func (st *Store) ListHires(ctx context.Context, tenant, company string, state pr
 	if err := st.checkLedger(ctx, tenant, company); err != nil {
 		return nil, "", err
 	}
-	cond := "gsi1pk = :pk"
-	vals := map[string]types.AttributeValue{":pk": s(hiresList(tenant, company))}
+	kc := keyName(attrGSI1PK).Equal(value(hiresList(tenant, company)))
 	switch {
 	case state == "":
 	case listedState(state):
-		cond += " AND begins_with(gsi1sk, :st)"
-		vals[":st"] = s(string(state) + "#")
+		kc = kc.And(keyName(attrGSI1SK).BeginsWith(string(state) + "#"))
 	default:
 		return nil, "", fault.Invalid("state", "must be pending or unknown")
 	}
-	items, next, err := st.page(ctx, &dynamodb.QueryInput{
-		TableName: st.table, IndexName: aws.String(indexList),
-		KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals,
-	}, "hires"+string(state), attrGSI1PK, hiresList(tenant, company), limit, token, nil)
+	q, err := st.keyQuery(indexList, kc, "hires")
 	if err != nil {
 		return nil, "", err
 	}
-	hires, err := decodeHires(items)
+	items, next, err := st.page(ctx, q, "hires"+string(state), attrGSI1PK, hiresList(tenant, company), limit, token, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	hires, err := decodeAll(items, decodeHire)
 	return hires, next, err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -35,21 +36,14 @@ func (st *Store) AcquireLease(ctx context.Context, tenant, syncID, handoff strin
 	}
 	now := st.cfg.Now()
 	until := now.Add(ttl)
-	cond := "attribute_not_exists(pk) OR untilMs <= :now"
-	vals := map[string]types.AttributeValue{":now": n(now.UnixMilli())}
+	cond := expression.AttributeNotExists(name(attrPK)).Or(name("untilMs").LessThanEqual(value(n(now.UnixMilli()))))
 	if handoff != "" {
-		cond += " OR (holder = :me AND handoff = :handoff)"
-		vals[":me"], vals[":handoff"] = s(syncID), s(handoff)
+		cond = cond.Or(name("holder").Equal(value(syncID)).And(name("handoff").Equal(value(handoff))))
 	}
-	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table,
-		Item: map[string]types.AttributeValue{
-			attrPK: s(tenantPK(tenant)), attrSK: s(skLease),
-			"holder": s(syncID), "untilMs": n(until.UnixMilli()), "until": s(fmtTime(until)),
-		},
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeValues: vals,
-	})
+	_, err = st.putIf(ctx, map[string]types.AttributeValue{
+		attrPK: s(tenantPK(tenant)), attrSK: s(skLease),
+		"holder": s(syncID), "untilMs": n(until.UnixMilli()), "until": s(fmtTime(until)),
+	}, cond, "take lease", types.ReturnValueNone)
 	if err == nil {
 		return true, syncID, nil
 	}
@@ -74,21 +68,19 @@ func (st *Store) HandOffLease(ctx context.Context, tenant, syncID, handoff strin
 		return fault.Invalid("handoff", "a hand-off needs the continuation's cursor")
 	}
 	until := st.cfg.Now().Add(ttl)
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                st.table,
-		Key:                      key(tenantPK(tenant), skLease),
-		UpdateExpression:         aws.String("SET handoff = :h, untilMs = :u, #until = :us"),
-		ConditionExpression:      aws.String("holder = :me"),
-		ExpressionAttributeNames: map[string]string{"#until": "until"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":h": s(handoff), ":u": n(until.UnixMilli()), ":us": s(fmtTime(until)), ":me": s(syncID),
-		},
-	})
+	_, err := st.updateItem(ctx, key(tenantPK(tenant), skLease), expression.NewBuilder().
+		WithUpdate(expression.Set(name("handoff"), value(handoff)).
+			Set(name("untilMs"), value(n(until.UnixMilli()))).
+			Set(name("until"), value(fmtTime(until)))).
+		WithCondition(heldBy(syncID)), "hand off lease", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "lease of %s is not held by %s", tenant, syncID)
 	}
 	return classify(err, "hand off lease of %s", tenant)
 }
+
+// heldBy is the condition that syncID holds the lease.
+func heldBy(syncID string) expression.ConditionBuilder { return name("holder").Equal(value(syncID)) }
 
 // ReleaseLease gives up the lease if syncID holds it. Releasing a lease that
 // is not held is not an error; one held by another syncId (ours expired and
@@ -97,12 +89,7 @@ func (st *Store) ReleaseLease(ctx context.Context, tenant, syncID string) error 
 	if err := checkTenant(tenant); err != nil {
 		return err
 	}
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 st.table,
-		Key:                       key(tenantPK(tenant), skLease),
-		ConditionExpression:       aws.String("holder = :me"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":me": s(syncID)},
-	})
+	err := st.deleteIf(ctx, key(tenantPK(tenant), skLease), heldBy(syncID), "release lease")
 	if !isConditionFailed(err) {
 		return classify(err, "release lease of %s", tenant)
 	}

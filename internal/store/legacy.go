@@ -40,14 +40,13 @@ func (st *Store) AdoptLegacy(ctx context.Context, tenant, company string) error 
 	if err := checkCompany(company); err != nil {
 		return err
 	}
-	items, err := st.all(ctx, &dynamodb.QueryInput{
-		TableName:              st.table,
-		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :lo AND :hi"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": s(tenantPK(tenant)), ":lo": s(legacyFirst), ":hi": s(legacyLast),
-		},
-		ConsistentRead: aws.Bool(true),
-	}, "unbound links and hires of "+tenant)
+	q, err := st.keyQuery("", keyName(attrPK).Equal(value(tenantPK(tenant))).And(keyName(attrSK).Between(value(legacyFirst), value(legacyLast))),
+		"unbound links and hires")
+	if err != nil {
+		return err
+	}
+	q.ConsistentRead = aws.Bool(true)
+	items, err := st.all(ctx, q, "unbound links and hires of "+tenant)
 	if err != nil {
 		return err
 	}
@@ -83,9 +82,7 @@ func (st *Store) AdoptLegacy(ctx context.Context, tenant, company string) error 
 				item[attrGSI1PK] = s(hiresList(tenant, company))
 			}
 		}
-		_, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: st.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)"),
-		})
+		_, err := st.putIf(ctx, item, itemAbsent, "bind to a company", types.ReturnValueNone)
 		if err != nil && !isConditionFailed(err) {
 			return classify(err, "bind %s of %s to company %s", strings.TrimSuffix(kind, "#"), tenant, company)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -116,7 +117,7 @@ func (st *Store) Links(ctx context.Context, tenant, company string) ([]provision
 	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return nil, err
 	}
-	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindLink), "", "links of "+tenant)
+	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindLink), "links of "+tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -185,13 +186,13 @@ func (st *Store) ListLinks(ctx context.Context, tenant, company string, limit in
 	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return nil, "", err
 	}
-	items, next, err := st.page(ctx, &dynamodb.QueryInput{
-		TableName:                 st.table,
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(companyRange(company, kindLink))},
-		ConsistentRead:            aws.Bool(true),
-		// The list is bound to the company: a token of another company's list is refused.
-	}, "links#"+company, attrPK, tenantPK(tenant), limit, token, nil)
+	q, err := st.keyQuery("", inPartition(tenantPK(tenant), companyRange(company, kindLink)), "links")
+	if err != nil {
+		return nil, "", err
+	}
+	q.ConsistentRead = aws.Bool(true)
+	// The list is bound to the company: a token of another company's list is refused.
+	items, next, err := st.page(ctx, q, "links#"+company, attrPK, tenantPK(tenant), limit, token, nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -229,17 +230,11 @@ func (st *Store) putLink(ctx context.Context, tenant string, l provision.Link, f
 	}
 	createdReverse := false
 	if !l.Excluded() {
-		cond := "attribute_not_exists(pk) OR userId = :u"
-		vals := map[string]types.AttributeValue{":u": s(l.UserID)}
+		free := expression.AttributeNotExists(name(attrPK)).Or(reverseOf(l.UserID))
 		if from != "" {
-			cond += " OR userId = :from"
-			vals[":from"] = s(from)
+			free = free.Or(reverseOf(from))
 		}
-		rev, err := st.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: st.table, Item: reverseItem(tenant, l),
-			ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals,
-			ReturnValues: types.ReturnValueAllOld,
-		})
+		rev, err := st.putIf(ctx, reverseItem(tenant, l), free, "link", types.ReturnValueAllOld)
 		if isConditionFailed(err) {
 			return fault.Wrap(fault.Conflict, err, "TriNet employee %s is already linked to another person", l.EmployeeID)
 		}
@@ -264,12 +259,7 @@ func (st *Store) putLink(ctx context.Context, tenant string, l provision.Link, f
 	}
 	if from != "" {
 		// The old account's link goes, unless it has meanwhile been pointed elsewhere.
-		_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName:                 st.table,
-			Key:                       key(tenantPK(tenant), companyRange(l.CompanyID, kindLink)+from),
-			ConditionExpression:       aws.String("employeeId = :e"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":e": s(l.EmployeeID)},
-		})
+		err := st.deleteIf(ctx, key(tenantPK(tenant), companyRange(l.CompanyID, kindLink)+from), linkTo(l.EmployeeID), "move link")
 		if err != nil && !isConditionFailed(err) {
 			return classify(err, "drop the link of %s", from)
 		}
@@ -280,14 +270,17 @@ func (st *Store) putLink(ctx context.Context, tenant string, l provision.Link, f
 	return nil
 }
 
+// reverseOf is the condition that a reverse item (employee → person) names user.
+func reverseOf(user string) expression.ConditionBuilder { return name("userId").Equal(value(user)) }
+
+// linkTo is the condition that a link (person → employee) names employee.
+func linkTo(employee string) expression.ConditionBuilder {
+	return name("employeeId").Equal(value(employee))
+}
+
 // deleteReverse removes employee's reverse item if it still names user.
 func (st *Store) deleteReverse(ctx context.Context, tenant, company, employee, user string) error {
-	_, err := st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 st.table,
-		Key:                       key(tenantPK(tenant), companyRange(company, kindReverse)+employee),
-		ConditionExpression:       aws.String("userId = :u"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":u": s(user)},
-	})
+	err := st.deleteIf(ctx, key(tenantPK(tenant), companyRange(company, kindReverse)+employee), reverseOf(user), "unlink")
 	if isConditionFailed(err) {
 		return nil // gone already, or someone else's now
 	}
@@ -305,12 +298,7 @@ func (st *Store) DeleteLink(ctx context.Context, tenant, company, userID string)
 	}
 	// Only the link that was read goes: a run that re-linked the person
 	// meanwhile is not undone half-way.
-	_, err = st.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 st.table,
-		Key:                       key(tenantPK(tenant), companyRange(company, kindLink)+userID),
-		ConditionExpression:       aws.String("employeeId = :e"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":e": s(l.EmployeeID)},
-	})
+	err = st.deleteIf(ctx, key(tenantPK(tenant), companyRange(company, kindLink)+userID), linkTo(l.EmployeeID), "unlink")
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "the link of %s changed meanwhile; read it again", userID)
 	}
@@ -399,14 +387,11 @@ func (st *Store) CountLinks(ctx context.Context, tenant string, atMost int) (int
 	}
 	n := 0
 	for _, prefix := range []string{companyPrefix, legacyReverse} {
-		q := &dynamodb.QueryInput{
-			TableName:                 st.table,
-			KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(prefix)},
-			ProjectionExpression:      aws.String("sk"),
-			ConsistentRead:            aws.Bool(true),
-			Limit:                     aws.Int32(200),
+		q, err := st.keyQuery("", inPartition(tenantPK(tenant), prefix), "count links", attrSK)
+		if err != nil {
+			return 0, err
 		}
+		q.ConsistentRead, q.Limit = aws.Bool(true), aws.Int32(200)
 		for n < atMost {
 			out, err := st.db.Query(ctx, q)
 			if err != nil {
@@ -461,7 +446,7 @@ func (st *Store) DeleteLinks(ctx context.Context, tenant string) error {
 	}
 	var reqs []types.WriteRequest
 	for _, prefix := range []string{companyPrefix, legacyLink, legacyReverse} {
-		items, err := st.tenantItems(ctx, tenant, prefix, "pk, sk", "links of "+tenant)
+		items, err := st.tenantItems(ctx, tenant, prefix, "links of "+tenant, attrPK, attrSK)
 		if err != nil {
 			return err
 		}

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"trinetsync/internal/fault"
@@ -71,20 +69,13 @@ func (st *Store) ListPlan(ctx context.Context, tenant, syncID string, limit int,
 	if err := checkTenant(tenant); err != nil {
 		return nil, "", err
 	}
-	items, next, err := st.runPage(ctx, tenant, syncID, planPrefix, limit, token)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]provision.PlanItem, len(items))
-	for i, it := range items {
-		if err := unmarshal(it, &out[i]); err != nil {
-			return nil, "", fault.Wrap(fault.Transient, err, "decode a plan entry of run %s", syncID)
-		}
+	out, next, err := runList[provision.PlanItem](ctx, st, tenant, syncID, planPrefix, limit, token, "a plan entry")
+	for i := range out {
 		if out[i].Fields == nil {
 			out[i].Fields = []provision.FieldChange{}
 		}
 	}
-	return out, next, nil
+	return out, next, err
 }
 
 // issueKey identifies an issue by its person and content, so that writing the
@@ -133,24 +124,26 @@ func (st *Store) ListIssues(ctx context.Context, tenant, syncID string, limit in
 	if err := checkTenant(tenant); err != nil {
 		return nil, "", err
 	}
-	items, next, err := st.runPage(ctx, tenant, syncID, issuePrefix, limit, token)
+	return runList[provision.Issue](ctx, st, tenant, syncID, issuePrefix, limit, token, "an issue")
+}
+
+// runList pages through the live entries of a run whose sort key starts with
+// prefix, decoded as T; what names one entry in an error.
+func runList[T any](ctx context.Context, st *Store, tenant, syncID, prefix string, limit int, token, what string) ([]T, string, error) {
+	pk := runPartition(tenant, syncID)
+	q, err := st.keyQuery("", inPartition(pk, prefix), "run "+prefix)
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]provision.Issue, len(items))
+	items, next, err := st.page(ctx, q, prefix, attrPK, pk, limit, token, st.liveItem)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, len(items))
 	for i, it := range items {
 		if err := unmarshal(it, &out[i]); err != nil {
-			return nil, "", fault.Wrap(fault.Transient, err, "decode an issue of run %s", syncID)
+			return nil, "", fault.Wrap(fault.Transient, err, "decode %s of run %s", what, syncID)
 		}
 	}
 	return out, next, nil
-}
-
-func (st *Store) runPage(ctx context.Context, tenant, syncID, prefix string, limit int, token string) ([]map[string]types.AttributeValue, string, error) {
-	pk := runPartition(tenant, syncID)
-	return st.page(ctx, &dynamodb.QueryInput{
-		TableName:                 st.table,
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":p": s(prefix)},
-	}, prefix, attrPK, pk, limit, token, st.liveItem)
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -110,9 +110,7 @@ func (st *Store) CreateRun(ctx context.Context, r provision.Run) error {
 	if listedDone(r.Status) {
 		it[attrGSI2PK], it[attrGSI2SK] = s(doneList(r.TenantID)), s(fmtTime(r.FinishedAt)+"#"+r.SyncID)
 	}
-	_, err = st.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: st.table, Item: it, ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
+	_, err = st.putIf(ctx, it, itemAbsent, "create run", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "run %s exists", r.SyncID)
 	}
@@ -153,53 +151,36 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "encode run %s", r.SyncID)
 	}
-	names := map[string]string{
-		"#status": "status", "#counts": "counts", "#exp": attrExpiresAt,
-		"#started": "startedAt", "#finished": "finishedAt", "#error": "error", "#cursor": "cursor",
-		"#errp": "errorPeople", "#lease": "leaseUntil",
-		"#g2pk": attrGSI2PK, "#g2sk": attrGSI2SK,
-	}
-	vals := map[string]types.AttributeValue{
-		":status": s(string(r.Status)), ":counts": counts["c"], ":exp": n(st.expiresAt()),
-	}
-	set := []string{"#status = :status", "#counts = :counts", "#exp = :exp"}
-	var remove []string
-	opt := func(name, val string, av types.AttributeValue, present bool) {
+	upd := expression.Set(name("status"), value(string(r.Status))).
+		Set(name("counts"), value(counts["c"])).
+		Set(name(attrExpiresAt), value(n(st.expiresAt())))
+	// An attribute the run does not have (any more) is removed.
+	opt := func(attr string, av types.AttributeValue, present bool) {
 		if present {
-			set = append(set, name+" = "+val)
-			vals[val] = av
+			upd = upd.Set(name(attr), value(av))
 		} else {
-			remove = append(remove, name)
+			upd = upd.Remove(name(attr))
 		}
 	}
-	opt("#started", ":started", s(fmtTime(r.StartedAt)), !r.StartedAt.IsZero())
-	opt("#finished", ":finished", s(fmtTime(r.FinishedAt)), !r.FinishedAt.IsZero())
-	opt("#error", ":error", counts["e"], r.Error != nil)
-	opt("#cursor", ":cursor", s(r.Cursor), r.Cursor != "")
-	opt("#errp", ":errp", n(int64(r.ErrorPeople)), r.ErrorPeople != 0)
-	opt("#lease", ":lease", s(fmtTime(r.LeaseUntil)), !r.LeaseUntil.IsZero())
+	opt("startedAt", s(fmtTime(r.StartedAt)), !r.StartedAt.IsZero())
+	opt("finishedAt", s(fmtTime(r.FinishedAt)), !r.FinishedAt.IsZero())
+	opt("error", counts["e"], r.Error != nil)
+	opt("cursor", s(r.Cursor), r.Cursor != "")
+	opt("errorPeople", n(int64(r.ErrorPeople)), r.ErrorPeople != 0)
+	opt("leaseUntil", s(fmtTime(r.LeaseUntil)), !r.LeaseUntil.IsZero())
 	done := listedDone(r.Status)
-	opt("#g2pk", ":g2pk", s(doneList(r.TenantID)), done)
-	opt("#g2sk", ":g2sk", s(fmtTime(r.FinishedAt)+"#"+r.SyncID), done)
-	update := "SET " + strings.Join(set, ", ")
-	if len(remove) > 0 {
-		update += " REMOVE " + strings.Join(remove, ", ")
-	}
-	cond := "attribute_exists(pk)"
+	opt(attrGSI2PK, s(doneList(r.TenantID)), done)
+	opt(attrGSI2SK, s(fmtTime(r.FinishedAt)+"#"+r.SyncID), done)
+	cond := expression.AttributeExists(name(attrPK))
 	if len(from) > 0 {
-		in := make([]string, len(from))
-		for i, f := range from {
-			v := ":from" + strconv.Itoa(i)
-			in[i] = v
-			vals[v] = s(string(f))
+		others := make([]expression.OperandBuilder, 0, len(from)-1)
+		for _, f := range from[1:] {
+			others = append(others, value(string(f)))
 		}
-		cond += " AND #status IN (" + strings.Join(in, ", ") + ")"
+		cond = cond.And(name("status").In(value(string(from[0])), others...))
 	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table, Key: key(tenantPK(r.TenantID), runPrefix+r.SyncID),
-		UpdateExpression: aws.String(update), ConditionExpression: aws.String(cond),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: vals,
-	})
+	_, err = st.updateItem(ctx, key(tenantPK(r.TenantID), runPrefix+r.SyncID),
+		expression.NewBuilder().WithUpdate(upd).WithCondition(cond), "update run", types.ReturnValueNone)
 	if !isConditionFailed(err) {
 		return classify(err, "update run %s", r.SyncID)
 	}
@@ -210,14 +191,15 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 	return fault.Wrap(fault.Conflict, err, "run %s is %s", r.SyncID, cur.Status)
 }
 
-func decodeRuns(items []map[string]types.AttributeValue) ([]provision.Run, error) {
-	out := make([]provision.Run, 0, len(items))
+// decodeAll decodes items with decode, in order.
+func decodeAll[T any](items []map[string]types.AttributeValue, decode func(map[string]types.AttributeValue) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
 	for _, it := range items {
-		r, err := decodeRun(it)
+		v, err := decode(it)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -227,16 +209,16 @@ func (st *Store) ListRuns(ctx context.Context, tenant string, limit int, token s
 	if err := checkTenant(tenant); err != nil {
 		return nil, "", err
 	}
-	items, next, err := st.page(ctx, &dynamodb.QueryInput{
-		TableName: st.table, IndexName: aws.String(indexList),
-		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(runsList(tenant))},
-		ScanIndexForward:          aws.Bool(false),
-	}, "runs", attrGSI1PK, runsList(tenant), limit, token, st.liveItem)
+	q, err := st.keyQuery(indexList, keyName(attrGSI1PK).Equal(value(runsList(tenant))), "runs")
 	if err != nil {
 		return nil, "", err
 	}
-	runs, err := decodeRuns(items)
+	q.ScanIndexForward = aws.Bool(false)
+	items, next, err := st.page(ctx, q, "runs", attrGSI1PK, runsList(tenant), limit, token, st.liveItem)
+	if err != nil {
+		return nil, "", err
+	}
+	runs, err := decodeAll(items, decodeRun)
 	return runs, next, err
 }
 
@@ -247,12 +229,12 @@ func (st *Store) LatestFinishedRun(ctx context.Context, tenant string) (provisio
 	if err := checkTenant(tenant); err != nil {
 		return provision.Run{}, err
 	}
-	items, _, err := st.page(ctx, &dynamodb.QueryInput{
-		TableName: st.table, IndexName: aws.String(indexDone),
-		KeyConditionExpression:    aws.String("gsi2pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(doneList(tenant))},
-		ScanIndexForward:          aws.Bool(false),
-	}, "done", attrGSI2PK, doneList(tenant), 1, "", st.liveItem)
+	q, err := st.keyQuery(indexDone, keyName(attrGSI2PK).Equal(value(doneList(tenant))), "finished runs")
+	if err != nil {
+		return provision.Run{}, err
+	}
+	q.ScanIndexForward = aws.Bool(false)
+	items, _, err := st.page(ctx, q, "done", attrGSI2PK, doneList(tenant), 1, "", st.liveItem)
 	if err != nil {
 		return provision.Run{}, err
 	}
@@ -339,21 +321,14 @@ func (st *Store) StartManualRun(ctx context.Context, r provision.Run) (provision
 		if err := st.CreateRun(ctx, r); err != nil {
 			return provision.Run{}, false, err
 		}
-		cond, vals := "attribute_not_exists(pk)", map[string]types.AttributeValue{}
+		// The guard is taken only as it was read: absent, or naming the run seen.
+		guard := itemAbsent
 		if seen != "" {
-			cond, vals[":seen"] = "syncId = :seen", s(seen)
+			guard = name("syncId").Equal(value(seen))
 		}
-		in := &dynamodb.PutItemInput{
-			TableName: st.table,
-			Item: map[string]types.AttributeValue{
-				attrPK: s(tenantPK(r.TenantID)), attrSK: s(manualGuard(r.DryRun, r.ConfirmCreates)), "syncId": s(r.SyncID),
-			},
-			ConditionExpression: aws.String(cond),
-		}
-		if len(vals) > 0 {
-			in.ExpressionAttributeValues = vals
-		}
-		_, err = st.db.PutItem(ctx, in)
+		_, err = st.putIf(ctx, map[string]types.AttributeValue{
+			attrPK: s(tenantPK(r.TenantID)), attrSK: s(manualGuard(r.DryRun, r.ConfirmCreates)), "syncId": s(r.SyncID),
+		}, guard, "start manual run", types.ReturnValueNone)
 		if err == nil {
 			return r, false, nil
 		}

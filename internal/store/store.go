@@ -205,6 +205,10 @@ func classify(err error, format string, args ...any) error {
 		return nil
 	}
 	msg := fmt.Sprintf(format, args...)
+	if c, ok := fault.ClassOf(err); ok {
+		// Classified where it arose (a request built wrong is Internal).
+		return fault.Wrap(c, err, "%s", msg)
+	}
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return fault.Wrap(fault.Conflict, err, "%s", msg)
@@ -432,17 +436,14 @@ func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAtt
 }
 
 // tenantItems reads, strongly consistent, every item of a tenant whose sort
-// key starts with prefix; projection "" reads whole items.
-func (st *Store) tenantItems(ctx context.Context, tenant, prefix, projection, what string) ([]map[string]types.AttributeValue, error) {
-	q := &dynamodb.QueryInput{
-		TableName:                 st.table,
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tenantPK(tenant)), ":p": s(prefix)},
-		ConsistentRead:            aws.Bool(true),
+// key starts with prefix; projection names the attributes to read (none:
+// whole items).
+func (st *Store) tenantItems(ctx context.Context, tenant, prefix, what string, projection ...string) ([]map[string]types.AttributeValue, error) {
+	q, err := st.keyQuery("", inPartition(tenantPK(tenant), prefix), what, projection...)
+	if err != nil {
+		return nil, err
 	}
-	if projection != "" {
-		q.ProjectionExpression = aws.String(projection)
-	}
+	q.ConsistentRead = aws.Bool(true)
 	return st.all(ctx, q, what)
 }
 

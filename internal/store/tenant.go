@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
@@ -169,20 +170,19 @@ func (st *Store) Connect(ctx context.Context, t Tenant) (Tenant, error) {
 	if at.IsZero() {
 		at = st.cfg.Now()
 	}
-	out, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table,
-		Key:       key(tenantPK(t.ID), skProfile),
-		UpdateExpression: aws.String("SET #tid = :tid, #st = :st, companyId = :co, lastCompanyId = :co, clientIdMasked = :cm, secretName = :sn," +
-			" scimConfigured = :scim, connectedAt = :at, failures = :zero, cshard = :shard, ver = if_not_exists(ver, :zero) + :one" +
-			" REMOVE revokedAt, backoffUntil, backoffReason"),
-		ExpressionAttributeNames: map[string]string{"#tid": attrTenantID, "#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":tid": s(t.ID), ":st": s(string(Connected)), ":co": s(t.CompanyID), ":cm": s(t.ClientIDMasked),
-			":sn": s(t.SecretName), ":scim": b(t.SCIMConfigured), ":at": s(fmtTime(at)), ":zero": n(0),
-			":one": n(1), ":shard": s(shardOf(t.ID)),
-		},
-		ReturnValues: types.ReturnValueAllNew,
-	})
+	out, err := st.updateItem(ctx, key(tenantPK(t.ID), skProfile), expression.NewBuilder().WithUpdate(bumpVersion(
+		expression.Set(name(attrTenantID), value(t.ID)).
+			Set(name("status"), value(string(Connected))).
+			Set(name("companyId"), value(t.CompanyID)).
+			Set(name("lastCompanyId"), value(t.CompanyID)).
+			Set(name("clientIdMasked"), value(t.ClientIDMasked)).
+			Set(name("secretName"), value(t.SecretName)).
+			Set(name("scimConfigured"), value(b(t.SCIMConfigured))).
+			Set(name("connectedAt"), value(fmtTime(at))).
+			Set(name("failures"), value(n(0))).
+			Set(name(attrShard), value(shardOf(t.ID))).
+			Remove(name("revokedAt")).Remove(name(attrBackoffUntil)).Remove(name("backoffReason")))), "connect",
+		types.ReturnValueAllNew)
 	if err != nil {
 		return Tenant{}, classify(err, "connect tenant %s", t.ID)
 	}
@@ -193,27 +193,32 @@ func (st *Store) Connect(ctx context.Context, t Tenant) (Tenant, error) {
 	return it.tenant(t.ID), nil
 }
 
+// settingsValue is set as the tenant record stores it.
+func settingsValue(id string, set provision.Settings) (types.AttributeValue, error) {
+	av, err := marshal(struct {
+		S provision.Settings `json:"s"`
+	}{set})
+	if err != nil {
+		return nil, fault.Wrap(fault.Internal, err, "encode settings of %s", id)
+	}
+	return av["s"], nil
+}
+
 // SaveSettings replaces a tenant's settings. It does not check them: the
 // engine's validation does, before.
 func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Settings) error {
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	av, err := marshal(struct {
-		S provision.Settings `json:"s"`
-	}{set})
+	av, err := settingsValue(id, set)
 	if err != nil {
-		return fault.Wrap(fault.Internal, err, "encode settings of %s", id)
+		return err
 	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                st.table,
-		Key:                      key(tenantPK(id), skProfile),
-		UpdateExpression:         aws.String("SET settings = :s, #tid = :tid, #st = if_not_exists(#st, :nc), ver = if_not_exists(ver, :zero) + :one"),
-		ExpressionAttributeNames: map[string]string{"#tid": attrTenantID, "#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": av["s"], ":tid": s(id), ":nc": s(string(NotConnected)), ":zero": n(0), ":one": n(1),
-		},
-	})
+	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(bumpVersion(
+		expression.Set(name("settings"), value(av)).
+			Set(name(attrTenantID), value(id)).
+			Set(name("status"), expression.IfNotExists(name("status"), value(string(NotConnected)))))), "save settings",
+		types.ReturnValueNone)
 	return classify(err, "save settings of %s", id)
 }
 
@@ -226,25 +231,13 @@ func (st *Store) SaveSettingsIf(ctx context.Context, id string, set provision.Se
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	av, err := marshal(struct {
-		S provision.Settings `json:"s"`
-	}{set})
+	av, err := settingsValue(id, set)
 	if err != nil {
-		return fault.Wrap(fault.Internal, err, "encode settings of %s", id)
+		return err
 	}
-	vals := map[string]types.AttributeValue{":s": av["s"], ":cn": s(string(Connected)), ":zero": n(0), ":one": n(1)}
-	cond := "#st = :cn AND attribute_not_exists(ver)"
-	if ver != 0 {
-		cond, vals[":ver"] = "#st = :cn AND ver = :ver", n(ver)
-	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 st.table,
-		Key:                       key(tenantPK(id), skProfile),
-		UpdateExpression:          aws.String("SET settings = :s, ver = if_not_exists(ver, :zero) + :one"),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  map[string]string{"#st": "status"},
-		ExpressionAttributeValues: vals,
-	})
+	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().
+		WithUpdate(bumpVersion(expression.Set(name("settings"), value(av)))).
+		WithCondition(name("status").Equal(value(string(Connected))).And(atVersion(ver))), "save settings", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "settings of %s changed since version %d", id, ver)
 	}
@@ -266,24 +259,19 @@ func (st *Store) Disconnect(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	set := "SET #st = :nc, ver = if_not_exists(ver, :zero) + :one"
-	vals := map[string]types.AttributeValue{":nc": s(string(NotConnected)), ":zero": n(0), ":one": n(1)}
+	upd := bumpVersion(expression.Set(name("status"), value(string(NotConnected))))
 	if found && it.CompanyID != "" {
 		if err := st.AdoptLegacy(ctx, id, it.CompanyID); err != nil {
 			return err
 		}
-		set += ", lastCompanyId = :co"
-		vals[":co"] = s(it.CompanyID)
+		upd = upd.Set(name("lastCompanyId"), value(it.CompanyID))
 	}
-	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: st.table,
-		Key:       key(tenantPK(id), skProfile),
-		UpdateExpression: aws.String(set + " REMOVE settings, companyId, clientIdMasked, secretName," +
-			" scimConfigured, connectedAt, revokedAt, failures, backoffUntil, backoffReason, cshard"),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeNames:  map[string]string{"#st": "status"},
-		ExpressionAttributeValues: vals,
-	})
+	for _, attr := range []string{"settings", "companyId", "clientIdMasked", "secretName", "scimConfigured", "connectedAt",
+		"revokedAt", "failures", attrBackoffUntil, "backoffReason", attrShard} {
+		upd = upd.Remove(name(attr))
+	}
+	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(upd).WithCondition(itemPresent),
+		"disconnect", types.ReturnValueNone)
 	if err != nil && !isConditionFailed(err) {
 		return classify(err, "disconnect tenant %s", id)
 	}
@@ -300,17 +288,12 @@ func (st *Store) MarkRevoked(ctx context.Context, id string, connectedAt time.Ti
 	if err := checkTenant(id); err != nil {
 		return err
 	}
-	_, err := st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                st.table,
-		Key:                      key(tenantPK(id), skProfile),
-		UpdateExpression:         aws.String("SET #st = :rv, revokedAt = :now, ver = if_not_exists(ver, :zero) + :one REMOVE cshard"),
-		ConditionExpression:      aws.String("#st = :cn AND connectedAt = :ca"),
-		ExpressionAttributeNames: map[string]string{"#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":rv": s(string(Revoked)), ":cn": s(string(Connected)), ":ca": s(fmtTime(connectedAt)),
-			":now": s(fmtTime(st.cfg.Now())), ":zero": n(0), ":one": n(1),
-		},
-	})
+	_, err := st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().
+		WithUpdate(bumpVersion(expression.Set(name("status"), value(string(Revoked))).
+			Set(name("revokedAt"), value(fmtTime(st.cfg.Now()))).
+			Remove(name(attrShard)))).
+		WithCondition(name("status").Equal(value(string(Connected))).And(name("connectedAt").Equal(value(fmtTime(connectedAt))))),
+		"mark revoked", types.ReturnValueNone)
 	if isConditionFailed(err) {
 		return fault.Wrap(fault.Conflict, err, "tenant %s is no longer connected as it was", id)
 	}
@@ -363,34 +346,23 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 		if !found || it.Status != string(Connected) || (o.SyncID != "" && it.OutcomeOf == o.SyncID) {
 			return it.tenant(id), nil
 		}
-		vals := map[string]types.AttributeValue{":zero": n(0), ":one": n(1), ":of": s(o.SyncID)}
-		cond := "attribute_not_exists(ver)"
-		if it.Ver != 0 {
-			cond = "ver = :ver"
-			vals[":ver"] = n(it.Ver)
-		}
-		var update string
 		if failed {
 			it.Failures++
-			vals[":f"] = n(int64(it.Failures))
-			update = "SET failures = :f, outcomeOf = :of, ver = if_not_exists(ver, :zero) + :one"
 			if d := BackoffFor(it.Failures); d > 0 {
 				it.BackoffUntil, it.BackoffReason = fmtTime(now.Add(d)), reason
-				vals[":bu"], vals[":br"] = s(it.BackoffUntil), s(reason)
-				update += ", backoffUntil = :bu, backoffReason = :br"
 			}
 		} else {
 			it.Failures, it.BackoffUntil, it.BackoffReason = 0, "", ""
-			vals[":f"] = n(0)
-			update = "SET failures = :f, outcomeOf = :of, ver = if_not_exists(ver, :zero) + :one REMOVE backoffUntil, backoffReason"
 		}
-		_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName:                 st.table,
-			Key:                       key(tenantPK(id), skProfile),
-			UpdateExpression:          aws.String(update),
-			ConditionExpression:       aws.String(cond),
-			ExpressionAttributeValues: vals,
-		})
+		upd := bumpVersion(expression.Set(name("failures"), value(n(int64(it.Failures)))).Set(name("outcomeOf"), value(o.SyncID)))
+		switch {
+		case !failed:
+			upd = upd.Remove(name(attrBackoffUntil)).Remove(name("backoffReason"))
+		case it.BackoffUntil != "":
+			upd = upd.Set(name(attrBackoffUntil), value(it.BackoffUntil)).Set(name("backoffReason"), value(it.BackoffReason))
+		}
+		_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(upd).WithCondition(atVersion(it.Ver)),
+			"record run outcome", types.ReturnValueNone)
 		if err == nil {
 			it.Ver++
 			return it.tenant(id), nil
@@ -412,11 +384,9 @@ func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backof
 	for i := range connectedShards {
 		shard := shardKey(i)
 		g.Go(func() error {
-			q := &dynamodb.QueryInput{
-				TableName:                 st.table,
-				IndexName:                 aws.String(indexConn),
-				KeyConditionExpression:    aws.String("cshard = :s"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":s": s(shard)},
+			q, err := st.keyQuery(indexConn, keyName(attrShard).Equal(value(shard)), "connected tenants")
+			if err != nil {
+				return err
 			}
 			for {
 				out, err := st.db.Query(ctx, q)
