@@ -654,7 +654,7 @@ func TestTriggerQueueFaultsAreNotTheCallers(t *testing.T) {
 		{fault.Transient, fault.Transient},
 		{fault.Throttled, fault.Throttled},
 	} {
-		svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, refusingQueue{tc.queue}, e.clk.Now, e.log)
+		svc := app.NewBackend(e.cfg, e.svcs.Store(), e.svcs.Secrets(), e.svcs.Clients(), refusingQueue{tc.queue}, e.clk.Now, e.log)
 		_, err := svc.Trigger(ctxFor(t), e.tenant, api.TriggerRequest{})
 		if got, _ := fault.ClassOf(err); got != tc.want {
 			t.Errorf("queue %s: trigger error %v of class %s, want %s", tc.queue, err, got, tc.want)
