@@ -236,7 +236,6 @@ var catalog = []Target{
 	hireOnly("supervisor", SourceManager, kindSupervisor, func(h *Hire) *string { return &h.SupervisorID }),
 	hireOnly("standardHours", "", kindHours, func(h *Hire) *string { return &h.StandardHours }),
 	withCodes(hireOnly("employeeType", "", kindCode, func(h *Hire) *string { return &h.EmployeeType }), codesEmpType),
-	withCodes(hireOnly("regularTemporary", "", kindCode, func(h *Hire) *string { return &h.RegularTemporary }), []string{"R", "T"}),
 	withCodes(hireOnly("flsaCode", "", kindCode, func(h *Hire) *string { return &h.FLSACode }), codesFLSA),
 	sensitive(hireOnly("address1", "", kindText, func(h *Hire) *string { return &h.Address1 })),
 	sensitive(hireOnly("address2", "", kindText, func(h *Hire) *string { return &h.Address2 })),

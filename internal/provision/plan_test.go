@@ -17,7 +17,6 @@ func fullSettings() Settings {
 		Mapping{Target: "ethnicity", Source: "customAttributes.Ethnicity"},
 		Mapping{Target: "standardHours", Source: "customAttributes.Hours"},
 		Mapping{Target: "employeeType", Source: "customAttributes.Employee type", ValueMap: map[string]string{"Full time": "F", "Part time": "P"}},
-		Mapping{Target: "regularTemporary", Source: "scim.employmentType", ValueMap: map[string]string{"internal": "R", "external": "T"}},
 		Mapping{Target: "flsaCode", Source: "customAttributes.FLSA", ValueMap: map[string]string{"Exempt": "T"}},
 		Mapping{Target: "address1", Source: "customAttributes.Street"},
 		Mapping{Target: "address2", Source: "customAttributes.Street 2"},
@@ -36,7 +35,7 @@ func fullSettings() Settings {
 func fullPerson(id, email string) Person {
 	p := person(id, "Ada", "Lovelace", email)
 	p.MiddleName = "King"
-	p.SCIM = &SCIMUser{Gender: "female", Birthday: "1990-12-10", EmploymentType: "external", Active: true}
+	p.SCIM = &SCIMUser{Gender: "female", Birthday: "1990-12-10", Active: true}
 	p.CustomAttributes = map[string]string{
 		"Ethnicity": "white", "Hours": "40", "Employee type": "Full time", "FLSA": "Exempt",
 		"Street": "1 Main St", "Street 2": "Apt 2", "City": "Austin", "State": "TX", "Home country": "United States",
@@ -89,7 +88,6 @@ func TestFieldRestrictionTable(t *testing.T) {
 		{"hireDate", h.StartDate, false},
 		{"standardHours", h.StandardHours, false},
 		{"employeeType", h.EmployeeType, false},
-		{"regularTemporary", h.RegularTemporary, false},
 		{"flsaCode", h.FLSACode, false},
 		{"address1", h.Address1, false},
 		{"address2", h.Address2, false},
@@ -106,7 +104,7 @@ func TestFieldRestrictionTable(t *testing.T) {
 		"firstName": "Ada", "lastName": "Lovelace", "middleName": "King", "gender": "F", "birthDate": "1990-12-10",
 		"jobTitle": "Engineer", "department": "D100", "country": "US", "location": "SF1", "phoneNumber": "+14155550100",
 		"ethnicity": "WHITE", "workEmail": "ada@example.com", "hireDate": testNow.Format(time.DateOnly), "standardHours": "40",
-		"employeeType": "F", "regularTemporary": "T", "flsaCode": "T", "address1": "1 Main St", "address2": "Apt 2", "city": "Austin", "state": "TX",
+		"employeeType": "F", "flsaCode": "T", "address1": "1 Main St", "address2": "Apt 2", "city": "Austin", "state": "TX",
 		"addressCountry": "US", "postalCode": "78701", "ssn": "123456789",
 	}
 	for _, tt := range tests {
