@@ -57,6 +57,9 @@ type Tenant struct {
 	// Version grows with every write of the record; SaveSettingsIf writes
 	// only over the version it was given.
 	Version int64
+	// OutcomeOf is the sync id of the last run RecordRunOutcome recorded:
+	// with Backoff, it tells whether that run started the back-off.
+	OutcomeOf string
 }
 
 // connectedShards is how many shards the connected-tenant index spreads over.
@@ -118,6 +121,7 @@ func (it tenantItem) tenant(id string) Tenant {
 		RevokedAt:           parseTime(it.RevokedAt),
 		ConsecutiveFailures: it.Failures,
 		Version:             it.Ver,
+		OutcomeOf:           it.OutcomeOf,
 	}
 	if t.Status == "" {
 		t.Status = NotConnected
@@ -384,6 +388,7 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 			vals[":f"] = n(0)
 			update = "SET failures = :f, outcomeOf = :of, ver = if_not_exists(ver, :zero) + :one REMOVE backoffUntil, backoffReason"
 		}
+		it.OutcomeOf = o.SyncID
 		_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 st.table,
 			Key:                       key(tenantPK(id), skProfile),
