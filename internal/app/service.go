@@ -38,6 +38,8 @@ type serviceStore interface {
 	ListIssues(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.Issue, string, error)
 	ListHires(ctx context.Context, tenantID, companyID string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error)
 	ReleaseHire(ctx context.Context, tenantID, companyID, userID string) error
+	PutAudit(ctx context.Context, tenant string, e store.AuditEntry) error
+	ListAudit(ctx context.Context, tenant string, limit int, token string) ([]store.AuditEntry, string, error)
 	linkStore
 }
 
@@ -74,6 +76,7 @@ type Service struct {
 	log     *slog.Logger
 	// checkTimeout bounds the credential checks of a connect.
 	checkTimeout time.Duration
+	tel          Telemetry
 }
 
 var _ api.Backend = (*Service)(nil)
@@ -87,6 +90,13 @@ func NewService(cfg Config, st serviceStore, sec credentialStore, checker creden
 		log = slog.Default()
 	}
 	return &Service{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log, checkTimeout: connectCheckTimeout}
+}
+
+// WithTelemetry makes the backend report the runs it settles (metrics and
+// events) to t.
+func (s *Service) WithTelemetry(t Telemetry) *Service {
+	s.tel = t
+	return s
 }
 
 // fieldCatalog is the catalog in the API's shape, built on first use: it never
@@ -150,6 +160,11 @@ func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectReq
 		return api.Connection{}, err
 	}
 	s.log.Info("tenant connected", "tenant", tenant, "companyId", t.CompanyID, "scim", t.SCIMConfigured)
+	details := map[string]any{"companyId": t.CompanyID, "scimConfigured": t.SCIMConfigured}
+	if prev.CompanyID != "" && prev.CompanyID != t.CompanyID {
+		details["previousCompanyId"] = prev.CompanyID
+	}
+	s.audit(ctx, tenant, AuditConnected, details)
 	// The store answers the record it wrote: no second read of the tenant.
 	return s.connection(ctx, stored)
 }
@@ -204,6 +219,7 @@ func (s *Service) Disconnect(ctx context.Context, tenant string) error {
 		return err
 	}
 	s.log.Info("tenant disconnected", "tenant", tenant)
+	s.audit(ctx, tenant, AuditDisconnected, map[string]any{})
 	return nil
 }
 
@@ -231,6 +247,8 @@ func (s *Service) PutSettings(ctx context.Context, tenant string, in provision.S
 	if err := s.store.SaveSettings(ctx, tenant, in); err != nil {
 		return provision.Settings{}, err
 	}
+	before, _ := provision.EffectiveSettings(t.Settings, t.SCIMConfigured)
+	s.audit(ctx, tenant, AuditSettingsChanged, map[string]any{"changed": changedSettings(before, in)})
 	return in, nil
 }
 
@@ -257,13 +275,26 @@ func (s *Service) Trigger(ctx context.Context, tenant string, req api.TriggerReq
 			return provision.Run{}, err
 		}
 		if !existing {
-			return s.enqueue(ctx, got)
+			queued, err := s.enqueue(ctx, got)
+			if err == nil {
+				s.auditTrigger(ctx, queued, false)
+			}
+			return queued, err
 		}
 		if got = s.settleAbandoned(ctx, got); !got.Status.Final() {
+			s.auditTrigger(ctx, got, true)
 			return got, nil
 		}
 	}
 	return provision.Run{}, fault.New(fault.Conflict, "another sync was started at the same moment; try again")
+}
+
+// auditTrigger records a trigger answered with run: a new one, or the queued
+// or running one with the same flags (existing).
+func (s *Service) auditTrigger(ctx context.Context, run provision.Run, existing bool) {
+	s.audit(ctx, run.TenantID, AuditSyncTriggered, map[string]any{
+		"syncId": run.SyncID, "dryRun": run.DryRun, "confirmCreates": run.ConfirmCreates, "existing": existing,
+	})
 }
 
 // enqueue sends the job of a manual run the store has just created.
@@ -373,6 +404,7 @@ func (s *Service) ReleaseHire(ctx context.Context, tenant, userID string) error 
 		return err
 	}
 	s.log.Info("hire released", "tenant", tenant, "userId", userID)
+	s.audit(ctx, tenant, AuditHireReleased, map[string]any{"userId": userID, "companyId": ledgerCompany(t)})
 	return nil
 }
 
@@ -384,7 +416,7 @@ func (s *Service) settleAbandoned(ctx context.Context, r provision.Run) provisio
 		return r
 	}
 	log := s.log.With("tenant", r.TenantID, "syncId", r.SyncID)
-	if wrote, _ := finishRun(ctx, s.store, log, &r, provision.RunFailed, errAbandoned(), now); !wrote {
+	if wrote, _ := finishRun(ctx, s.store, s.tel, log, &r, provision.RunFailed, errAbandoned(), now); !wrote {
 		if latest, err := s.store.Run(ctx, r.TenantID, r.SyncID); err == nil {
 			return latest
 		}

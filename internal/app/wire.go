@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"trinetsync/internal/api"
+	"trinetsync/internal/eventbus"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
 	"trinetsync/internal/secrets"
@@ -27,6 +31,7 @@ type AWS struct {
 	DynamoDB       *dynamodb.Client
 	SQS            *sqs.Client
 	SecretsManager *secretsmanager.Client
+	EventBridge    *eventbridge.Client
 }
 
 // LoadAWS builds the SDK clients from the environment.
@@ -44,6 +49,7 @@ func NewAWS(cfg aws.Config) AWS {
 		DynamoDB:       dynamodb.NewFromConfig(cfg),
 		SQS:            sqs.NewFromConfig(cfg),
 		SecretsManager: secretsmanager.NewFromConfig(cfg),
+		EventBridge:    eventbridge.NewFromConfig(cfg),
 	}
 }
 
@@ -59,6 +65,9 @@ type Services struct {
 	Engine    *provision.Engine
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Telemetry receives metrics and events (none unless set: FromEnv
+	// prints metrics on stdout and puts events on EVENT_BUS_NAME).
+	Telemetry Telemetry
 }
 
 // NewServices wires the adapters and the engine. hc is the HTTP client for
@@ -82,7 +91,7 @@ func NewServices(cfg Config, a AWS, hc *http.Client, log *slog.Logger) *Services
 
 // Runner is the worker's per-job logic.
 func (s *Services) Runner() *Runner {
-	return NewRunner(s.Config, s.Store, s.Secrets, s.Publisher, s.Clients, s.Engine, s.Now, s.Logger)
+	return NewRunner(s.Config, s.Store, s.Secrets, s.Publisher, s.Clients, s.Engine, s.Now, s.Logger).WithTelemetry(s.Telemetry)
 }
 
 // Worker is the worker function's SQS handler.
@@ -92,17 +101,17 @@ func (s *Services) Worker() *Worker {
 
 // Scheduler is the scheduler function's tick.
 func (s *Services) Scheduler() *Scheduler {
-	return &Scheduler{Interval: s.Config.SyncInterval, Tenants: s.Store, Jobs: s.Publisher, Logger: s.Logger}
+	return &Scheduler{Interval: s.Config.SyncInterval, Tenants: s.Store, Jobs: s.Publisher, Logger: s.Logger, Metrics: s.Telemetry.Metrics}
 }
 
 // Service is the HTTP API's backend.
 func (s *Services) Service() *Service {
-	return NewService(s.Config, s.Store, s.Secrets, s.Clients, s.Publisher, s.Now, s.Logger)
+	return NewService(s.Config, s.Store, s.Secrets, s.Clients, s.Publisher, s.Now, s.Logger).WithTelemetry(s.Telemetry)
 }
 
 // API is the HTTP API handler with the given authentication.
 func (s *Services) API(auth api.Authenticator) http.Handler {
-	return api.New(s.Service(), auth, api.Options{Logger: s.Logger})
+	return api.New(s.Service(), auth, api.Options{Logger: s.Logger, Metrics: s.Telemetry.Metrics})
 }
 
 // FromEnv is a Lambda function's cold start: configuration from the
@@ -117,5 +126,14 @@ func FromEnv(ctx context.Context) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewServices(cfg, clients, nil, logger), nil
+	svcs := NewServices(cfg, clients, nil, logger)
+	// Lambda sends a function's standard output to its log group, where
+	// CloudWatch turns the EMF lines into metrics; the logs go to stderr.
+	svcs.Telemetry.Metrics = metrics.New(os.Stdout, cfg.MetricsNamespace)
+	if cfg.EventBusName != "" {
+		svcs.Telemetry.Events = eventbus.NewEventBridge(clients.EventBridge, cfg.EventBusName)
+	} else {
+		logger.Warn("EVENT_BUS_NAME is not set: no events are published")
+	}
+	return svcs, nil
 }
