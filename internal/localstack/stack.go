@@ -16,6 +16,7 @@ import (
 
 	"trinetsync/internal/api"
 	"trinetsync/internal/app"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
 	"trinetsync/internal/sandbox/demo"
@@ -43,6 +44,10 @@ type Stack struct {
 	// unfinished that this start settled: queued ones sent again, running
 	// ones written failed (interrupted).
 	Requeued, Interrupted int
+	// EventsPath and MetricsPath are the files the events and the metrics
+	// are appended to ("" when none).
+	EventsPath, MetricsPath string
+	metricsFile             *os.File
 
 	cfg      Config
 	progress *progress
@@ -137,6 +142,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	st.Services = app.NewServices(appCfg, awsClients, nil, log)
 	st.Services.Now = cfg.Now
+	if err := st.telemetry(appCfg.MetricsNamespace); err != nil {
+		return nil, err
+	}
 
 	if err := st.settle(ctx); err != nil {
 		return nil, err
@@ -185,6 +193,30 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// telemetry gives the services what AWS gives the functions: the metrics
+// (EMF lines) go to cfg.Metrics or DATA_DIR/metrics.jsonl instead of a log
+// group, and the events are printed and kept in DATA_DIR/events.jsonl
+// instead of going on an EventBridge bus.
+func (st *Stack) telemetry(namespace string) error {
+	out := st.cfg.Metrics
+	if dir := st.cfg.DataDir; dir != "" {
+		st.EventsPath = filepath.Join(dir, EventsFile)
+		if out == nil {
+			st.MetricsPath = filepath.Join(dir, MetricsFile)
+			f, err := os.OpenFile(st.MetricsPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+			if err != nil {
+				return fmt.Errorf("metrics file: %w", err)
+			}
+			st.metricsFile, out = f, f
+		}
+	}
+	st.Services.Telemetry.Events = &eventJournal{path: st.EventsPath, progress: st.progress}
+	if out != nil {
+		st.Services.Telemetry.Metrics = metrics.New(out, namespace)
+	}
+	return nil
 }
 
 // prerequisites names what must be installed by hand, before anything starts.
@@ -285,6 +317,9 @@ func (st *Stack) Close() {
 				st.cfg.Logger.Error("save the sandboxes' state", "err", err)
 			}
 			st.Infra.Close()
+		}
+		if st.metricsFile != nil {
+			_ = st.metricsFile.Close()
 		}
 	})
 }
