@@ -307,8 +307,8 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 		}
 		log.Warn("credentials revoked; tenant marked revoked")
 		if err == nil {
-			// This run revoked it (a conflict: someone else did, or the
-			// tenant was reconnected meanwhile), so it is told once.
+			// Only the run whose write marked the tenant revoked announces it:
+			// a conflict means another run did, or the tenant was reconnected.
 			r.tel.publish(ctx, log, eventbus.CredentialsRevoked(job.TenantID, job.SyncID, r.now().UTC()))
 		}
 		return r.end(ctx, log, run, job, provision.RunFailed, &provision.RunError{Code: CodeCredentialsRevoked, Message: "The stored TriNet and Leapsome credentials were deleted; reconnect the integration to resume syncing."}, attempt)
@@ -352,9 +352,7 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 		People: people, Company: company, Links: r.store, Ledger: r.store,
 		Cursor: job.Cursor, Deadline: stopAt,
 	})
-	inv.mu.Lock()
-	inv.ran = true
-	inv.mu.Unlock()
+	inv.engineRan()
 	if err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
@@ -371,22 +369,22 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 			}
 		}
 	}
-	inv.issues(res.Issues)
 	if err := r.store.PutPlan(kctx, job.TenantID, job.SyncID, res.Plan); err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
 	if err := r.store.PutIssues(kctx, job.TenantID, job.SyncID, res.Issues); err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
+	// Counted once recorded: a retried invocation counts its items again
+	// only when the first one did not record them.
+	inv.issues(res.Issues)
 	run.Counts.Add(res.Counts)
 	run.ErrorPeople += res.ErrorPeople
 
 	if res.Cursor != "" {
 		out := r.checkpoint(kctx, log, run, job, res.Cursor, attempt)
 		if !out.Retry {
-			inv.mu.Lock()
-			inv.continued = true
-			inv.mu.Unlock()
+			inv.continuedIn()
 		}
 		return out
 	}

@@ -203,6 +203,20 @@ func (in *invocation) Attempted(service string, retried bool, a retry.Attempt) {
 	}
 }
 
+// engineRan notes that the engine ran in this invocation.
+func (in *invocation) engineRan() {
+	in.mu.Lock()
+	in.ran = true
+	in.mu.Unlock()
+}
+
+// continuedIn notes that the run continues in a follow-up job.
+func (in *invocation) continuedIn() {
+	in.mu.Lock()
+	in.continued = true
+	in.mu.Unlock()
+}
+
 // issues counts a result's issues by severity.
 func (in *invocation) issues(items []provision.Issue) {
 	in.mu.Lock()
