@@ -356,3 +356,52 @@ func TestAuditOfTheBackend(t *testing.T) {
 	}
 	e.assertNoSecretsIn("audit", entries)
 }
+
+// TestContinuedRunMetrics: a run continued over invocations reports each
+// invocation (the first with Continuations = 1) and the run itself once,
+// when its last invocation ends it; the items of its invocations add up to
+// the run's issues.
+func TestContinuedRunMetrics(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	out, _ := e.observed()
+	e.connect(true)
+	app.SetSafety(e.runner, time.Hour) // the first invocation stops after one person
+	ctx := ctxFor(t)
+	short, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	job := e.job("sched-long", provision.TriggerSchedule, false)
+	if o := e.runner.Handle(short, job, 1); o.Retry {
+		t.Fatalf("first invocation: %+v", o)
+	}
+	invocations := 1
+	for r := e.run(job.SyncID); !r.Status.Final(); r = e.run(job.SyncID) {
+		m := e.receive(1, 20*time.Second)[0]
+		e.deleteMessage(m)
+		if o := e.runner.Handle(ctx, m.job, 1); o.Retry {
+			t.Fatalf("continuation: %+v", o)
+		}
+		invocations++
+	}
+	pts := points(t, out)
+	if v, n := sum(pts, job.SyncID, app.MetricContinuations); n != invocations || v < 1 {
+		t.Fatalf("Continuations %v over %d records, want at least 1 over %d invocations", v, n, invocations)
+	}
+	if _, n := sum(pts, job.SyncID, app.MetricRuns, app.DimensionStatus, string(e.run(job.SyncID).Status)); n != 1 {
+		t.Fatalf("the run was reported %d times, want once", n)
+	}
+	var errs, warns int
+	for _, is := range e.issuesOf(job.SyncID) {
+		if is.Severity == provision.SeverityError {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	if v, _ := sum(pts, job.SyncID, app.MetricErrorItems); v != float64(errs) {
+		t.Errorf("ErrorItems add up to %v, the run has %d error items", v, errs)
+	}
+	if v, _ := sum(pts, job.SyncID, app.MetricWarningItems); v != float64(warns) {
+		t.Errorf("WarningItems add up to %v, the run has %d warning items", v, warns)
+	}
+}
