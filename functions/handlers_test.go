@@ -32,11 +32,11 @@ func TestHandlersWithSampleEvents(t *testing.T) {
 	logs := newLogSink(t)
 	inf, creds := startInfra(t, ctx, logs)
 	cfg := inf.Config(10 * time.Minute)
-	svcs := app.NewServices(cfg, inf.AWS, nil, slog.New(slog.NewJSONHandler(logs, nil)))
+	svcs := app.NewWiring(cfg, inf.AWS, nil, slog.New(slog.NewJSONHandler(logs, nil)))
 	apiHandler := api.LambdaHandler(svcs.API(api.GatewayAuthenticator{}))
 	scheduler := svcs.Scheduler()
 	worker := svcs.Worker()
-	service := svcs.Service()
+	service := svcs.Backend()
 
 	used := map[string]bool{}
 	// call sends an events/api sample, edited by edit if not nil, and checks the status.

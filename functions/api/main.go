@@ -14,9 +14,9 @@ import (
 )
 
 func main() {
-	svcs, err := app.FromEnv(context.Background())
+	wiring, err := app.FromEnv(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(api.LambdaHandler(svcs.API(api.GatewayAuthenticator{})))
+	lambda.Start(api.LambdaHandler(wiring.API(api.GatewayAuthenticator{})))
 }

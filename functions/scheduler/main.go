@@ -12,9 +12,9 @@ import (
 )
 
 func main() {
-	svcs, err := app.FromEnv(context.Background())
+	wiring, err := app.FromEnv(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(svcs.Scheduler().HandleEvent)
+	lambda.Start(wiring.Scheduler().HandleEvent)
 }

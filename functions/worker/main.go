@@ -12,9 +12,9 @@ import (
 )
 
 func main() {
-	svcs, err := app.FromEnv(context.Background())
+	wiring, err := app.FromEnv(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(svcs.Worker().Handle)
+	lambda.Start(wiring.Worker().Handle)
 }

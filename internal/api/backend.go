@@ -85,21 +85,14 @@ const (
 	MaxLimit     = 1000
 )
 
-// Catalog is the body of GET /v1/fields.
-type Catalog struct {
-	Targets []CatalogTarget `json:"targets"`
-	Sources []string        `json:"sources"`
-}
+// Catalog is the body of GET /v1/fields: the engine's field catalog is its
+// one wire type, so what the engine knows and what the API serves cannot
+// drift apart.
+type Catalog = provision.Catalog
 
 // CatalogTarget is one TriNet target that can be mapped. Codes is nil when the
 // target takes free text.
-type CatalogTarget struct {
-	Target   string   `json:"target"`
-	Label    string   `json:"label"` // Every sync, New hire only, Profile updates
-	Mode     string   `json:"mode"`  // every_sync, new_hire_only, update_only
-	Required bool     `json:"required"`
-	Codes    []string `json:"codes"`
-}
+type CatalogTarget = provision.Target
 
 // ConnectRequest carries a tenant's credentials. It is never logged.
 type ConnectRequest struct {
@@ -163,14 +156,19 @@ type IssuePage struct {
 	NextToken string
 }
 
-// CatalogFrom converts the engine's field catalog (provision.Fields()) to the
-// body of GET /v1/fields, so a Backend can answer Fields with
-// CatalogFrom(provision.Fields()).
+// CatalogFrom is c as GET /v1/fields serves it: a target without codes has
+// codes null (free text), and sources are a list, never null. c is not
+// changed.
 func CatalogFrom(c provision.Catalog) Catalog {
-	out := Catalog{Targets: make([]CatalogTarget, 0, len(c.Targets)), Sources: c.Sources}
-	for _, t := range c.Targets {
-		out.Targets = append(out.Targets, CatalogTarget{
-			Target: t.Target, Label: t.Label, Mode: string(t.Mode), Required: t.Required, Codes: t.Codes})
+	out := Catalog{Targets: make([]CatalogTarget, len(c.Targets)), Sources: c.Sources}
+	if out.Sources == nil {
+		out.Sources = []string{}
+	}
+	for i, t := range c.Targets {
+		if len(t.Codes) == 0 {
+			t.Codes = nil
+		}
+		out.Targets[i] = t
 	}
 	return out
 }

@@ -137,34 +137,6 @@ func renderSettings(s provision.Settings) settingsJSON {
 	return out
 }
 
-type catalogJSON struct {
-	Targets []catalogTargetJSON `json:"targets"`
-	Sources []string            `json:"sources"`
-}
-
-type catalogTargetJSON struct {
-	Target   string   `json:"target"`
-	Label    string   `json:"label"`
-	Mode     string   `json:"mode"`
-	Required bool     `json:"required"`
-	Codes    []string `json:"codes"` // null when free text
-}
-
-func renderCatalog(c Catalog) catalogJSON {
-	out := catalogJSON{Targets: make([]catalogTargetJSON, 0, len(c.Targets)), Sources: c.Sources}
-	if out.Sources == nil {
-		out.Sources = []string{}
-	}
-	for _, t := range c.Targets {
-		ct := catalogTargetJSON{Target: t.Target, Label: t.Label, Mode: t.Mode, Required: t.Required}
-		if len(t.Codes) > 0 {
-			ct.Codes = t.Codes
-		}
-		out.Targets = append(out.Targets, ct)
-	}
-	return out
-}
-
 type triggerJSON struct {
 	SyncID string              `json:"syncId"`
 	Status provision.RunStatus `json:"status"`

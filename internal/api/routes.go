@@ -19,7 +19,7 @@ func (s *server) fields(r *http.Request, _ string) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, renderCatalog(c), nil
+	return http.StatusOK, CatalogFrom(c), nil
 }
 
 type connectBody struct {

@@ -40,7 +40,7 @@ const auditTries = 3
 // action, so a record that cannot be written is logged in full at error
 // level (the log keeps what the table could not) and the request still
 // succeeds.
-func (s *Service) audit(ctx context.Context, tenant, action string, details map[string]any) {
+func (s *Backend) audit(ctx context.Context, tenant, action string, details map[string]any) {
 	e := store.AuditEntry{At: s.now().UTC(), Actor: SystemActor, Action: action,
 		RequestID: api.RequestIDFrom(ctx), Details: details}
 	if p, ok := api.PrincipalFrom(ctx); ok && p.Subject != "" {
@@ -64,7 +64,7 @@ func (s *Service) audit(ctx context.Context, tenant, action string, details map[
 }
 
 // Audit pages the tenant's audit trail, newest first.
-func (s *Service) Audit(ctx context.Context, tenant string, p api.Page) ([]api.AuditEntry, string, error) {
+func (s *Backend) Audit(ctx context.Context, tenant string, p api.Page) ([]api.AuditEntry, string, error) {
 	items, next, err := s.store.ListAudit(ctx, tenant, p.Limit, p.NextToken)
 	if err != nil {
 		return nil, "", err

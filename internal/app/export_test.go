@@ -13,7 +13,7 @@ func SetSafety(r *Runner, d time.Duration) { r.safety, r.pinned = d, true }
 func SetBookkeeping(r *Runner, d time.Duration) { r.bookkeeping, r.pinned = d, true }
 
 // SetCheckTimeout shortens the bound on a connect's credential checks.
-func SetCheckTimeout(s *Service, d time.Duration) { s.checkTimeout = d }
+func SetCheckTimeout(s *Backend, d time.Duration) { s.checkTimeout = d }
 
 // BusyDelay is how long a manual run that has waited so long for a busy
 // tenant waits before it looks again.

@@ -376,7 +376,7 @@ func newSwitchWorld(t *testing.T) *switchWorld {
 	ada, ben := cleanPeople()[0], cleanPeople()[1]
 	e := newEnv(t, withPeople([]person{ada, ben}))
 	w := &switchWorld{e: e, store: &flakyStore{Store: e.svcs.Store}}
-	svc := app.NewService(e.cfg, w.store, e.svcs.Secrets, e.svcs.Clients, e.svcs.Publisher, e.clk.Now, e.log)
+	svc := app.NewBackend(e.cfg, w.store, e.svcs.Secrets, e.svcs.Clients, e.svcs.Publisher, e.clk.Now, e.log)
 	w.api = httptest.NewServer(api.New(svc, api.HS256Authenticator{Secret: []byte(storySecret)}, api.Options{Logger: e.log}))
 	t.Cleanup(w.api.Close)
 	var err error

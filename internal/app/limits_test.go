@@ -431,7 +431,7 @@ func TestTriggerCompensatesOnAFreshContext(t *testing.T) {
 	e := newEnv(t)
 	e.connect(true)
 	reqCtx, cancel := context.WithCancel(ctxFor(t))
-	svc := app.NewService(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, hangUp{cancel}, e.clk.Now, e.log)
+	svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, hangUp{cancel}, e.clk.Now, e.log)
 	if _, err := svc.Trigger(reqCtx, e.tenant, api.TriggerRequest{}); err == nil {
 		t.Fatal("trigger whose job was not queued answered without error")
 	}
@@ -537,7 +537,7 @@ func TestConnectFaultsThatAreNotTheCallers(t *testing.T) {
 		defer refusing.Close()
 		clients := *e.svcs.Clients
 		clients.LeapsomeURL, clients.LeapsomeSCIM = refusing.URL+"/v1", refusing.URL+"/scim/v1"
-		svc := app.NewService(e.cfg, e.svcs.Store, e.svcs.Secrets, &clients, e.svcs.Publisher, e.clk.Now, e.log)
+		svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, &clients, e.svcs.Publisher, e.clk.Now, e.log)
 		_, err := svc.Connect(ctxFor(t), e.tenant, e.creds)
 		wantClass(t, err, fault.Internal, "")
 		e.assertNothingStored()
@@ -626,5 +626,38 @@ func TestRunnerRecordsTheOutcomeBeforeTheFinalState(t *testing.T) {
 	}
 	if len(w.failures) != 1 || w.failures[0] != 0 {
 		t.Fatalf("when the final state was written the tenant showed %v consecutive failures, want the run's success already recorded (0)", w.failures)
+	}
+}
+
+// refusingQueue is SQS refusing the job for a reason of our own making.
+type refusingQueue struct{ class fault.Class }
+
+func (q refusingQueue) Send(context.Context, queue.Job, time.Duration) error {
+	return fault.New(q.class, "the jobs queue refused the job")
+}
+
+// A queue that is missing or refuses us is the service's fault: the trigger
+// answers a server error, never the caller's 400, 403 or 404; a queue that is
+// only unavailable keeps its class (a 503 the caller may retry).
+func TestTriggerQueueFaultsAreNotTheCallers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.connect(true)
+	for _, tc := range []struct {
+		queue fault.Class
+		want  fault.Class
+	}{
+		{fault.NotFound, fault.Internal},
+		{fault.Forbidden, fault.Internal},
+		{fault.Validation, fault.Internal},
+		{fault.Auth, fault.Internal},
+		{fault.Transient, fault.Transient},
+		{fault.Throttled, fault.Throttled},
+	} {
+		svc := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, refusingQueue{tc.queue}, e.clk.Now, e.log)
+		_, err := svc.Trigger(ctxFor(t), e.tenant, api.TriggerRequest{})
+		if got, _ := fault.ClassOf(err); got != tc.want {
+			t.Errorf("queue %s: trigger error %v of class %s, want %s", tc.queue, err, got, tc.want)
+		}
 	}
 }

@@ -22,7 +22,7 @@ type linkStore interface {
 
 // Links pages the links of the tenant's current TriNet company (none when
 // it has none): the email matches, hires and admins' links and decisions.
-func (s *Service) Links(ctx context.Context, tenant string, p api.Page) ([]provision.Link, string, error) {
+func (s *Backend) Links(ctx context.Context, tenant string, p api.Page) ([]provision.Link, string, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil || t.CompanyID == "" {
 		return nil, "", err
@@ -36,7 +36,7 @@ func (s *Service) Links(ctx context.Context, tenant string, p api.Page) ([]provi
 // fault.NotFound), not terminated and not linked to, nor the new hire of,
 // another person (else fault.Conflict). The link wins over email matching
 // from the next run on.
-func (s *Service) SetLink(ctx context.Context, tenant, userID, employeeID string) (provision.Link, error) {
+func (s *Backend) SetLink(ctx context.Context, tenant, userID, employeeID string) (provision.Link, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return provision.Link{}, err
@@ -81,7 +81,7 @@ func (s *Service) SetLink(ctx context.Context, tenant, userID, employeeID string
 
 // DeleteLink drops a person's link or decision in the tenant's current
 // company, so that the next run matches them by email again.
-func (s *Service) DeleteLink(ctx context.Context, tenant, userID string) error {
+func (s *Backend) DeleteLink(ctx context.Context, tenant, userID string) error {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func (s *Service) DeleteLink(ctx context.Context, tenant, userID string) error {
 // employee finds a TriNet employee of the tenant's company, reading TriNet
 // with the stored credentials: a link is checked against what TriNet holds
 // now, not against the last run's view.
-func (s *Service) employee(ctx context.Context, t store.Tenant, employeeID string) (provision.Employee, error) {
+func (s *Backend) employee(ctx context.Context, t store.Tenant, employeeID string) (provision.Employee, error) {
 	creds, err := s.secrets.Get(ctx, t.ID)
 	if errors.Is(err, fault.ErrCredentialsRevoked) {
 		return provision.Employee{}, api.ErrNotConnected

@@ -136,8 +136,8 @@ type env struct {
 	logs     *logBuffer
 	log      *slog.Logger
 	cfg      app.Config
-	svcs     *app.Services
-	svc      *app.Service
+	svcs     *app.Wiring
+	svc      *app.Backend
 	runner   *app.Runner
 	queueURL string
 	company  string // TriNet company id
@@ -202,12 +202,12 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e.cfg = inf.Config(10 * time.Minute)
 	e.cfg.TableName, e.cfg.QueueURL = table, e.queueURL
 	e.cfg.TriNetRPS = 1000 // the tests measure behaviour, not pacing
-	e.svcs = app.NewServices(e.cfg, inf.AWS, nil, e.log)
+	e.svcs = app.NewWiring(e.cfg, inf.AWS, nil, e.log)
 	e.svcs.Store = store.New(inf.AWS.DynamoDB, store.Config{Table: table, Now: e.clk.Now, Logger: e.log})
 	e.svcs.Now = e.clk.Now
 	e.svcs.Clients.RetryBaseDelay = time.Millisecond
 	e.svcs.Clients.RetryMaxDelay = 2 * time.Millisecond
-	e.svc = e.svcs.Service()
+	e.svc = e.svcs.Backend()
 	e.runner = e.svcs.Runner()
 
 	e.seed(setup)

@@ -54,7 +54,7 @@ func (l *eventLog) ofType(t string) []eventbus.Event {
 func (e *env) observed() (*logBuffer, *eventLog) {
 	out, evs := &logBuffer{}, &eventLog{}
 	e.svcs.Telemetry = app.Telemetry{Metrics: metrics.New(out, "Test"), Events: evs}
-	e.svc, e.runner = e.svcs.Service(), e.svcs.Runner()
+	e.svc, e.runner = e.svcs.Backend(), e.svcs.Runner()
 	return out, evs
 }
 

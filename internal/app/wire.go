@@ -53,9 +53,10 @@ func NewAWS(cfg aws.Config) AWS {
 	}
 }
 
-// Services is the service wired together: the adapters, the engine, and the
-// use cases built on them.
-type Services struct {
+// Wiring is the service wired together: the adapters and the engine, from
+// which it builds the use cases (Runner, Worker, Scheduler, Backend) that the
+// functions and the local stack run.
+type Wiring struct {
 	Config    Config
 	AWS       AWS
 	Store     *store.Store
@@ -70,13 +71,13 @@ type Services struct {
 	Telemetry Telemetry
 }
 
-// NewServices wires the adapters and the engine. hc is the HTTP client for
+// NewWiring wires the adapters and the engine. hc is the HTTP client for
 // TriNet and Leapsome (nil for the default).
-func NewServices(cfg Config, a AWS, hc *http.Client, log *slog.Logger) *Services {
+func NewWiring(cfg Config, a AWS, hc *http.Client, log *slog.Logger) *Wiring {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Services{
+	return &Wiring{
 		Config:    cfg,
 		AWS:       a,
 		Store:     store.New(a.DynamoDB, store.Config{Table: cfg.TableName, Logger: log}),
@@ -90,33 +91,33 @@ func NewServices(cfg Config, a AWS, hc *http.Client, log *slog.Logger) *Services
 }
 
 // Runner is the worker's per-job logic.
-func (s *Services) Runner() *Runner {
-	return NewRunner(s.Config, s.Store, s.Secrets, s.Publisher, s.Clients, s.Engine, s.Now, s.Logger).WithTelemetry(s.Telemetry)
+func (w *Wiring) Runner() *Runner {
+	return NewRunner(w.Config, w.Store, w.Secrets, w.Publisher, w.Clients, w.Engine, w.Now, w.Logger).WithTelemetry(w.Telemetry)
 }
 
 // Worker is the worker function's SQS handler.
-func (s *Services) Worker() *Worker {
-	return &Worker{Runner: s.Runner(), Visibility: s.AWS.SQS, QueueURL: s.Config.QueueURL, Logger: s.Logger}
+func (w *Wiring) Worker() *Worker {
+	return &Worker{Runner: w.Runner(), Visibility: w.AWS.SQS, QueueURL: w.Config.QueueURL, Logger: w.Logger}
 }
 
 // Scheduler is the scheduler function's tick.
-func (s *Services) Scheduler() *Scheduler {
-	return &Scheduler{Interval: s.Config.SyncInterval, Tenants: s.Store, Jobs: s.Publisher, Logger: s.Logger, Metrics: s.Telemetry.Metrics}
+func (w *Wiring) Scheduler() *Scheduler {
+	return &Scheduler{Interval: w.Config.SyncInterval, Tenants: w.Store, Jobs: w.Publisher, Logger: w.Logger, Metrics: w.Telemetry.Metrics}
 }
 
-// Service is the HTTP API's backend.
-func (s *Services) Service() *Service {
-	return NewService(s.Config, s.Store, s.Secrets, s.Clients, s.Publisher, s.Now, s.Logger).WithTelemetry(s.Telemetry)
+// Backend is the HTTP API's backend.
+func (w *Wiring) Backend() *Backend {
+	return NewBackend(w.Config, w.Store, w.Secrets, w.Clients, w.Publisher, w.Now, w.Logger).WithTelemetry(w.Telemetry)
 }
 
 // API is the HTTP API handler with the given authentication.
-func (s *Services) API(auth api.Authenticator) http.Handler {
-	return api.New(s.Service(), auth, api.Options{Logger: s.Logger, Metrics: s.Telemetry.Metrics})
+func (w *Wiring) API(auth api.Authenticator) http.Handler {
+	return api.New(w.Backend(), auth, api.Options{Logger: w.Logger, Metrics: w.Telemetry.Metrics})
 }
 
 // FromEnv is a Lambda function's cold start: configuration from the
-// environment, the JSON logger, the SDK clients and the services, built once.
-func FromEnv(ctx context.Context) (*Services, error) {
+// environment, the JSON logger, the SDK clients and the wiring, built once.
+func FromEnv(ctx context.Context) (*Wiring, error) {
 	cfg, err := LoadConfig(nil)
 	if err != nil {
 		return nil, fmt.Errorf("configuration: %w", err)
@@ -126,14 +127,14 @@ func FromEnv(ctx context.Context) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	svcs := NewServices(cfg, clients, nil, logger)
+	w := NewWiring(cfg, clients, nil, logger)
 	// Lambda sends a function's standard output to its log group, where
 	// CloudWatch turns the EMF lines into metrics; the logs go to stderr.
-	svcs.Telemetry.Metrics = metrics.New(os.Stdout, cfg.MetricsNamespace)
+	w.Telemetry.Metrics = metrics.New(os.Stdout, cfg.MetricsNamespace)
 	if cfg.EventBusName != "" {
-		svcs.Telemetry.Events = eventbus.NewEventBridge(clients.EventBridge, cfg.EventBusName)
+		w.Telemetry.Events = eventbus.NewEventBridge(clients.EventBridge, cfg.EventBusName)
 	} else {
 		logger.Warn("EVENT_BUS_NAME is not set: no events are published")
 	}
-	return svcs, nil
+	return w, nil
 }

@@ -26,8 +26,8 @@ func TestInfraRunsADemoSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	svcs := app.NewServices(inf.Config(10*time.Minute), inf.AWS, nil, log)
-	svc := svcs.Service()
+	svcs := app.NewWiring(inf.Config(10*time.Minute), inf.AWS, nil, log)
+	svc := svcs.Backend()
 	conn, err := svc.Connect(ctx, "demo", api.ConnectRequest{
 		TriNet:   api.TriNetCredentials{CompanyID: creds.TriNetCompanyID, ClientID: creds.TriNetClientID, ClientSecret: creds.TriNetClientSecret},
 		Leapsome: api.LeapsomeCredentials{APISecret: creds.LeapsomeAPISecret, SCIMToken: creds.LeapsomeSCIMToken},

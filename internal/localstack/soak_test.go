@@ -267,8 +267,8 @@ type soakHarness struct {
 	clk   *soakClock
 	calls *callCounter
 	app   app.Config
-	svcs  *app.Services
-	svc   *app.Service
+	svcs  *app.Wiring
+	svc   *app.Backend
 	w     *app.Worker
 	jobs  string     // queue URL
 	mu    sync.Mutex // recv and the invocation figures
@@ -336,7 +336,7 @@ func newSoakHarness(t *testing.T, cfg soakConfig) *soakHarness {
 	log := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.calls = &callCounter{next: http.DefaultTransport, calls: map[string]int{}}
 	hc := &http.Client{Transport: h.calls, Timeout: 10 * time.Second}
-	h.svcs = app.NewServices(h.app, app.AWS{DynamoDB: ddb, SQS: inf.AWS.SQS, SecretsManager: inf.AWS.SecretsManager}, hc, log)
+	h.svcs = app.NewWiring(h.app, app.AWS{DynamoDB: ddb, SQS: inf.AWS.SQS, SecretsManager: inf.AWS.SecretsManager}, hc, log)
 	h.svcs.Store = store.New(ddb, store.Config{Table: TableName, Now: h.clk.Now, Logger: log})
 	h.svcs.Now = h.clk.Now
 	h.svcs.Clients.RetryBaseDelay, h.svcs.Clients.RetryMaxDelay = time.Millisecond, 5*time.Millisecond
@@ -345,7 +345,7 @@ func newSoakHarness(t *testing.T, cfg soakConfig) *soakHarness {
 		conc = 1
 	}
 	h.svcs.Engine = provision.New(provision.Config{Concurrency: conc, Logger: log})
-	h.svc = h.svcs.Service()
+	h.svc = h.svcs.Backend()
 	runner := app.NewRunner(h.app, h.svcs.Store, h.svcs.Secrets, quickSender{h.svcs.Publisher}, h.svcs.Clients, h.svcs.Engine, h.clk.Now, log)
 	h.w = &app.Worker{Runner: runner, Visibility: soakVisibility{h.clk}, QueueURL: h.jobs, Logger: log}
 	return h

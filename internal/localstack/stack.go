@@ -28,8 +28,8 @@ import (
 // tick and the SQS poller that feeds the worker, all through the same
 // handlers and SDK clients as in AWS.
 type Stack struct {
-	Infra    *Infra
-	Services *app.Services
+	Infra  *Infra
+	Wiring *app.Wiring
 	// APIURL is the API's base URL (http://host:port, no path).
 	APIURL string
 	// JWTSecret signs the API's tokens (LOCAL_JWT_SECRET or the kept one).
@@ -140,8 +140,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("service configuration: %w", err)
 	}
-	st.Services = app.NewServices(appCfg, awsClients, nil, log)
-	st.Services.Now = cfg.Now
+	st.Wiring = app.NewWiring(appCfg, awsClients, nil, log)
+	st.Wiring.Now = cfg.Now
 	if err := st.telemetry(appCfg.MetricsNamespace); err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	st.api = &http.Server{
-		Handler:           st.Services.API(api.HS256Authenticator{Secret: []byte(st.JWTSecret), Now: cfg.Now}),
+		Handler:           st.Wiring.API(api.HS256Authenticator{Secret: []byte(st.JWTSecret), Now: cfg.Now}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -168,7 +168,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	st.cancel, st.stopWork = cancel, stopWork
 	p := &poller{
-		sqs: awsClients.SQS, queueURL: st.Infra.QueueURL, queueARN: arn, handler: st.Services.Worker(),
+		sqs: awsClients.SQS, queueURL: st.Infra.QueueURL, queueARN: arn, handler: st.Wiring.Worker(),
 		batch: cfg.BatchSize, timeout: cfg.WorkerTimeout, maxReceive: cfg.MaxReceiveCount,
 		log: log, progress: prog, receives: map[string]int{},
 	}
@@ -212,9 +212,9 @@ func (st *Stack) telemetry(namespace string) error {
 			st.metricsFile, out = f, f
 		}
 	}
-	st.Services.Telemetry.Events = &eventJournal{path: st.EventsPath, progress: st.progress}
+	st.Wiring.Telemetry.Events = &eventJournal{path: st.EventsPath, progress: st.progress}
 	if out != nil {
-		st.Services.Telemetry.Metrics = metrics.New(out, namespace)
+		st.Wiring.Telemetry.Metrics = metrics.New(out, namespace)
 	}
 	return nil
 }
@@ -240,7 +240,7 @@ func envLookup(env []string) func(string) string {
 
 // Tick runs the scheduler once, as EventBridge would at now.
 func (st *Stack) Tick(ctx context.Context, now time.Time) (app.TickResult, error) {
-	return st.Services.Scheduler().Tick(ctx, now)
+	return st.Wiring.Scheduler().Tick(ctx, now)
 }
 
 // tickLoop ticks at every slot boundary, so that the nextRunAt the API
@@ -341,7 +341,7 @@ const interruptedCode = "interrupted"
 // invocation is gone) is written failed with code interrupted and its lease
 // released, so the tenant's next run need not wait for it to expire.
 func (st *Stack) settle(ctx context.Context) error {
-	svc := st.Services
+	svc := st.Wiring
 	tenants, err := svc.Store.ConnectedTenantIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list tenants: %w", err)
@@ -385,7 +385,7 @@ func (st *Stack) settle(ctx context.Context) error {
 }
 
 func (st *Stack) settleRun(ctx context.Context, r provision.Run) error {
-	svc := st.Services
+	svc := st.Wiring
 	switch r.Status {
 	case provision.RunQueued:
 		job := jobOf(r)
@@ -424,7 +424,7 @@ func (st *Stack) setUpDemo(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	svc := st.Services.Service()
+	svc := st.Wiring.Backend()
 	if state.DemoTenant != cfg.DemoTenant {
 		creds, missing := st.demoCredentials()
 		if len(missing) > 0 {

@@ -296,10 +296,10 @@ func TestConsoleRevocation(t *testing.T) {
 	defer st.Close()
 	// The worker, the queue and the service's configuration agree: the
 	// queue's visibility is 6 × the worker timeout, as in template.yaml.
-	if c := st.Services.Config; c.WorkerTimeout != 5*time.Minute || c.VisibilityTimeout != 30*time.Minute || c.MaxReceiveCount != 5 {
+	if c := st.Wiring.Config; c.WorkerTimeout != 5*time.Minute || c.VisibilityTimeout != 30*time.Minute || c.MaxReceiveCount != 5 {
 		t.Fatalf("service configuration: worker timeout %s, visibility %s, max receives %d", c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount)
 	}
-	if got := queueAttr(t, ctx, st.Services.AWS.SQS, st.Infra.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1800" {
+	if got := queueAttr(t, ctx, st.Wiring.AWS.SQS, st.Infra.QueueURL, sqstypes.QueueAttributeNameVisibilityTimeout); got != "1800" {
 		t.Fatalf("jobs queue visibility %qs, want 1800s", got)
 	}
 	c := st.client(t, "demo", false)
@@ -355,7 +355,7 @@ func TestRestartSettlesUnfinishedRuns(t *testing.T) {
 	defer cancel()
 	cfg := Config{DataDir: t.TempDir(), APIAddr: "127.0.0.1:0", DemoTenant: "demo", Logger: testLogger()}
 	st := startStack(t, ctx, cfg)
-	s := st.Services.Store
+	s := st.Wiring.Store
 	now := time.Now().UTC()
 	queued := provision.Run{TenantID: "demo", SyncID: "manual-left-queued", Trigger: provision.TriggerManual, Status: provision.RunQueued, CreatedAt: now}
 	running := provision.Run{TenantID: "demo", SyncID: "manual-left-running", Trigger: provision.TriggerManual, Status: provision.RunRunning,
@@ -388,13 +388,13 @@ func TestRestartSettlesUnfinishedRuns(t *testing.T) {
 	var holder string
 	var err error
 	poll(t, "the lease released", 10*time.Second, func() bool {
-		holder, _, err = st.Services.Store.Lease(ctx, "demo")
+		holder, _, err = st.Wiring.Store.Lease(ctx, "demo")
 		return err != nil || holder == ""
 	})
 	if err != nil || holder != "" {
 		t.Fatalf("lease after the runs: holder %q, %v", holder, err)
 	}
-	if tenant, err := st.Services.Store.Tenant(ctx, "demo"); err != nil || tenant.Backoff != nil || tenant.Status != store.Connected {
+	if tenant, err := st.Wiring.Store.Tenant(ctx, "demo"); err != nil || tenant.Backoff != nil || tenant.Status != store.Connected {
 		t.Fatalf("an interruption must not count against the tenant: %+v %v", tenant, err)
 	}
 }
@@ -444,7 +444,7 @@ func TestStopDuringARun(t *testing.T) {
 			if tc.want == "failed" && (r.Error == nil || r.Error.Code != interruptedCode || st.Interrupted != 1) {
 				t.Fatalf("cancelled run: %+v (interrupted %d)", r, st.Interrupted)
 			}
-			if holder, _, err := st.Services.Store.Lease(ctx, "demo"); err != nil || holder != "" {
+			if holder, _, err := st.Wiring.Store.Lease(ctx, "demo"); err != nil || holder != "" {
 				t.Fatalf("lease after the stop: %q %v", holder, err)
 			}
 		})

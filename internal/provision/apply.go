@@ -3,7 +3,9 @@ package provision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"sync"
@@ -108,6 +110,7 @@ func (x *executor) apply(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			defer x.recoverStep(ctx, i)
 			x.runStep(ctx, i)
 		}()
 	}
@@ -132,6 +135,26 @@ func (x *executor) apply(ctx context.Context) {
 		processed++
 	}
 	wg.Wait()
+}
+
+// recoverStep turns a panic in one person's writes into that person's error,
+// so that a bug met by one person's data neither stops the others nor ends
+// the process with the run unrecorded. The panic's value is not logged: it
+// may carry the person's data. A hire the panic interrupted stays submitted
+// and reads as outcome unknown next run, as any hire that may have been sent.
+func (x *executor) recoverStep(ctx context.Context, i int) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	st := &x.steps[i]
+	x.e.log.LogAttrs(ctx, slog.LevelError, "a person's writes panicked",
+		slog.String("tenant", x.in.TenantID), slog.String("syncId", x.in.SyncID),
+		slog.String("userId", st.Item.UserID), slog.String("panic", fmt.Sprintf("%T", v)),
+		slog.String("stack", string(debug.Stack())))
+	st.Item.Action, st.Item.Code = ActionError, CodeInternalError
+	st.Issues = append(st.Issues, personIssue(st.person, CodeInternalError, "",
+		"The service failed on this person and did not finish their writes; the others went ahead. The next sync tries again; if this persists, report it to the service's operators."))
 }
 
 // runStep carries out one person's writes.
@@ -298,7 +321,8 @@ func notSent(err error) bool {
 // trinet_unavailable with the message unavailable.
 func (x *executor) writeIssue(st *Step, err error, what, unavailable string) Issue {
 	if rejected(err) {
-		field := targetOfTriNetField(fault.FieldOf(err))
+		// The TriNet client names the field at fault by its catalog target.
+		field := fault.FieldOf(err)
 		msg := "TriNet rejected the " + what
 		var fe *fault.Error
 		if errors.As(err, &fe) && fe.Message != "" {
@@ -323,8 +347,8 @@ func (x *executor) hire(ctx context.Context, i int) {
 	if j := st.ManagerStep; j >= 0 {
 		<-x.done[j] // launched before this step, so it finishes
 		if id := x.hiredID[j]; id != "" {
-			st.Hire.SupervisorID = id
-			setField(st, "supervisor", id)
+			*supervisor.hire(st.Hire) = id
+			setField(st, supervisor.Target, id)
 		} else {
 			x.dropManager(st)
 		}
@@ -412,8 +436,8 @@ func (x *executor) clearUnsent(ctx context.Context, st *Step, entry HireEntry) {
 // dropManager hires st without its supervisor, with a warning.
 func (x *executor) dropManager(st *Step) {
 	st.ManagerStep = -1
-	removeField(st, "supervisor")
-	st.Issues = append(st.Issues, personIssue(st.person, CodeSupervisorNotInTriNet, "supervisor",
+	removeField(st, supervisor.Target)
+	st.Issues = append(st.Issues, personIssue(st.person, CodeSupervisorNotInTriNet, supervisor.Target,
 		"The person's manager was not hired in TriNet, so the new hire is created without a supervisor. Set the supervisor in TriNet."))
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -291,31 +290,4 @@ func counts(items []PlanItem, issues []Issue) Counts {
 		}
 	}
 	return c
-}
-
-// trinetFieldTargets maps the last part of a field TriNet names in a rejection
-// to the catalog's target, so an issue names the field the admin maps.
-var trinetFieldTargets = map[string]string{
-	"firstName": "firstName", "middleName": "middleName", "lastName": "lastName",
-	"gender": "gender", "birthDate": "birthDate", "ethnicity": "ethnicity", "country": "country",
-	"maritalStatus": "maritalStatus", "startDate": "hireDate", "supervisorId": "supervisor",
-	"locationId": "location", "deptId": "department", "businessTitle": "jobTitle",
-	"workPhone": "phoneNumber", "workEmail": "workEmail", "employeeType": "employeeType",
-	"flsaCode": "flsaCode", "standardHoursPerWeek": "standardHours", "standardHours": "standardHours",
-	"address1": "address1", "address2": "address2", "city": "city", "state": "state",
-	"postalCode": "postalCode", "nationalId": "ssn", "groupA": "customGroupA", "groupB": "customGroupB",
-}
-
-func targetOfTriNetField(f string) string {
-	if f == "" {
-		return ""
-	}
-	last := f[strings.LastIndexByte(f, '.')+1:]
-	if last == "country" && strings.HasPrefix(f, "homeContact.") {
-		return "addressCountry"
-	}
-	if t, ok := trinetFieldTargets[last]; ok {
-		return t
-	}
-	return f
 }

@@ -31,12 +31,14 @@ const (
 	CodeStoreUnavailable      = "store_unavailable"       // added: the hire ledger could not be written, so no hire was sent
 	CodeUnreadableValue       = "unreadable_value"        // added (warning): Leapsome sent a person's field in a form that could not be read; it was not synced
 	CodeUnreadableRecord      = "unreadable_record"       // added (warning, tenant-level): Leapsome sent records that could not be read (no id, not an object); they were skipped
+	CodeInternalError         = "internal_error"          // added: the service failed on this person (a bug); the others went ahead and the next run retries
 )
 
 // errorCodes are the codes of severity error: the contract's list (with
 // invalid_value, an error on a required target — see SeverityFor) plus the
-// added codes that make a person's action `error`, trinet_unavailable and
-// store_unavailable (the person's writes did not happen this run), so that
+// added codes that make a person's action `error`, trinet_unavailable,
+// store_unavailable and internal_error (the person's writes did not happen
+// this run, or not all of them), so that
 // /errors and counts.errors agree with the plan's error actions.
 var errorCodes = map[string]bool{
 	CodeUnsupportedGender:     true,
@@ -52,6 +54,7 @@ var errorCodes = map[string]bool{
 	CodeTriNetUnavailable:     true,
 	CodeStoreUnavailable:      true,
 	CodeLinkedEmployeeMissing: true,
+	CodeInternalError:         true,
 }
 
 // SeverityOf returns a code's severity: every code not in the error list is a
@@ -64,16 +67,12 @@ func SeverityOf(code string) Severity {
 	return SeverityWarning
 }
 
-// requiredTargets are the targets without which TriNet cannot take a person:
-// a value of theirs that cannot be read is an error, while any other target's
-// unreadable value is left out with a warning and the rest goes ahead.
-var requiredTargets = map[string]bool{"firstName": true, "lastName": true, "workEmail": true, "hireDate": true}
-
 // SeverityFor returns the severity of an issue with code about field (a
-// target name, or ""): SeverityOf, except that invalid_value on an optional
-// target is a warning.
+// target name, or ""): SeverityOf, except that invalid_value is a warning
+// unless TriNet takes no hire without the target (see Target.needed): an
+// optional target's unreadable value is left out and the rest goes ahead.
 func SeverityFor(code, field string) Severity {
-	if code == CodeInvalidValue && !requiredTargets[field] {
+	if t := targetIndex[field]; code == CodeInvalidValue && (t == nil || !t.needed) {
 		return SeverityWarning
 	}
 	return SeverityOf(code)

@@ -598,21 +598,18 @@ func (pl *planner) planLedgerOnly(st *Step, e *HireEntry) {
 func (pl *planner) planUpdate(st *Step, emp *Employee) {
 	p := st.person
 	region := pl.region(p)
-	var names NamesUpdate
-	var personals PersonalsUpdate
-	var jobs JobsUpdate
-	var hasNames, hasPersonals, hasJobs bool
+	calls := updates{emp: emp}
 	var firstErr string
 	for _, mp := range pl.maps {
 		t := mp.t
-		if t.Mode == ModeNewHireOnly {
+		if t.update == nil {
 			continue
 		}
 		raw := pl.raw(p, mp)
 		// A phone that is, as written, TriNet's needs nothing written, and the
 		// costly parsing of both can be skipped: after the first sync this is the
 		// common case, as the service writes E.164.
-		if raw == "" || (t.kind == kindPhone && raw == strings.TrimSpace(emp.WorkPhone)) {
+		if raw == "" || (t.kind == kindPhone && raw == strings.TrimSpace(t.current(emp))) {
 			continue
 		}
 		v, prob := pl.normalise(t, raw, region)
@@ -631,72 +628,24 @@ func (pl *planner) planUpdate(st *Step, emp *Employee) {
 			continue
 		}
 		st.Item.Fields = append(st.Item.Fields, change(t, cur, v))
-		switch t.call {
-		case callNames:
-			if !hasNames {
-				names = NamesUpdate{
-					FirstName:  strings.TrimSpace(emp.FirstName),
-					MiddleName: strings.TrimSpace(emp.MiddleName),
-					LastName:   strings.TrimSpace(emp.LastName),
-				}
-				hasNames = true
-			}
-			switch t.Target {
-			case "firstName":
-				names.FirstName = v
-			case "middleName":
-				names.MiddleName = v
-			case "lastName":
-				names.LastName = v
-			}
-		case callPersonals:
-			hasPersonals = true
-			switch t.Target {
-			case "gender":
-				personals.Gender = v
-			case "birthDate":
-				personals.BirthDate = v
-			case "ethnicity":
-				personals.Ethnicity = v
-			case "country":
-				personals.Country = v
-			case "maritalStatus":
-				personals.MaritalStatus = v
-			}
-		case callJobs:
-			hasJobs = true
-			switch t.Target {
-			case "jobTitle":
-				jobs.Title = v
-			case "department":
-				jobs.DeptID = v
-			case "phoneNumber":
-				jobs.WorkPhone = v
-			case "location":
-				jobs.LocationID = v
-			case "customGroupA":
-				jobs.GroupA = v
-			case "customGroupB":
-				jobs.GroupB = v
-			}
-		}
+		t.update(&calls, v)
 	}
-	if hasNames {
-		names.EffectiveDate = pl.todayStr
-		st.Names = &names
+	if calls.names != nil {
+		calls.names.EffectiveDate = pl.todayStr
+		st.Names = calls.names
 	}
-	if hasPersonals {
-		personals.EffectiveDate = pl.todayStr
-		st.Personals = &personals
+	if calls.personals != nil {
+		calls.personals.EffectiveDate = pl.todayStr
+		st.Personals = calls.personals
 	}
-	if hasJobs {
-		jobs.EffectiveDate = pl.todayStr
-		st.Jobs = &jobs
+	if calls.jobs != nil {
+		calls.jobs.EffectiveDate = pl.todayStr
+		st.Jobs = calls.jobs
 	}
 	switch {
 	case st.NewLink:
 		st.Item.Action = ActionLink
-	case hasNames || hasPersonals || hasJobs:
+	case st.Names != nil || st.Personals != nil || st.Jobs != nil:
 		st.Item.Action = ActionUpdate
 	case firstErr != "":
 		st.Item.Action, st.Item.Code = ActionError, firstErr
@@ -713,7 +662,7 @@ func (pl *planner) planCreate(st *Step) {
 	var probs []Issue
 	for _, mp := range pl.maps {
 		t := mp.t
-		if t.Mode == ModeUpdateOnly {
+		if t.hire == nil {
 			continue
 		}
 		if t.kind == kindSupervisor {
@@ -725,25 +674,21 @@ func (pl *planner) planCreate(st *Step) {
 			continue
 		}
 		v, prob := pl.normalise(t, raw, region)
-		// normalise gives a date as YYYY-MM-DD, which orders as text.
-		if prob == nil && t.Target == "hireDate" && v < pl.oldestHire {
-			prob = &problem{CodeStartDateTooOld, "TriNet accepts new hires with a start date at most 3 days in the past. Correct the start date in Leapsome or add the person in TriNet by hand."}
+		if prob == nil && t.check != nil {
+			prob = t.check(pl, v)
 		}
 		if prob != nil {
 			probs = append(probs, personIssue(p, prob.code, t.Target, prob.message))
 			continue
 		}
-		setHire(h, t.Target, v)
+		*t.hire(h) = v
 		st.Item.Fields = append(st.Item.Fields, change(t, "", v))
 	}
-	if h.FirstName == "" && !hasIssueFor(probs, "firstName") {
-		probs = append(probs, personIssue(p, CodeInvalidValue, "firstName", "The person has no first name in Leapsome; TriNet needs one. Add it in Leapsome."))
-	}
-	if h.LastName == "" && !hasIssueFor(probs, "lastName") {
-		probs = append(probs, personIssue(p, CodeInvalidValue, "lastName", "The person has no last name in Leapsome; TriNet needs one. Add it in Leapsome."))
-	}
-	if h.StartDate == "" && !hasIssueFor(probs, "hireDate") {
-		probs = append(probs, personIssue(p, CodeMissingStartDate, "hireDate", "The person has no start date in Leapsome; TriNet needs one for a new hire. Add it in Leapsome."))
+	for i := range catalog {
+		// Whether mapped or not: TriNet takes no hire without these.
+		if t := &catalog[i]; t.missing != nil && *t.hire(h) == "" && !hasIssueFor(probs, t.Target) {
+			probs = append(probs, personIssue(p, t.missing.code, t.Target, t.missing.message))
+		}
 	}
 	if !pl.autoCreate {
 		// Problems that would block the hire are reported once auto-create is on:
@@ -773,57 +718,6 @@ func (pl *planner) planCreate(st *Step) {
 
 func hasIssueFor(is []Issue, field string) bool {
 	return slices.ContainsFunc(is, func(i Issue) bool { return i.Field == field })
-}
-
-func setHire(h *Hire, target, v string) {
-	switch target {
-	case "firstName":
-		h.FirstName = v
-	case "lastName":
-		h.LastName = v
-	case "middleName":
-		h.MiddleName = v
-	case "gender":
-		h.Gender = v
-	case "birthDate":
-		h.BirthDate = v
-	case "jobTitle":
-		h.Title = v
-	case "department":
-		h.DeptID = v
-	case "country":
-		h.Country = v
-	case "location":
-		h.LocationID = v
-	case "phoneNumber":
-		h.WorkPhone = v
-	case "ethnicity":
-		h.Ethnicity = v
-	case "workEmail":
-		h.WorkEmail = v
-	case "hireDate":
-		h.StartDate = v
-	case "standardHours":
-		h.StandardHours = v
-	case "employeeType":
-		h.EmployeeType = v
-	case "flsaCode":
-		h.FLSACode = v
-	case "address1":
-		h.Address1 = v
-	case "address2":
-		h.Address2 = v
-	case "city":
-		h.City = v
-	case "state":
-		h.State = v
-	case "addressCountry":
-		h.AddressCountry = v
-	case "postalCode":
-		h.PostalCode = v
-	case "ssn":
-		h.NationalID = v
-	}
 }
 
 // brake holds every create when a tenant that already has links would create
@@ -869,7 +763,6 @@ func (pl *planner) supervisors(steps []Step) {
 			byUser[steps[i].Item.UserID] = i
 		}
 	}
-	supField := targetIndex["supervisor"]
 	for i := range steps {
 		st := &steps[i]
 		if st.Item.Action != ActionCreate || st.managerUserID == "" {
@@ -878,8 +771,8 @@ func (pl *planner) supervisors(steps []Step) {
 		j, ok := byUser[st.managerUserID]
 		if ok {
 			if id := pl.managerEmployeeID(&steps[j]); id != "" {
-				st.Hire.SupervisorID = id
-				st.Item.Fields = append(st.Item.Fields, change(supField, "", id))
+				*supervisor.hire(st.Hire) = id
+				st.Item.Fields = append(st.Item.Fields, change(supervisor, "", id))
 				continue
 			}
 			if steps[j].Item.Action == ActionCreate && j != i {
@@ -927,7 +820,7 @@ func (pl *planner) supervisors(steps []Step) {
 	}
 	for i := range steps {
 		if j := steps[i].ManagerStep; j >= 0 {
-			steps[i].Item.Fields = append(steps[i].Item.Fields, change(supField, "", "new hire: "+steps[j].Item.Name))
+			steps[i].Item.Fields = append(steps[i].Item.Fields, change(supervisor, "", "new hire: "+steps[j].Item.Name))
 		}
 	}
 }
@@ -937,7 +830,7 @@ func (pl *planner) noSupervisor(st *Step, code string) {
 	if code == CodeSupervisorCycle {
 		msg = "The managers in Leapsome form a loop (someone is, through others, their own manager), so the new hire is created without a supervisor. Correct the managers in Leapsome and set the supervisor in TriNet."
 	}
-	st.Issues = append(st.Issues, personIssue(st.person, code, "supervisor", msg))
+	st.Issues = append(st.Issues, personIssue(st.person, code, supervisor.Target, msg))
 }
 
 // managerEmployeeID is the TriNet id a manager's step already has: the
@@ -961,8 +854,9 @@ func (pl *planner) managerEmployeeID(m *Step) string {
 		}
 		return ""
 	}
-	if e := m.Ledger; e != nil && e.EmployeeID != "" && e.State == HirePending && pl.emps[e.EmployeeID] == nil {
-		return e.EmployeeID
-	}
+	// A manager whose hire from an earlier run is still pending is not listed
+	// by TriNet: the report goes without a supervisor (and a warning) rather
+	// than naming an employee TriNet may never approve. Only a manager hired
+	// in this same run is named before TriNet lists them (ManagerStep).
 	return ""
 }

@@ -17,6 +17,7 @@ func fullSettings() Settings {
 		Mapping{Target: "ethnicity", Source: "customAttributes.Ethnicity"},
 		Mapping{Target: "standardHours", Source: "customAttributes.Hours"},
 		Mapping{Target: "employeeType", Source: "customAttributes.Employee type", ValueMap: map[string]string{"Full time": "F", "Part time": "P"}},
+		Mapping{Target: "regularTemporary", Source: "scim.employmentType", ValueMap: map[string]string{"internal": "R", "external": "T"}},
 		Mapping{Target: "flsaCode", Source: "customAttributes.FLSA", ValueMap: map[string]string{"Exempt": "T"}},
 		Mapping{Target: "address1", Source: "customAttributes.Street"},
 		Mapping{Target: "address2", Source: "customAttributes.Street 2"},
@@ -35,7 +36,7 @@ func fullSettings() Settings {
 func fullPerson(id, email string) Person {
 	p := person(id, "Ada", "Lovelace", email)
 	p.MiddleName = "King"
-	p.SCIM = &SCIMUser{Gender: "female", Birthday: "1990-12-10", Active: true}
+	p.SCIM = &SCIMUser{Gender: "female", Birthday: "1990-12-10", EmploymentType: "external", Active: true}
 	p.CustomAttributes = map[string]string{
 		"Ethnicity": "white", "Hours": "40", "Employee type": "Full time", "FLSA": "Exempt",
 		"Street": "1 Main St", "Street 2": "Apt 2", "City": "Austin", "State": "TX", "Home country": "United States",
@@ -88,6 +89,7 @@ func TestFieldRestrictionTable(t *testing.T) {
 		{"hireDate", h.StartDate, false},
 		{"standardHours", h.StandardHours, false},
 		{"employeeType", h.EmployeeType, false},
+		{"regularTemporary", h.RegularTemporary, false},
 		{"flsaCode", h.FLSACode, false},
 		{"address1", h.Address1, false},
 		{"address2", h.Address2, false},
@@ -104,7 +106,7 @@ func TestFieldRestrictionTable(t *testing.T) {
 		"firstName": "Ada", "lastName": "Lovelace", "middleName": "King", "gender": "F", "birthDate": "1990-12-10",
 		"jobTitle": "Engineer", "department": "D100", "country": "US", "location": "SF1", "phoneNumber": "+14155550100",
 		"ethnicity": "WHITE", "workEmail": "ada@example.com", "hireDate": testNow.Format(time.DateOnly), "standardHours": "40",
-		"employeeType": "F", "flsaCode": "T", "address1": "1 Main St", "address2": "Apt 2", "city": "Austin", "state": "TX",
+		"employeeType": "F", "regularTemporary": "T", "flsaCode": "T", "address1": "1 Main St", "address2": "Apt 2", "city": "Austin", "state": "TX",
 		"addressCountry": "US", "postalCode": "78701", "ssn": "123456789",
 	}
 	for _, tt := range tests {
@@ -325,7 +327,7 @@ func TestStartDateRule(t *testing.T) {
 		{day(-400) + "T00:00:00.000Z", ActionError, CodeStartDateTooOld},
 		{day(60) + "T00:00:00.000Z", ActionCreate, ""}, // a future starter is created (FAQ 4)
 		{"", ActionError, CodeMissingStartDate},
-		{"next monday", ActionError, CodeMissingStartDate},
+		{"next monday", ActionError, CodeInvalidValue}, // present but no date: invalid_value on a required target
 	}
 	for _, tt := range tests {
 		t.Run(tt.start, func(t *testing.T) {
@@ -481,3 +483,50 @@ func TestLinkConflictAtWriteTime(t *testing.T) {
 type staleLinks struct{ *memLinks }
 
 func (s *staleLinks) Links(context.Context, string, string) ([]Link, error) { return nil, nil }
+
+// A start date Leapsome sent but that is no date is present and unreadable:
+// invalid_value, an error on the required hireDate, not missing_start_date
+// (which is for a person without one).
+func TestUnreadableStartDateIsInvalidValue(t *testing.T) {
+	f := newFixture()
+	p := person("u1", "Ann", "Bad", "ann@example.com")
+	p.StartDate = "2026-13-45"
+	f.addPerson(p)
+	res := run(t, f, f.input(autoCreate(true)))
+	it := itemOf(res, "u1")
+	if it.Action != ActionError || len(f.company.hires()) != 0 {
+		t.Fatalf("item %+v, hires %d: an unreadable start date must block the hire", it, len(f.company.hires()))
+	}
+	var got []string
+	for _, is := range issuesOf(res, "u1") {
+		got = append(got, is.Code+"@"+is.Field+"/"+string(is.Severity))
+	}
+	if it.Code != CodeInvalidValue || !slices.Contains(got, "invalid_value@hireDate/error") {
+		t.Errorf("an unreadable start date gives item code %q and issues %v; want invalid_value (error) on hireDate", it.Code, got)
+	}
+}
+
+// The contract ("Hires", Supervisor): "A manager with no TriNet id that TriNet
+// lists right now (not in scope, not linked, hire unknown or pending,
+// employee no longer listed) → the report is hired without supervisor and
+// warned `supervisor_not_in_trinet`". Only a manager hired in the same run
+// gives the report a supervisor that TriNet does not list yet ("managers
+// are hired before their reports within a run, so the id exists").
+func TestManagerPendingFromAnEarlierRunGivesNoSupervisor(t *testing.T) {
+	f := newFixture()
+	f.addPerson(person("u-mgr", "Meg", "Boss", "meg@example.com"))
+	f.ledger.entries["u-mgr"] = HireEntry{UserID: "u-mgr", CompanyID: "CJ6", Email: "meg@example.com",
+		State: HirePending, EmployeeID: "00009999", SyncID: "earlier"}
+	rep := person("u-rep", "Rob", "Report", "rob@example.com")
+	rep.ManagerID = "u-mgr"
+	f.addPerson(rep)
+	res := run(t, f, f.input(autoCreate(true)))
+	hs := f.company.hires()
+	if len(hs) != 1 {
+		t.Fatalf("hires %+v, want the report's", hs)
+	}
+	if hs[0].Hire.SupervisorID != "" || !hasCodeIssue(res, "u-rep", CodeSupervisorNotInTriNet) {
+		t.Errorf("the report was hired with supervisor %q (the manager's pending hire, not listed by TriNet), issues %+v; want no supervisor and supervisor_not_in_trinet",
+			hs[0].Hire.SupervisorID, issuesOf(res, "u-rep"))
+	}
+}

@@ -95,6 +95,7 @@ func seedMappings() []provision.Mapping {
 		{Target: "supervisor", Source: "manager"},
 		{Target: "standardHours", Source: "customAttributes.Hours"},
 		{Target: "employeeType", Source: "customAttributes.Employee type", ValueMap: map[string]string{"Full time": "F", "Part time": "P"}},
+		{Target: "regularTemporary", Source: "scim.employmentType", ValueMap: map[string]string{"internal": "R", "external": "T"}},
 		{Target: "flsaCode", Source: "customAttributes.FLSA"},
 		{Target: "address1", Source: "customAttributes.Street"},
 		{Target: "address2", Source: "customAttributes.Unit"},
@@ -279,6 +280,9 @@ func seedFieldRows() []seedFieldRow {
 			want: "37.5", createPath: "employmentInfo.standardHoursPerWeek"},
 		{target: "employeeType", mode: hire, source: "customAttributes.Employee type", leap: setAttr("Employee type", "Part time"),
 			want: "P", createPath: "employmentInfo.employeeType"},
+		// Beyond the seed's table: TriNet's hire carries it (the profile's codes table).
+		{target: "regularTemporary", mode: hire, source: "scim.employmentType", leap: func(p *leapsb.Employee) { p.EmploymentType = "external" },
+			want: "T", createPath: "employmentInfo.regularTemporary"},
 		{target: "flsaCode", mode: hire, source: "customAttributes.FLSA", leap: setAttr("FLSA", "n"),
 			want: "N", createPath: "employmentInfo.compliance.flsaCode"},
 		{target: "address1", mode: hire, source: "customAttributes.Street", leap: setAttr("Street", "1 Main St"),

@@ -35,6 +35,7 @@ func TestCatalogMatchesContract(t *testing.T) {
 		{"supervisor", "New hire only", ModeNewHireOnly, false, nil, "manager", false},
 		{"standardHours", "New hire only", ModeNewHireOnly, false, nil, "", false},
 		{"employeeType", "New hire only", ModeNewHireOnly, false, []string{"F", "P"}, "", false},
+		{"regularTemporary", "New hire only", ModeNewHireOnly, false, []string{"R", "T"}, "", false},
 		{"flsaCode", "New hire only", ModeNewHireOnly, false, []string{"T", "N", "C", "Z"}, "", false},
 		{"address1", "New hire only", ModeNewHireOnly, false, nil, "", true},
 		{"address2", "New hire only", ModeNewHireOnly, false, nil, "", true},

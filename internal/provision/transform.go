@@ -173,9 +173,6 @@ func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
 	case kindDate:
 		d, ok := normDate(v)
 		if !ok {
-			if t.Target == "hireDate" {
-				return "", &problem{CodeMissingStartDate, "The start date in Leapsome is not a valid date. Correct it in Leapsome."}
-			}
 			return "", invalid("The " + t.Target + " in Leapsome is not a valid date (YYYY-MM-DD). Correct it in Leapsome.")
 		}
 		return d, nil
@@ -235,47 +232,26 @@ func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
 // Leapsome value so that equal values compare equal. A TriNet value the rules
 // cannot read is kept as it is, so that it differs and is overwritten.
 func (pl *planner) current(t *Target, e *Employee, region string) string {
-	switch t.Target {
-	case "firstName":
-		return strings.TrimSpace(e.FirstName)
-	case "lastName":
-		return strings.TrimSpace(e.LastName)
-	case "middleName":
-		return strings.TrimSpace(e.MiddleName)
-	case "gender":
-		return strings.ToUpper(strings.TrimSpace(e.Gender))
-	case "birthDate":
-		if d, ok := normDate(e.BirthDate); ok {
+	v := strings.TrimSpace(t.current(e))
+	switch t.kind {
+	case kindGender, kindCode:
+		return strings.ToUpper(v)
+	case kindDate:
+		if d, ok := normDate(v); ok {
 			return d
 		}
-		return strings.TrimSpace(e.BirthDate)
-	case "jobTitle":
-		return strings.TrimSpace(e.Title)
-	case "department":
-		return strings.TrimSpace(e.DeptID)
-	case "country":
-		if c, ok := pl.country(e.Country); ok {
+	case kindCountry:
+		if c, ok := pl.country(v); ok {
 			return c
 		}
-		return strings.TrimSpace(e.Country)
-	case "location":
-		return strings.TrimSpace(e.LocationID)
-	case "phoneNumber":
+	case kindPhone:
+		// TriNet's number without "+" is of the employee's TriNet location.
 		if r := pl.locCountry[e.LocationID]; r != "" {
 			region = r
 		}
-		if p, ok := normPhone(e.WorkPhone, region); ok {
+		if p, ok := normPhone(v, region); ok {
 			return p
 		}
-		return strings.TrimSpace(e.WorkPhone)
-	case "ethnicity":
-		return strings.ToUpper(strings.TrimSpace(e.Ethnicity))
-	case "maritalStatus":
-		return strings.ToUpper(strings.TrimSpace(e.MaritalStatus))
-	case "customGroupA":
-		return strings.TrimSpace(e.CustomGroupA)
-	case "customGroupB":
-		return strings.TrimSpace(e.CustomGroupB)
 	}
-	return ""
+	return v
 }

@@ -161,7 +161,7 @@ func TestNormaliseTargets(t *testing.T) {
 		{"gender", "diverse", "", "", CodeUnsupportedGender},
 		{"birthDate", "1990-12-10", "", "1990-12-10", ""},
 		{"birthDate", "10.12.1990", "", "", CodeInvalidValue},
-		{"hireDate", "soon", "", "", CodeMissingStartDate},
+		{"hireDate", "soon", "", "", CodeInvalidValue},
 		{"ethnicity", "white", "", "WHITE", ""},
 		{"ethnicity", "martian", "", "", CodeInvalidValue},
 		{"employeeType", "p", "", "P", ""},

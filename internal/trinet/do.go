@@ -62,8 +62,8 @@ type failure struct {
 // not repeated after its request may have been applied.
 //
 // For a call marked once, fault.OutcomeUnknown means exactly that the request
-// was written and TriNet's answer does not say it was refused (5xx, 408, an
-// odd status, a timeout or a dropped connection after the headers went out).
+// was written and TriNet's answer does not say it was refused (5xx, an odd
+// status, a timeout or a dropped connection after the headers went out).
 // Every failure before the request was written — the token could not be had,
 // the pacer or the caller's context stopped it, the connection could not be
 // opened — keeps its own class (fault.Transient, fault.Throttled, fault.Auth,
@@ -190,6 +190,10 @@ func (c *Client) attempt(ctx, actx context.Context, cl *call, n int) *failure {
 			retryAfter: retry.ParseRetryAfter(resp.Header.Get(retryAfterHdr), c.now()),
 			throttled:  true,
 		}
+	case st == http.StatusRequestTimeout && cl.once:
+		// TriNet says it did not take the whole request: like any 4xx, the
+		// hire was not applied, so it is not unknown and not sent again here.
+		return &failure{err: fault.New(fault.Validation, "trinet %s: rejected (HTTP 408): TriNet did not receive the whole request in time", cl.endpoint)}
 	case st >= 500 || st == http.StatusRequestTimeout:
 		if cl.once {
 			return &failure{err: fault.New(fault.OutcomeUnknown,
@@ -202,7 +206,7 @@ func (c *Client) attempt(ctx, actx context.Context, cl *call, n int) *failure {
 		}
 	case st >= 400:
 		field, msg := validation(data, c.redactions(cl, bearer))
-		return &failure{err: fault.Invalid(field, "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
+		return &failure{err: fault.Invalid(targetOf(cl.endpoint, field), "trinet %s: rejected (HTTP %d)%s", cl.endpoint, st, msg)}
 	default:
 		if cl.once {
 			// TriNet (or something in front of it) took the request and answered

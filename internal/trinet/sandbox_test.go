@@ -553,10 +553,10 @@ func TestHireRejected(t *testing.T) {
 		mod   func(*provision.Hire)
 		field string
 	}{
-		{"start date too old", func(h *provision.Hire) { h.StartDate = old }, "employmentInfo.startDate"},
-		{"gender not M or F", func(h *provision.Hire) { h.Gender = "X" }, "biographicalInfo.gender"},
-		{"unknown department", func(h *provision.Hire) { h.DeptID = "NOPE" }, "employmentInfo.homeDepartment.deptId"},
-		{"hours not a number", func(h *provision.Hire) { h.StandardHours = "forty" }, "employmentInfo.standardHoursPerWeek"},
+		{"start date too old", func(h *provision.Hire) { h.StartDate = old }, "hireDate"},
+		{"gender not M or F", func(h *provision.Hire) { h.Gender = "X" }, "gender"},
+		{"unknown department", func(h *provision.Hire) { h.DeptID = "NOPE" }, "department"},
+		{"hours not a number", func(h *provision.Hire) { h.StandardHours = "forty" }, "standardHours"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -653,7 +653,7 @@ func TestUpdateErrors(t *testing.T) {
 	}{
 		{"pending hire", c.UpdateJobs(ctx, pending.ID, provision.JobsUpdate{Title: "X"}), fault.ErrNotFound, ""},
 		{"unknown id", c.UpdateNames(ctx, "99999999", provision.NamesUpdate{FirstName: "A", LastName: "B"}), fault.ErrNotFound, ""},
-		{"unknown department", c.UpdateJobs(ctx, id, provision.JobsUpdate{DeptID: "NOPE"}), fault.ErrValidation, "deptId"},
+		{"unknown department", c.UpdateJobs(ctx, id, provision.JobsUpdate{DeptID: "NOPE"}), fault.ErrValidation, "department"},
 		{"bad gender", c.UpdatePersonals(ctx, id, provision.PersonalsUpdate{Gender: "X"}), fault.ErrValidation, "gender"},
 		{"no last name", c.UpdateNames(ctx, id, provision.NamesUpdate{FirstName: "A"}), fault.ErrValidation, "lastName"},
 		{"no employee id", c.UpdateJobs(ctx, "", provision.JobsUpdate{Title: "X"}), fault.ErrValidation, "employeeId"},

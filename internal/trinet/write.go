@@ -32,7 +32,7 @@ import (
 func (c *Client) Hire(ctx context.Context, h provision.Hire) (provision.HireResult, error) {
 	req, err := hireBody(h)
 	if err != nil {
-		return provision.HireResult{}, err
+		return provision.HireResult{}, inTargets(epHire, err)
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -157,13 +157,14 @@ func (c *Client) UpdateNames(ctx context.Context, employeeID string, u provision
 	if strings.TrimSpace(u.LastName) == "" {
 		return fault.Invalid("lastName", "is required in a name change")
 	}
-	return c.put(ctx, epNames, c.path(pathNames, employeeID), namesRequest{
-		EffectiveDate: c.effective(u.EffectiveDate),
-		NameType:      updateNameType,
-		FirstName:     u.FirstName,
-		MiddleName:    u.MiddleName,
-		LastName:      u.LastName,
-	}, nil)
+	r := namesBody(u)
+	r.EffectiveDate = c.effective(u.EffectiveDate)
+	return c.put(ctx, epNames, c.path(pathNames, employeeID), r, nil)
+}
+
+// namesBody is the names call's body, without its effective date.
+func namesBody(u provision.NamesUpdate) namesRequest {
+	return namesRequest{NameType: updateNameType, FirstName: u.FirstName, MiddleName: u.MiddleName, LastName: u.LastName}
 }
 
 // UpdatePersonals sends the non-empty fields of u; with none it sends nothing.
@@ -171,8 +172,7 @@ func (c *Client) UpdatePersonals(ctx context.Context, employeeID string, u provi
 	if err := checkEmployeeID(employeeID); err != nil {
 		return err
 	}
-	r := personalsRequest{Gender: u.Gender, BirthDate: u.BirthDate, Ethnicity: u.Ethnicity,
-		Country: u.Country, MaritalStatus: u.MaritalStatus}
+	r := personalsBody(u)
 	if r == (personalsRequest{}) {
 		return nil
 	}
@@ -186,6 +186,24 @@ func (c *Client) UpdateJobs(ctx context.Context, employeeID string, u provision.
 	if err := checkEmployeeID(employeeID); err != nil {
 		return err
 	}
+	r := jobsBody(u)
+	if r == (jobsRequest{}) {
+		return nil
+	}
+	r.EffectiveDate = c.effective(u.EffectiveDate)
+	return c.put(ctx, epJobs, c.path(pathJobs, employeeID), r, []string{u.WorkPhone, digitsOnly(u.WorkPhone)})
+}
+
+// personalsBody is the personals call's body, without its effective date;
+// only the fields given are set.
+func personalsBody(u provision.PersonalsUpdate) personalsRequest {
+	return personalsRequest{Gender: u.Gender, BirthDate: u.BirthDate, Ethnicity: u.Ethnicity,
+		Country: u.Country, MaritalStatus: u.MaritalStatus}
+}
+
+// jobsBody is the jobs call's body, without its effective date; only the
+// fields given are set.
+func jobsBody(u provision.JobsUpdate) jobsRequest {
 	r := jobsRequest{BusinessTitle: u.Title, DeptID: u.DeptID, WorkPhone: u.WorkPhone}
 	if u.LocationID != "" {
 		r.EmployeeTransfer = &jobsTransfer{LocationID: u.LocationID}
@@ -193,11 +211,7 @@ func (c *Client) UpdateJobs(ctx context.Context, employeeID string, u provision.
 	if u.GroupA != "" || u.GroupB != "" {
 		r.OptionalGrouping = &jobsOptionalGrouping{GroupA: u.GroupA, GroupB: u.GroupB}
 	}
-	if r == (jobsRequest{}) {
-		return nil
-	}
-	r.EffectiveDate = c.effective(u.EffectiveDate)
-	return c.put(ctx, epJobs, c.path(pathJobs, employeeID), r, []string{u.WorkPhone, digitsOnly(u.WorkPhone)})
+	return r
 }
 
 func (c *Client) put(ctx context.Context, endpoint, path string, v any, redact []string) error {

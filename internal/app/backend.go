@@ -19,8 +19,8 @@ import (
 	"trinetsync/internal/store"
 )
 
-// serviceStore is what the HTTP API's backend needs from the store.
-type serviceStore interface {
+// backendStore is what the HTTP API's backend needs from the store.
+type backendStore interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	Connect(ctx context.Context, t store.Tenant) (store.Tenant, error)
 	Disconnect(ctx context.Context, id string) error
@@ -65,10 +65,10 @@ const connectCheckTimeout = 20 * time.Second
 // not be queued.
 const compensateTimeout = 5 * time.Second
 
-// Service is the HTTP API's backend.
-type Service struct {
+// Backend is the HTTP API's backend: the use cases behind api.Backend.
+type Backend struct {
 	cfg     Config
-	store   serviceStore
+	store   backendStore
 	secrets credentialStore
 	checker credentialChecker
 	jobs    jobSender
@@ -79,38 +79,38 @@ type Service struct {
 	tel          Telemetry
 }
 
-var _ api.Backend = (*Service)(nil)
+var _ api.Backend = (*Backend)(nil)
 
-// NewService builds the API backend.
-func NewService(cfg Config, st serviceStore, sec credentialStore, checker credentialChecker, jobs jobSender, now func() time.Time, log *slog.Logger) *Service {
+// NewBackend builds the API backend.
+func NewBackend(cfg Config, st backendStore, sec credentialStore, checker credentialChecker, jobs jobSender, now func() time.Time, log *slog.Logger) *Backend {
 	if now == nil {
 		now = time.Now
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log, checkTimeout: connectCheckTimeout}
+	return &Backend{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log, checkTimeout: connectCheckTimeout}
 }
 
 // WithTelemetry makes the backend report the runs it settles (metrics and
 // events) to t.
-func (s *Service) WithTelemetry(t Telemetry) *Service {
+func (s *Backend) WithTelemetry(t Telemetry) *Backend {
 	s.tel = t
 	return s
 }
 
-// fieldCatalog is the catalog in the API's shape, built on first use: it never
-// changes, and only readers (the renderer) see the slices it shares.
-var fieldCatalog = sync.OnceValue(func() api.Catalog { return api.CatalogFrom(provision.Fields()) })
+// fieldCatalog is the catalog, copied on first use: it never changes, and
+// only readers (the renderer) see the slices it shares.
+var fieldCatalog = sync.OnceValue(provision.Fields)
 
 // Fields serves the field catalog.
-func (s *Service) Fields(context.Context) (api.Catalog, error) {
+func (s *Backend) Fields(context.Context) (api.Catalog, error) {
 	return fieldCatalog(), nil
 }
 
 // Connect checks the credentials against both APIs, stores them, and marks
 // the tenant connected (clearing any back-off).
-func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectRequest) (api.Connection, error) {
+func (s *Backend) Connect(ctx context.Context, tenant string, req api.ConnectRequest) (api.Connection, error) {
 	var creds secrets.Credentials
 	creds.TriNet.CompanyID = strings.TrimSpace(req.TriNet.CompanyID)
 	creds.TriNet.ClientID = strings.TrimSpace(req.TriNet.ClientID)
@@ -170,7 +170,7 @@ func (s *Service) Connect(ctx context.Context, tenant string, req api.ConnectReq
 }
 
 // Connection describes the tenant's connection, its last run and its next slot.
-func (s *Service) Connection(ctx context.Context, tenant string) (api.Connection, error) {
+func (s *Backend) Connection(ctx context.Context, tenant string) (api.Connection, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return api.Connection{}, err
@@ -178,7 +178,7 @@ func (s *Service) Connection(ctx context.Context, tenant string) (api.Connection
 	return s.connection(ctx, t)
 }
 
-func (s *Service) connection(ctx context.Context, t store.Tenant) (api.Connection, error) {
+func (s *Backend) connection(ctx context.Context, t store.Tenant) (api.Connection, error) {
 	tenant := t.ID
 	c := api.Connection{
 		Status:         api.ConnectionStatus(t.Status),
@@ -211,7 +211,7 @@ func (s *Service) connection(ctx context.Context, t store.Tenant) (api.Connectio
 
 // Disconnect deletes the secret, settings and links. Runs and the hire ledger
 // are kept, so a reconnect cannot hire anyone twice.
-func (s *Service) Disconnect(ctx context.Context, tenant string) error {
+func (s *Backend) Disconnect(ctx context.Context, tenant string) error {
 	if err := s.secrets.Delete(ctx, tenant); err != nil {
 		return fmt.Errorf("delete credentials: %w", err)
 	}
@@ -224,7 +224,7 @@ func (s *Service) Disconnect(ctx context.Context, tenant string) error {
 }
 
 // Settings answers the saved settings, or the defaults.
-func (s *Service) Settings(ctx context.Context, tenant string) (provision.Settings, error) {
+func (s *Backend) Settings(ctx context.Context, tenant string) (provision.Settings, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return provision.Settings{}, err
@@ -236,7 +236,7 @@ func (s *Service) Settings(ctx context.Context, tenant string) (provision.Settin
 }
 
 // PutSettings validates and saves settings.
-func (s *Service) PutSettings(ctx context.Context, tenant string, in provision.Settings) (provision.Settings, error) {
+func (s *Backend) PutSettings(ctx context.Context, tenant string, in provision.Settings) (provision.Settings, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return provision.Settings{}, err
@@ -254,7 +254,7 @@ func (s *Service) PutSettings(ctx context.Context, tenant string, in provision.S
 
 // Trigger queues a manual run, or answers the one already queued or running
 // with the same flags.
-func (s *Service) Trigger(ctx context.Context, tenant string, req api.TriggerRequest) (provision.Run, error) {
+func (s *Backend) Trigger(ctx context.Context, tenant string, req api.TriggerRequest) (provision.Run, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return provision.Run{}, err
@@ -291,14 +291,14 @@ func (s *Service) Trigger(ctx context.Context, tenant string, req api.TriggerReq
 
 // auditTrigger records a trigger answered with run: a new one, or the queued
 // or running one with the same flags (existing).
-func (s *Service) auditTrigger(ctx context.Context, run provision.Run, existing bool) {
+func (s *Backend) auditTrigger(ctx context.Context, run provision.Run, existing bool) {
 	s.audit(ctx, run.TenantID, AuditSyncTriggered, map[string]any{
 		"syncId": run.SyncID, "dryRun": run.DryRun, "confirmCreates": run.ConfirmCreates, "existing": existing,
 	})
 }
 
 // enqueue sends the job of a manual run the store has just created.
-func (s *Service) enqueue(ctx context.Context, run provision.Run) (provision.Run, error) {
+func (s *Backend) enqueue(ctx context.Context, run provision.Run) (provision.Run, error) {
 	tenant := run.TenantID
 	job := queue.Job{Version: queue.JobVersion, TenantID: tenant, SyncID: run.SyncID, Trigger: run.Trigger, DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates}
 	if err := s.jobs.Send(ctx, job, 0); err != nil {
@@ -314,14 +314,19 @@ func (s *Service) enqueue(ctx context.Context, run provision.Run) (provision.Run
 		if uerr := s.store.UpdateRun(cctx, run, provision.RunQueued); uerr != nil {
 			s.log.Error("fail unqueued run", "tenant", tenant, "syncId", run.SyncID, "err", uerr)
 		}
-		return provision.Run{}, fmt.Errorf("enqueue sync: %w", err)
+		if fault.Retryable(err) {
+			return provision.Run{}, fmt.Errorf("enqueue sync: %w", err)
+		}
+		// A queue that is missing, refuses us or refuses the job is our
+		// misconfiguration, never the caller's 400, 403 or 404.
+		return provision.Run{}, fault.Wrap(fault.Internal, err, "enqueue sync")
 	}
 	s.log.Info("manual sync queued", "tenant", tenant, "syncId", run.SyncID, "dryRun", run.DryRun, "confirmCreates", run.ConfirmCreates)
 	return run, nil
 }
 
 // Runs lists runs newest first.
-func (s *Service) Runs(ctx context.Context, tenant string, p api.Page) ([]provision.Run, string, error) {
+func (s *Backend) Runs(ctx context.Context, tenant string, p api.Page) ([]provision.Run, string, error) {
 	runs, next, err := s.store.ListRuns(ctx, tenant, p.Limit, p.NextToken)
 	if err != nil {
 		return nil, "", err
@@ -333,7 +338,7 @@ func (s *Service) Runs(ctx context.Context, tenant string, p api.Page) ([]provis
 }
 
 // Run answers one run.
-func (s *Service) Run(ctx context.Context, tenant, syncID string) (provision.Run, error) {
+func (s *Backend) Run(ctx context.Context, tenant, syncID string) (provision.Run, error) {
 	r, err := s.store.Run(ctx, tenant, syncID)
 	if err != nil {
 		return provision.Run{}, err
@@ -342,7 +347,7 @@ func (s *Service) Run(ctx context.Context, tenant, syncID string) (provision.Run
 }
 
 // Plan pages a run's plan.
-func (s *Service) Plan(ctx context.Context, tenant, syncID string, p api.Page) ([]provision.PlanItem, string, error) {
+func (s *Backend) Plan(ctx context.Context, tenant, syncID string, p api.Page) ([]provision.PlanItem, string, error) {
 	if _, err := s.store.Run(ctx, tenant, syncID); err != nil {
 		return nil, "", err
 	}
@@ -350,7 +355,7 @@ func (s *Service) Plan(ctx context.Context, tenant, syncID string, p api.Page) (
 }
 
 // Issues pages the issues of a run, by default the latest finished one.
-func (s *Service) Issues(ctx context.Context, tenant, syncID string, p api.Page) (api.IssuePage, error) {
+func (s *Backend) Issues(ctx context.Context, tenant, syncID string, p api.Page) (api.IssuePage, error) {
 	if syncID == "" {
 		r, err := s.store.LatestFinishedRun(ctx, tenant)
 		if errors.Is(err, fault.ErrNotFound) {
@@ -372,7 +377,7 @@ func (s *Service) Issues(ctx context.Context, tenant, syncID string, p api.Page)
 
 // Hires pages the hire ledger of the tenant's current TriNet company (none
 // when it has none).
-func (s *Service) Hires(ctx context.Context, tenant string, state provision.HireState, p api.Page) ([]provision.HireEntry, string, error) {
+func (s *Backend) Hires(ctx context.Context, tenant string, state provision.HireState, p api.Page) ([]provision.HireEntry, string, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil || ledgerCompany(t) == "" {
 		return nil, "", err
@@ -390,7 +395,7 @@ func ledgerCompany(t store.Tenant) string {
 }
 
 // ReleaseHire deletes a hire whose outcome is unknown, after an admin checked TriNet.
-func (s *Service) ReleaseHire(ctx context.Context, tenant, userID string) error {
+func (s *Backend) ReleaseHire(ctx context.Context, tenant, userID string) error {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
 		return err
@@ -410,7 +415,7 @@ func (s *Service) ReleaseHire(ctx context.Context, tenant, userID string) error 
 
 // settleAbandoned writes a run that stopped making progress as failed with
 // code abandoned, so no run stays queued or running for ever.
-func (s *Service) settleAbandoned(ctx context.Context, r provision.Run) provision.Run {
+func (s *Backend) settleAbandoned(ctx context.Context, r provision.Run) provision.Run {
 	now := s.now().UTC()
 	if !Abandoned(r, now, s.cfg.AbandonAfter()) {
 		return r

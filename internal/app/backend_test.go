@@ -364,7 +364,7 @@ func TestTriggerThatCannotBeQueuedDoesNotBlockTheNext(t *testing.T) {
 	e := newEnv(t)
 	e.connect(true)
 	ctx := ctxFor(t)
-	broken := app.NewService(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, brokenQueue{}, e.clk.Now, e.log)
+	broken := app.NewBackend(e.cfg, e.svcs.Store, e.svcs.Secrets, e.svcs.Clients, brokenQueue{}, e.clk.Now, e.log)
 	_, err := broken.Trigger(ctx, e.tenant, api.TriggerRequest{})
 	wantClass(t, err, fault.Transient, "")
 	runs, _, err := e.svc.Runs(ctx, e.tenant, api.Page{Limit: 10})
