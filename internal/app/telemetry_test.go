@@ -259,6 +259,28 @@ func TestBackoffEventOncePerRun(t *testing.T) {
 	if lost != 1 {
 		t.Errorf("EventsLost %v, want the partial run's event", lost)
 	}
+
+	// Three more failures, then a revocation: the run that finds the secret
+	// gone fails, but the back-off the tenant record still shows is an
+	// earlier run's, which was announced then.
+	evs.fail = nil
+	e.trinetDown()
+	for _, id := range []string{"g1", "g2", "g3"} {
+		e.runner.Handle(ctx, e.job(id, provision.TriggerSchedule, false), e.cfg.MaxReceiveCount)
+	}
+	if err := os.Remove(e.secretFile()); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.handle(e.runner, e.job("r1", provision.TriggerSchedule, false)); r.Error == nil || r.Error.Code != app.CodeCredentialsRevoked {
+		t.Fatalf("run after the deletion: %+v", r)
+	}
+	var announced []string
+	for _, ev := range evs.ofType(eventbus.TypeTenantBackedOff) {
+		announced = append(announced, ev.Detail.(eventbus.TenantBackedOffDetail).SyncID)
+	}
+	if !slices.Equal(announced, []string{"f3", "g3"}) {
+		t.Fatalf("back-offs announced for %v, want f3 and g3", announced)
+	}
 }
 
 // TestCredentialsRevokedEvent: a console deletion is announced once, by the
