@@ -23,9 +23,11 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"golang.org/x/sync/errgroup"
 
+	"trinetsync/internal/api"
 	"trinetsync/internal/app"
 	"trinetsync/internal/emulator"
 	"trinetsync/internal/localstack"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/queue"
 )
 
@@ -390,6 +392,37 @@ func TestFunctionsUnderRIE(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), creds.TriNetClientSecret) || strings.Contains(logs.String(), creds.LeapsomeAPISecret) {
 		t.Errorf("a secret appears in the functions' logs")
+	}
+	// Each bootstrap printed its metrics on standard output in CloudWatch's
+	// Embedded Metric Format, as Lambda hands them to CloudWatch Logs.
+	printed := map[string][]metrics.Point{}
+	for line := range strings.Lines(logs.String()) {
+		name, rest, ok := strings.Cut(strings.TrimPrefix(line, "["), "] ")
+		if !ok || !strings.HasPrefix(rest, "{") || !strings.Contains(rest, `"_aws"`) {
+			continue
+		}
+		pts, err := metrics.Decode(strings.NewReader(rest))
+		if err != nil {
+			t.Fatalf("%s printed a broken EMF record: %v", name, err)
+		}
+		printed[name] = append(printed[name], pts...)
+	}
+	has := func(fn, metric string, match func(metrics.Point) bool) bool {
+		return slices.ContainsFunc(printed[fn], func(p metrics.Point) bool { return p.Name == metric && match(p) })
+	}
+	if !has("worker", app.MetricRuns, func(p metrics.Point) bool {
+		return p.Values[app.DimensionStatus] == run.Status && p.Record["tenant"] == tenant && p.Record["syncId"] == syncID
+	}) {
+		t.Errorf("the worker printed no Runs{Status=%s} for %s", run.Status, syncID)
+	}
+	if !has("worker", app.MetricTriNetCalls, func(p metrics.Point) bool { return p.Value > 0 }) {
+		t.Errorf("the worker printed no TriNet calls")
+	}
+	if !has("scheduler", app.MetricTenantsEnqueued, func(p metrics.Point) bool { return p.Value == 1 }) {
+		t.Errorf("the scheduler printed no TenantsEnqueued")
+	}
+	if !has("api", api.MetricRequests, func(p metrics.Point) bool { return p.Values[api.DimensionStatusClass] == "2xx" }) {
+		t.Errorf("the API printed no Requests")
 	}
 	t.Logf("end to end in %s", time.Since(start).Round(time.Millisecond))
 }

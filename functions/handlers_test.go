@@ -381,6 +381,42 @@ func TestHandlersWithSampleEvents(t *testing.T) {
 		}
 	})
 
+	step("api audit", func(t *testing.T) {
+		var audit struct {
+			Items []struct {
+				At        time.Time      `json:"at"`
+				Actor     string         `json:"actor"`
+				Action    string         `json:"action"`
+				RequestID string         `json:"requestId"`
+				Details   map[string]any `json:"details"`
+			} `json:"items"`
+		}
+		decodeBody(t, "get-audit.json", call(t, "get-audit.json", nil, http.StatusOK), &audit)
+		// Newest first; refused requests (422, 404) are not actions.
+		want := []string{
+			"leapsome-ui disconnected", "leapsome-ui disconnected", "ops@example.com link_removed",
+			"leapsome-ui link_set", "leapsome-ui link_set", "leapsome-ui sync_triggered",
+			"leapsome-ui settings_changed", "leapsome-ui connected",
+		}
+		var got []string
+		for _, it := range audit.Items {
+			got = append(got, it.Actor+" "+it.Action)
+			// API Gateway's request id, as the samples carry it.
+			if it.RequestID != "Yx1aBcDeIAMEVkQ=" {
+				t.Errorf("%s: request id %q", it.Action, it.RequestID)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("audit trail %q, want %q", got, want)
+		}
+		if trig := audit.Items[5].Details; trig["syncId"] != manualSyncID || trig["dryRun"] != true {
+			t.Errorf("sync_triggered details %v, want the manual dry run %s", trig, manualSyncID)
+		}
+		if changed, _ := audit.Items[6].Details["changed"].([]any); !slices.Contains(changed, any("autoCreateNewHires")) {
+			t.Errorf("settings_changed details %v, want autoCreateNewHires among the keys", audit.Items[6].Details)
+		}
+	})
+
 	// Every sample must be exercised, so that a new one cannot go stale untested.
 	files, err := filepath.Glob(eventPath("api/*.json"))
 	if err != nil {

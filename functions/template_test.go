@@ -8,12 +8,14 @@ import (
 	"context"
 	"debug/buildinfo"
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +28,9 @@ import (
 	"github.com/aws/smithy-go"
 	"gopkg.in/yaml.v3"
 
+	"trinetsync/internal/api"
+	"trinetsync/internal/app"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/secrets"
 	"trinetsync/internal/store"
 )
@@ -527,6 +532,289 @@ func TestTemplateSecretsPermissionsMatchTheCode(t *testing.T) {
 		}
 		if !maps.Equal(granted, used) {
 			t.Errorf("%s may %v; its code calls %v", fn, slices.Sorted(maps.Keys(granted)), slices.Sorted(maps.Keys(used)))
+		}
+	}
+}
+
+// namespaceSub is how template.yaml names the metrics' namespace: the stack's own.
+const namespaceSub = "TriNetSync/${AWS::StackName}"
+
+// emitted is what the code writes: for each metric name, its unit and the
+// dimension sets it is published under (names joined by ",").
+func emitted(t *testing.T) map[string]map[string]bool {
+	t.Helper()
+	var buf strings.Builder
+	w := metrics.New(&buf, "")
+	for _, r := range append(app.SampleRecords(), api.SampleRecords()...) {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pts, err := metrics.Decode(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]bool{}
+	for _, p := range pts {
+		if out[p.Name] == nil {
+			out[p.Name] = map[string]bool{}
+		}
+		out[p.Name][strings.Join(p.Dimensions, ",")] = true
+	}
+	return out
+}
+
+// subText is the text of an Fn::Sub value.
+func subText(t *testing.T, v any) string {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("not a !Sub: %v", v)
+	}
+	s, ok := m["Fn::Sub"].(string)
+	if !ok {
+		t.Fatalf("not a !Sub of a string: %v", v)
+	}
+	return s
+}
+
+var subVar = regexp.MustCompile(`\$\{([^}]+)\}`)
+
+// TestTemplateDashboard holds the dashboard to what the code writes: every
+// widget metric in the service's namespace is one the code emits, under a
+// dimension set it emits; and the widgets an operator needs are there.
+func TestTemplateDashboard(t *testing.T) {
+	tpl := readTemplate(t)
+	env := at(t, tpl, "Globals", "Function", "Environment", "Variables")
+	if got := subText(t, at(t, env, "METRICS_NAMESPACE")); got != namespaceSub {
+		t.Fatalf("METRICS_NAMESPACE %q, want %q", got, namespaceSub)
+	}
+	body := subText(t, at(t, tpl, "Resources", "Dashboard", "Properties", "DashboardBody"))
+	resources := at(t, tpl, "Resources").(map[string]any)
+	body = subVar.ReplaceAllStringFunc(body, func(v string) string {
+		name := subVar.FindStringSubmatch(v)[1]
+		if name == "AWS::StackName" || name == "AWS::Region" {
+			return strings.ToLower(strings.TrimPrefix(name, "AWS::"))
+		}
+		if _, ok := resources[strings.Split(name, ".")[0]]; !ok {
+			t.Errorf("dashboard refers to ${%s}, which is no resource", name)
+		}
+		return "ref:" + name
+	})
+	var doc struct {
+		Widgets []struct {
+			Type       string `json:"type"`
+			Properties struct {
+				Title   string  `json:"title"`
+				Stat    string  `json:"stat"`
+				Metrics [][]any `json:"metrics"`
+			} `json:"properties"`
+		} `json:"widgets"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("DashboardBody is not JSON: %v", err)
+	}
+	ours := strings.ReplaceAll(namespaceSub, "${AWS::StackName}", "stackname")
+	code := emitted(t)
+	seen := map[string]bool{} // "namespace name dims=values stat"
+	for _, w := range doc.Widgets {
+		if w.Type != "metric" {
+			continue
+		}
+		for _, m := range w.Properties.Metrics {
+			var parts []string
+			stat := w.Properties.Stat
+			for _, x := range m {
+				switch v := x.(type) {
+				case string:
+					parts = append(parts, v)
+				case map[string]any:
+					if s, ok := v["stat"].(string); ok {
+						stat = s
+					}
+				}
+			}
+			if len(parts) < 2 || len(parts)%2 != 0 || slices.Contains(parts, ".") {
+				t.Errorf("%s: metric %v must spell namespace, name and dimension pairs out", w.Properties.Title, m)
+				continue
+			}
+			var dims, pairs []string
+			for i := 2; i < len(parts); i += 2 {
+				dims = append(dims, parts[i])
+				pairs = append(pairs, parts[i]+"="+parts[i+1])
+			}
+			seen[parts[0]+" "+parts[1]+" "+strings.Join(pairs, ",")+" "+stat] = true
+			if parts[0] != ours {
+				if !strings.HasPrefix(parts[0], "AWS/") {
+					t.Errorf("%s: namespace %q is neither the service's nor AWS's", w.Properties.Title, parts[0])
+				}
+				continue
+			}
+			sets, ok := code[parts[1]]
+			if !ok {
+				t.Errorf("%s: widget on %s, which the code never writes", w.Properties.Title, parts[1])
+				continue
+			}
+			if !sets[strings.Join(dims, ",")] {
+				t.Errorf("%s: %s with dimensions [%s]; the code writes it with %v", w.Properties.Title, parts[1], strings.Join(dims, ","), sets)
+			}
+		}
+	}
+	for _, want := range []string{
+		ours + " Runs Status=succeeded Sum", ours + " Runs Status=partial Sum", ours + " Runs Status=failed Sum",
+		ours + " PeopleCreated  Sum", ours + " PeopleUpdated  Sum", ours + " ErrorItems  Sum",
+		"AWS/SQS ApproximateNumberOfMessagesVisible QueueName=ref:SyncJobsQueue.QueueName Maximum",
+		"AWS/SQS ApproximateAgeOfOldestMessage QueueName=ref:SyncJobsQueue.QueueName Maximum",
+		"AWS/SQS ApproximateNumberOfMessagesVisible QueueName=ref:SyncJobsDeadLetterQueue.QueueName Maximum",
+		ours + " TriNet429s  Sum", ours + " RunDuration  p50", ours + " RunDuration  p95",
+		"AWS/ApiGateway 5xx ApiId=ref:HttpApi Sum", ours + " Requests StatusClass=5xx Sum",
+	} {
+		if !seen[want] {
+			t.Errorf("the dashboard has no widget metric %q", want)
+		}
+	}
+}
+
+// runbookSections reads docs/operations.md's "## Alarms": section title →
+// its text.
+func runbookSections(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, alarms, ok := strings.Cut(string(raw), "\n## Alarms\n")
+	if !ok {
+		t.Fatal(`docs/operations.md has no "## Alarms" chapter`)
+	}
+	if i := strings.Index(alarms, "\n## "); i >= 0 {
+		alarms = alarms[:i]
+	}
+	out := map[string]string{}
+	for _, sec := range strings.Split(alarms, "\n### ")[1:] {
+		title, text, _ := strings.Cut(sec, "\n")
+		out[strings.TrimSpace(title)] = text
+	}
+	return out
+}
+
+// TestTemplateAlarms: every alarm notifies the alarm topic (the stack's own
+// unless one is given), reads metrics that exist, and has a runbook section
+// of its name in docs/operations.md with what it means, the Logs Insights
+// query and what to do; every section is an alarm's.
+func TestTemplateAlarms(t *testing.T) {
+	tpl := readTemplate(t)
+	resources := at(t, tpl, "Resources").(map[string]any)
+	if at(t, resources, "AlarmTopic", "Type") != "AWS::SNS::Topic" || at(t, resources, "AlarmTopic", "Condition") != "CreateAlarmTopic" {
+		t.Errorf("the stack must create the alarm topic unless AlarmTopicArn is given")
+	}
+	sub := at(t, resources, "AlarmEmailSubscription")
+	if at(t, sub, "Condition") != "HasAlarmEmail" || at(t, sub, "Properties", "Protocol") != "email" ||
+		fmt.Sprint(at(t, sub, "Properties", "Endpoint")) != "map[Ref:AlarmEmail]" {
+		t.Errorf("alarm email subscription %v", sub)
+	}
+	if fmt.Sprint(at(t, tpl, "Conditions", "CreateAlarmTopic")) != `map[Fn::Equals:[map[Ref:AlarmTopicArn] ]]` {
+		t.Errorf("CreateAlarmTopic = %v", at(t, tpl, "Conditions", "CreateAlarmTopic"))
+	}
+	topic := "[map[Fn::If:[CreateAlarmTopic map[Ref:AlarmTopic] map[Ref:AlarmTopicArn]]]]"
+	runbook := runbookSections(t)
+	code := emitted(t)
+	alarms := map[string]map[string]any{}
+	for name, r := range resources {
+		if at(t, r, "Type") == "AWS::CloudWatch::Alarm" {
+			alarms[name] = at(t, r, "Properties").(map[string]any)
+		}
+	}
+	for _, want := range []string{"DeadLetterAlarm", "WorkerErrorsAlarm", "OldestJobAlarm", "SchedulerStoppedAlarm",
+		"SchedulerErrorsAlarm", "ApiErrorsAlarm", "HiresUnknownAlarm", "TenantBackoffAlarm"} {
+		if alarms[want] == nil {
+			t.Errorf("no %s", want)
+		}
+	}
+	for name, p := range alarms {
+		if got := fmt.Sprint(p["AlarmActions"]); got != topic {
+			t.Errorf("%s: AlarmActions %s, want the alarm topic", name, got)
+		}
+		// The metrics it reads: one, or a metric math expression's.
+		type ref struct{ ns, name string }
+		var refs []ref
+		if ms, ok := p["Metrics"].([]any); ok {
+			for _, m := range ms {
+				if stat, ok := m.(map[string]any)["MetricStat"]; ok {
+					refs = append(refs, ref{fmt.Sprint(at(t, stat, "Metric", "Namespace")), fmt.Sprint(at(t, stat, "Metric", "MetricName"))})
+				}
+			}
+		} else {
+			refs = append(refs, ref{fmt.Sprint(p["Namespace"]), fmt.Sprint(p["MetricName"])})
+		}
+		for _, r := range refs {
+			switch {
+			case r.ns == "map[Fn::Sub:"+namespaceSub+"]":
+				if code[r.name] == nil {
+					t.Errorf("%s: alarm on %s, which the code never writes", name, r.name)
+				}
+			case !strings.HasPrefix(r.ns, "AWS/"):
+				t.Errorf("%s: namespace %s", name, r.ns)
+			}
+		}
+		sec, ok := runbook[name]
+		if !ok {
+			t.Errorf("%s has no runbook section (### %s under ## Alarms in docs/operations.md)", name, name)
+			continue
+		}
+		for _, part := range []string{"**What it means**", "**Logs Insights**", "**What to do**"} {
+			if !strings.Contains(sec, part) {
+				t.Errorf("runbook %s: no %s", name, part)
+			}
+		}
+		// The query itself, ready to paste: fields and a filter, in a code block.
+		if q, ok := between(sec, "```", "```"); !ok || !strings.Contains(q, "fields ") || !strings.Contains(q, "filter ") {
+			t.Errorf("runbook %s: no Logs Insights query in a code block", name)
+		}
+	}
+	for title := range runbook {
+		if alarms[title] == nil {
+			t.Errorf("runbook section %q names no alarm of template.yaml", title)
+		}
+	}
+	// One slot, 20 minutes: as the brief of each alarm says.
+	if n := number(t, alarms["OldestJobAlarm"]["Threshold"]); n != 600 {
+		t.Errorf("OldestJobAlarm threshold %ds, want one slot (600s)", n)
+	}
+	st := alarms["SchedulerStoppedAlarm"]
+	if number(t, st["Period"])*number(t, st["EvaluationPeriods"]) != 1200 || st["TreatMissingData"] != "breaching" {
+		t.Errorf("SchedulerStoppedAlarm must fire after 20 minutes without an invocation (missing data breaching): %v", st)
+	}
+}
+
+func between(s, open, close string) (string, bool) {
+	_, rest, ok := strings.Cut(s, open)
+	if !ok {
+		return "", false
+	}
+	in, _, ok := strings.Cut(rest, close)
+	return in, ok
+}
+
+// TestTemplateEventBus: the functions that publish (worker, API) may put
+// events on the service's bus and nowhere else; the scheduler may not.
+func TestTemplateEventBus(t *testing.T) {
+	tpl := readTemplate(t)
+	if at(t, tpl, "Resources", "EventBus", "Type") != "AWS::Events::EventBus" {
+		t.Fatal("no event bus")
+	}
+	if got := fmt.Sprint(at(t, tpl, "Globals", "Function", "Environment", "Variables", "EVENT_BUS_NAME")); got != "map[Ref:EventBus]" {
+		t.Errorf("EVENT_BUS_NAME = %s", got)
+	}
+	for _, fn := range []string{"WorkerFunction", "ApiFunction"} {
+		res, ok := statements(t, tpl, fn)["events:PutEvents"]
+		if !ok || res != "map[Fn::GetAtt:EventBus.Arn]" {
+			t.Errorf("%s: events:PutEvents on %q, want the event bus only", fn, res)
+		}
+	}
+	if _, ok := at(t, tpl, "Resources", "SchedulerFunction", "Properties").(map[string]any)["Policies"]; ok {
+		if _, ok := statements(t, tpl, "SchedulerFunction")["events:PutEvents"]; ok {
+			t.Error("the scheduler publishes no event")
 		}
 	}
 }

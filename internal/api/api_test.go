@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"trinetsync/internal/api"
 	"trinetsync/internal/fault"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 )
 
@@ -254,6 +257,20 @@ func TestEndpoints(t *testing.T) {
 				t.Fatalf("backend has %+v", l)
 			}
 		}},
+		{"audit trail", "GET", "/v1/tenants/demo/audit?limit=2", "", 200, func(t *testing.T, h *harness, res result) {
+			if h.b.lastPage != (api.Page{Limit: 2}) || len(at(res.body, "items").([]any)) != 2 || at(res.body, "nextToken") != "2" {
+				t.Fatalf("body %s", res.raw)
+			}
+			first := at(res.body, "items", 0)
+			if at(first, "at") != "2025-11-30T08:00:00Z" || at(first, "actor") != "ops@example.com" ||
+				at(first, "action") != "link_set" || at(first, "requestId") != "req-3" ||
+				!has(at(first, "details"), "employeeId") || at(first, "details", "employeeId") != nil {
+				t.Fatalf("entry: %s", res.raw)
+			}
+			if at(res.body, "items", 1, "details", "changed", 1) != "mappings.jobTitle" {
+				t.Fatalf("settings entry: %s", res.raw)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		for _, who := range []string{"tenant", "admin"} {
@@ -301,9 +318,9 @@ func TestEveryDocumentedOperationIsServed(t *testing.T) {
 			}
 		}
 	}
-	// The contract's operations built so far: 14, plus the links' three.
-	if n != 17 {
-		t.Fatalf("docs/openapi.yaml has %d operations, want 17", n)
+	// The contract's operations built so far: 14, the links' three and the audit trail.
+	if n != 18 {
+		t.Fatalf("docs/openapi.yaml has %d operations, want 18", n)
 	}
 }
 
@@ -874,4 +891,88 @@ func TestLinkChecks(t *testing.T) {
 	h := newHarness(t)
 	res := h.do(call{method: "DELETE", path: "/v1/tenants/demo/links/u9", token: adminToken(t)})
 	wantError(t, res, 404, "not_found", "")
+}
+
+// TestRequestIDsAndMetrics: every answer carries a request id the backend
+// sees too (so the audit trail can record it), a fresh one per request that
+// no client can choose; and every request writes one EMF record with its
+// route pattern (never the path with its ids) and status class.
+func TestRequestIDsAndMetrics(t *testing.T) {
+	h := newHarness(t)
+	var out syncBuffer
+	handler := api.New(h.b, api.HS256Authenticator{Secret: []byte(testSecret)},
+		api.Options{Logger: slog.New(slog.DiscardHandler), Metrics: metrics.New(&out, "Test")})
+	srv := httptest.NewServer(handler)
+	defer srv.Close()
+
+	send := func(method, path, token, body string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set(api.RequestIDHeader, "chosen-by-the-client")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	r1 := send("PUT", "/v1/tenants/acme/connection", adminToken(t), connectBody)
+	r2 := send("GET", "/v1/tenants/demo/syncs/s1", tenantToken(t, "demo"), "")
+	send("GET", "/v1/nowhere", "", "")
+	h.b.fail["Runs"] = errors.New("boom")
+	send("GET", "/v1/tenants/demo/syncs", adminToken(t), "")
+
+	id1, id2 := r1.Header.Get(api.RequestIDHeader), r2.Header.Get(api.RequestIDHeader)
+	if r1.StatusCode != 200 || id1 == "" || id1 == id2 || id1 == "chosen-by-the-client" {
+		t.Fatalf("request ids %q and %q (status %d)", id1, id2, r1.StatusCode)
+	}
+	if h.b.lastRequestID != id1 {
+		t.Fatalf("the backend saw request id %q, the client was answered %q", h.b.lastRequestID, id1)
+	}
+
+	pts, err := metrics.Decode(strings.NewReader(out.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ name, route, class string }
+	got := map[key]metrics.Point{}
+	for _, p := range pts {
+		got[key{p.Name, p.Values[api.DimensionRoute], p.Values[api.DimensionStatusClass]}] = p
+	}
+	for _, want := range []key{
+		{api.MetricRequests, "PUT /v1/tenants/{tenant}/connection", "2xx"},
+		{api.MetricRequests, "", "2xx"},
+		{api.MetricRequests, "GET /v1/tenants/{tenant}/syncs/{syncId}", "4xx"},
+		{api.MetricRequests, "unmatched", "4xx"},
+		{api.MetricRequests, "GET /v1/tenants/{tenant}/syncs", "5xx"},
+		{api.MetricRequests, "", "5xx"},
+		{api.MetricRequestLatency, "GET /v1/tenants/{tenant}/syncs", ""},
+	} {
+		p, ok := got[want]
+		if !ok {
+			t.Errorf("no %+v among %d points", want, len(pts))
+			continue
+		}
+		if want.name == api.MetricRequests && (p.Unit != metrics.Count || p.Value != 1) {
+			t.Errorf("%+v: %v %s", want, p.Value, p.Unit)
+		}
+		if want.name == api.MetricRequestLatency && p.Unit != metrics.Milliseconds {
+			t.Errorf("%+v: unit %s", want, p.Unit)
+		}
+	}
+	// The tenant and the request id are properties, never dimensions.
+	p := got[key{api.MetricRequests, "PUT /v1/tenants/{tenant}/connection", "2xx"}]
+	if p.Record["tenant"] != "acme" || p.Record["requestId"] != id1 {
+		t.Errorf("properties %v", p.Record)
+	}
+	for _, p := range pts {
+		for _, d := range p.Dimensions {
+			if d != api.DimensionRoute && d != api.DimensionStatusClass {
+				t.Errorf("dimension %s on %s", d, p.Name)
+			}
+		}
+	}
 }

@@ -50,6 +50,19 @@ type Backend interface {
 	SetLink(ctx context.Context, tenant, userID, employeeID string) (provision.Link, error)
 	// DeleteLink drops a person's link or decision; none → fault.NotFound.
 	DeleteLink(ctx context.Context, tenant, userID string) error
+
+	// Audit lists the admin actions on the tenant, newest first.
+	Audit(ctx context.Context, tenant string, p Page) ([]AuditEntry, string, error)
+}
+
+// AuditEntry is one admin action: who (the token's sub), what, when, in
+// which request, and what about (never a secret's value).
+type AuditEntry struct {
+	At        time.Time
+	Actor     string
+	Action    string
+	RequestID string
+	Details   map[string]any
 }
 
 // ErrNotConnected is returned (wrapped or not) by Backend.Trigger for a tenant

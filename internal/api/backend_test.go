@@ -32,6 +32,8 @@ type memBackend struct {
 	lastPage     api.Page
 	lastState    provision.HireState
 	lastSyncID   string
+	// lastRequestID is the request id the last Connect saw on its context.
+	lastRequestID string
 }
 
 type memTenant struct {
@@ -42,6 +44,7 @@ type memTenant struct {
 	issues   map[string][]provision.Issue
 	hires    []provision.HireEntry
 	links    []provision.Link // by user id
+	audit    []api.AuditEntry // newest first
 	// employees are the TriNet employees of the current company, id → terminated.
 	employees map[string]bool
 }
@@ -107,6 +110,13 @@ func newMemBackend() *memBackend {
 		{UserID: "64d0c0de0000000000000008", EmployeeID: "00001007", CompanyID: "CJ6", Origin: provision.OriginHire, Email: "liam@example.com", LinkedAt: t0},
 		{UserID: "u1", EmployeeID: "00001001", CompanyID: "CJ6", Origin: provision.OriginEmail, Email: "ada@example.com", LinkedAt: t0.Add(-time.Hour).In(cet)},
 		{UserID: "u5", CompanyID: "CJ6", Origin: provision.OriginManual, LinkedAt: t0},
+	}
+	demo.audit = []api.AuditEntry{
+		{At: t0.In(cet), Actor: "ops@example.com", Action: "link_set", RequestID: "req-3",
+			Details: map[string]any{"userId": "u5", "employeeId": nil, "companyId": "CJ6"}},
+		{At: t0.Add(-time.Hour), Actor: "leapsome-ui", Action: "settings_changed", RequestID: "req-2",
+			Details: map[string]any{"changed": []any{"autoCreateNewHires", "mappings.jobTitle"}}},
+		{At: t0.Add(-24 * time.Hour), Actor: "ops@example.com", Action: "connected", RequestID: "req-1"},
 	}
 	b.tenant("acme") // never connected
 	slow := b.tenant("slow")
@@ -176,6 +186,7 @@ func (b *memBackend) Connect(ctx context.Context, tenant string, req api.Connect
 	defer b.mu.Unlock()
 	b.lastConnect = req
 	b.lastCaller, _ = api.PrincipalFrom(ctx)
+	b.lastRequestID = api.RequestIDFrom(ctx)
 	if err := b.enter("Connect"); err != nil {
 		return api.Connection{}, err
 	}
@@ -414,4 +425,14 @@ func (b *memBackend) DeleteLink(ctx context.Context, tenant, userID string) erro
 		return fault.New(fault.NotFound, "person %s has no link", userID)
 	}
 	return nil
+}
+
+func (b *memBackend) Audit(ctx context.Context, tenant string, p api.Page) ([]api.AuditEntry, string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastPage = p
+	if err := b.enter("Audit"); err != nil {
+		return nil, "", err
+	}
+	return page(b.tenant(tenant).audit, p)
 }

@@ -106,6 +106,10 @@ func logFailure(ctx context.Context, log *slog.Logger, r *http.Request, err erro
 	if ae.Status >= 500 {
 		level = slog.LevelError
 	}
-	log.Log(ctx, level, "request failed", "method", r.Method, "route", r.Pattern,
-		"status", ae.Status, "code", ae.Code, "err", err.Error())
+	attrs := []any{"method", r.Method, "route", r.Pattern, "status", ae.Status, "code", ae.Code,
+		"requestId", RequestIDFrom(ctx), "err", err.Error()}
+	if t := r.PathValue("tenant"); ValidTenantID(t) {
+		attrs = append(attrs, "tenant", t)
+	}
+	log.Log(ctx, level, "request failed", attrs...)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 )
 
@@ -23,6 +24,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes bounds request bodies; larger ones are 413. Default 64 KiB.
 	MaxBodyBytes int64
+	// Metrics receives one EMF record per request: its route pattern and
+	// status class (nil: none).
+	Metrics *metrics.Writer
 }
 
 type server struct {
@@ -31,6 +35,7 @@ type server struct {
 	log     *slog.Logger
 	maxBody int64
 	mux     *http.ServeMux
+	metrics *metrics.Writer
 }
 
 // endpoint does one operation; it answers (status, body) or an error, which is
@@ -51,7 +56,7 @@ type route struct {
 // New returns the API's handler. auth checks bearer tokens: HS256Authenticator
 // locally, GatewayAuthenticator behind API Gateway.
 func New(b Backend, auth Authenticator, opts Options) http.Handler {
-	s := &server{backend: b, auth: auth, log: opts.Logger, maxBody: opts.MaxBodyBytes, mux: http.NewServeMux()}
+	s := &server{backend: b, auth: auth, log: opts.Logger, maxBody: opts.MaxBodyBytes, mux: http.NewServeMux(), metrics: opts.Metrics}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -83,6 +88,7 @@ func (s *server) routes() []route {
 		{pattern: "GET /v1/tenants/{tenant}/links", tenant: true, do: s.listLinks},
 		{pattern: "PUT /v1/tenants/{tenant}/links/{userId}", tenant: true, do: s.putLink},
 		{pattern: "DELETE /v1/tenants/{tenant}/links/{userId}", tenant: true, do: s.deleteLink},
+		{pattern: "GET /v1/tenants/{tenant}/audit", tenant: true, do: s.listAudit},
 	}
 }
 
@@ -109,11 +115,16 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// ServeHTTP wraps the mux: panics become a JSON 500, bodies are bounded, the
-// mux's own plain-text 404 and 405 are replaced by the contract's JSON, and
-// every request is logged once.
+// ServeHTTP wraps the mux: every request gets an id (API Gateway's in AWS,
+// a fresh one locally), answered in X-Request-Id and carried on the
+// context for the audit trail; panics become a JSON 500, bodies are
+// bounded, the mux's own plain-text 404 and 405 are replaced by the
+// contract's JSON, and every request is logged and counted once.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	rid := requestIDOf(r)
+	w.Header().Set(RequestIDHeader, rid)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid))
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		if v := recover(); v != nil {
@@ -127,6 +138,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.accessLog(r, sw.status, time.Since(start))
+		s.count(r, sw.status, time.Since(start))
 	}()
 
 	if r.Body != nil {
@@ -141,7 +153,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) accessLog(r *http.Request, status int, d time.Duration) {
 	attrs := []any{"method", r.Method, "route", r.Pattern, "status", status,
-		"durationMs", float64(d.Microseconds()) / 1000}
+		"durationMs", float64(d.Microseconds()) / 1000, "requestId", RequestIDFrom(r.Context())}
 	if t := r.PathValue("tenant"); ValidTenantID(t) {
 		attrs = append(attrs, "tenant", t)
 	}

@@ -39,6 +39,7 @@ func TestLambdaSampleEvents(t *testing.T) {
 		"get-links":         200,
 		"put-link":          200,
 		"delete-link":       204,
+		"get-audit":         200,
 	}
 	files, err := filepath.Glob("../../events/api/*.json")
 	if err != nil {
@@ -59,6 +60,10 @@ func TestLambdaSampleEvents(t *testing.T) {
 			res, c := invoke(t, h, ev)
 			if res.status != status {
 				t.Fatalf("status %d, want %d: %s", res.status, status, res.raw)
+			}
+			// The audit trail's request id is API Gateway's, as in its access log.
+			if got := res.header.Get(api.RequestIDHeader); got == "" || got != ev.RequestContext.RequestID {
+				t.Fatalf("%s %q, want API Gateway's %q", api.RequestIDHeader, got, ev.RequestContext.RequestID)
 			}
 			h.checkSpec(c, res)
 		})

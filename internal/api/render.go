@@ -279,3 +279,19 @@ type errorBodyJSON struct {
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 }
+
+type auditJSON struct {
+	At        nullTime       `json:"at"`
+	Actor     string         `json:"actor"`
+	Action    string         `json:"action"`
+	RequestID string         `json:"requestId"`
+	Details   map[string]any `json:"details"`
+}
+
+func renderAudit(a AuditEntry) auditJSON {
+	d := a.Details
+	if d == nil {
+		d = map[string]any{}
+	}
+	return auditJSON{At: nullTime(a.At), Actor: a.Actor, Action: a.Action, RequestID: a.RequestID, Details: d}
+}

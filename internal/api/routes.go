@@ -332,3 +332,15 @@ func (s *server) deleteLink(r *http.Request, tenant string) (int, any, error) {
 	}
 	return http.StatusNoContent, nil, nil
 }
+
+func (s *server) listAudit(r *http.Request, tenant string) (int, any, error) {
+	p, e := pageParams(r)
+	if e != nil {
+		return 0, nil, e
+	}
+	items, next, err := s.backend.Audit(r.Context(), tenant, p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderList(items, next, renderAudit), nil
+}

@@ -37,6 +37,8 @@ type backendStore interface {
 	ListIssues(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.Issue, string, error)
 	ListHires(ctx context.Context, tenantID, companyID string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error)
 	ReleaseHire(ctx context.Context, tenantID, companyID, userID string) error
+	PutAudit(ctx context.Context, tenant string, e store.AuditEntry) error
+	ListAudit(ctx context.Context, tenant string, limit int, token string) ([]store.AuditEntry, string, error)
 	linkStore
 }
 
@@ -73,6 +75,7 @@ type Backend struct {
 	log     *slog.Logger
 	// checkTimeout bounds the credential checks of a connect.
 	checkTimeout time.Duration
+	tel          Telemetry
 }
 
 var _ api.Backend = (*Backend)(nil)
@@ -86,6 +89,13 @@ func NewBackend(cfg Config, st backendStore, sec credentialStore, checker creden
 		log = slog.Default()
 	}
 	return &Backend{cfg: cfg, store: st, secrets: sec, checker: checker, jobs: jobs, now: now, log: log, checkTimeout: connectCheckTimeout}
+}
+
+// WithTelemetry makes the backend report the runs it settles (metrics and
+// events) to t.
+func (s *Backend) WithTelemetry(t Telemetry) *Backend {
+	s.tel = t
+	return s
 }
 
 // fieldCatalog is the catalog, copied on first use: it never changes, and
@@ -149,6 +159,11 @@ func (s *Backend) Connect(ctx context.Context, tenant string, req api.ConnectReq
 		return api.Connection{}, err
 	}
 	s.log.Info("tenant connected", "tenant", tenant, "companyId", t.CompanyID, "scim", t.SCIMConfigured)
+	details := map[string]any{"companyId": t.CompanyID, "scimConfigured": t.SCIMConfigured}
+	if prev.CompanyID != "" && prev.CompanyID != t.CompanyID {
+		details["previousCompanyId"] = prev.CompanyID
+	}
+	s.audit(ctx, tenant, AuditConnected, details)
 	// The store answers the record it wrote: no second read of the tenant.
 	return s.connection(ctx, stored)
 }
@@ -203,6 +218,7 @@ func (s *Backend) Disconnect(ctx context.Context, tenant string) error {
 		return err
 	}
 	s.log.Info("tenant disconnected", "tenant", tenant)
+	s.audit(ctx, tenant, AuditDisconnected, map[string]any{})
 	return nil
 }
 
@@ -230,6 +246,8 @@ func (s *Backend) PutSettings(ctx context.Context, tenant string, in provision.S
 	if err := s.store.SaveSettings(ctx, tenant, in); err != nil {
 		return provision.Settings{}, err
 	}
+	before, _ := provision.EffectiveSettings(t.Settings, t.SCIMConfigured)
+	s.audit(ctx, tenant, AuditSettingsChanged, map[string]any{"changed": changedSettings(before, in)})
 	return in, nil
 }
 
@@ -256,13 +274,26 @@ func (s *Backend) Trigger(ctx context.Context, tenant string, req api.TriggerReq
 			return provision.Run{}, err
 		}
 		if !existing {
-			return s.enqueue(ctx, got)
+			queued, err := s.enqueue(ctx, got)
+			if err == nil {
+				s.auditTrigger(ctx, queued, false)
+			}
+			return queued, err
 		}
 		if got = s.settleAbandoned(ctx, got); !got.Status.Final() {
+			s.auditTrigger(ctx, got, true)
 			return got, nil
 		}
 	}
 	return provision.Run{}, fault.New(fault.Conflict, "another sync was started at the same moment; try again")
+}
+
+// auditTrigger records a trigger answered with run: a new one, or the queued
+// or running one with the same flags (existing).
+func (s *Backend) auditTrigger(ctx context.Context, run provision.Run, existing bool) {
+	s.audit(ctx, run.TenantID, AuditSyncTriggered, map[string]any{
+		"syncId": run.SyncID, "dryRun": run.DryRun, "confirmCreates": run.ConfirmCreates, "existing": existing,
+	})
 }
 
 // enqueue sends the job of a manual run the store has just created.
@@ -376,6 +407,7 @@ func (s *Backend) ReleaseHire(ctx context.Context, tenant, userID string) error 
 		return err
 	}
 	s.log.Info("hire released", "tenant", tenant, "userId", userID)
+	s.audit(ctx, tenant, AuditHireReleased, map[string]any{"userId": userID, "companyId": ledgerCompany(t)})
 	return nil
 }
 
@@ -387,7 +419,7 @@ func (s *Backend) settleAbandoned(ctx context.Context, r provision.Run) provisio
 		return r
 	}
 	log := s.log.With("tenant", r.TenantID, "syncId", r.SyncID)
-	if wrote, _ := finishRun(ctx, s.store, log, &r, provision.RunFailed, errAbandoned(), now); !wrote {
+	if wrote, _ := finishRun(ctx, s.store, s.tel, log, &r, provision.RunFailed, errAbandoned(), now); !wrote {
 		if latest, err := s.store.Run(ctx, r.TenantID, r.SyncID); err == nil {
 			return latest
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/metrics"
 )
 
 // Config is everything the functions and the local stack read from the
@@ -33,6 +34,11 @@ type Config struct {
 	SyncInterval time.Duration
 	QueueConfig
 	LogLevel slog.Level
+	// MetricsNamespace is the CloudWatch namespace of the service's metrics
+	// (METRICS_NAMESPACE, default metrics.DefaultNamespace); EventBusName
+	// the EventBridge bus its events go to (EVENT_BUS_NAME; empty: none).
+	MetricsNamespace string
+	EventBusName     string
 }
 
 // QueueConfig is the worker function's timeout and the jobs queue's
@@ -104,12 +110,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		getenv = os.Getenv
 	}
 	c := Config{
-		TableName:     strings.TrimSpace(getenv("TABLE_NAME")),
-		QueueURL:      strings.TrimSpace(getenv("QUEUE_URL")),
-		SecretPrefix:  orDefault(getenv("SECRET_PREFIX"), "trinet-sync/tenants/"),
-		TriNetBaseURL: strings.TrimRight(orDefault(getenv("TRINET_BASE_URL"), "https://api.trinet.com"), "/"),
-		LeapsomeURL:   strings.TrimRight(orDefault(getenv("LEAPSOME_BASE_URL"), "https://api.leapsome.com/v1"), "/"),
-		LeapsomeSCIM:  strings.TrimRight(orDefault(getenv("LEAPSOME_SCIM_URL"), "https://api.leapsome.com/scim/v1"), "/"),
+		TableName:        strings.TrimSpace(getenv("TABLE_NAME")),
+		QueueURL:         strings.TrimSpace(getenv("QUEUE_URL")),
+		SecretPrefix:     orDefault(getenv("SECRET_PREFIX"), "trinet-sync/tenants/"),
+		TriNetBaseURL:    strings.TrimRight(orDefault(getenv("TRINET_BASE_URL"), "https://api.trinet.com"), "/"),
+		LeapsomeURL:      strings.TrimRight(orDefault(getenv("LEAPSOME_BASE_URL"), "https://api.leapsome.com/v1"), "/"),
+		LeapsomeSCIM:     strings.TrimRight(orDefault(getenv("LEAPSOME_SCIM_URL"), "https://api.leapsome.com/scim/v1"), "/"),
+		MetricsNamespace: orDefault(getenv("METRICS_NAMESPACE"), metrics.DefaultNamespace),
+		EventBusName:     strings.TrimSpace(getenv("EVENT_BUS_NAME")),
 	}
 	var err error
 	if c.TriNetRPS, err = floatVar(getenv, "TRINET_RPS", DefaultTriNetRPS); err != nil {

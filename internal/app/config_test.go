@@ -21,6 +21,7 @@ func TestLoadConfig(t *testing.T) {
 			LeapsomeURL: "https://api.leapsome.com/v1", LeapsomeSCIM: "https://api.leapsome.com/scim/v1",
 			TriNetRPS: 10, SyncInterval: 10 * time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 300 * time.Second,
 				VisibilityTimeout: 1800 * time.Second, MaxReceiveCount: 5}, LogLevel: slog.LevelInfo,
+			MetricsNamespace: "TriNetSync",
 		}
 		if c != want {
 			t.Fatalf("got  %+v\nwant %+v", c, want)
@@ -34,7 +35,8 @@ func TestLoadConfig(t *testing.T) {
 			"TABLE_NAME": "tbl", "QUEUE_URL": "http://q", "SECRET_PREFIX": " p/ ", "TRINET_BASE_URL": "http://127.0.0.1:1/",
 			"LEAPSOME_BASE_URL": "http://127.0.0.1:2/v1/", "LEAPSOME_SCIM_URL": "http://127.0.0.1:2/scim/v1",
 			"TRINET_RPS": "2.5", "SYNC_INTERVAL": "1m", "WORKER_TIMEOUT": "90s", "QUEUE_VISIBILITY_TIMEOUT": "10m",
-			"QUEUE_MAX_RECEIVE_COUNT": "3", "LOG_LEVEL": "debug",
+			"QUEUE_MAX_RECEIVE_COUNT": "3", "LOG_LEVEL": "debug", "METRICS_NAMESPACE": " TriNetSync/prod ",
+			"EVENT_BUS_NAME": "trinet-sync-prod",
 		}
 		c, err := app.LoadConfig(func(k string) string { return env[k] })
 		if err != nil {
@@ -45,6 +47,7 @@ func TestLoadConfig(t *testing.T) {
 			LeapsomeURL: "http://127.0.0.1:2/v1", LeapsomeSCIM: "http://127.0.0.1:2/scim/v1",
 			TriNetRPS: 2.5, SyncInterval: time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 90 * time.Second,
 				VisibilityTimeout: 10 * time.Minute, MaxReceiveCount: 3}, LogLevel: slog.LevelDebug,
+			MetricsNamespace: "TriNetSync/prod", EventBusName: "trinet-sync-prod",
 		}
 		if c != want {
 			t.Fatalf("got  %+v\nwant %+v", c, want)

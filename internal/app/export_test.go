@@ -32,3 +32,6 @@ func (w *Wiring) Secrets() *secrets.Manager   { return w.secrets }
 func (w *Wiring) Publisher() *queue.Publisher { return w.publisher }
 func (w *Wiring) Clients() *APIClients        { return w.clients }
 func (w *Wiring) Engine() *provision.Engine   { return w.engine }
+
+// SetTelemetry points the wiring's metrics and events somewhere a test reads.
+func (w *Wiring) SetTelemetry(t Telemetry) { w.telemetry = t }

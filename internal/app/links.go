@@ -71,6 +71,11 @@ func (s *Backend) SetLink(ctx context.Context, tenant, userID, employeeID string
 		return provision.Link{}, err
 	}
 	s.log.Info("link set by an admin", "tenant", tenant, "userId", userID, "employeeId", employeeID, "keepOut", employeeID == "")
+	var emp any // null: kept out of the sync
+	if employeeID != "" {
+		emp = employeeID
+	}
+	s.audit(ctx, tenant, AuditLinkSet, map[string]any{"userId": userID, "employeeId": emp, "companyId": t.CompanyID})
 	return l, nil
 }
 
@@ -88,6 +93,7 @@ func (s *Backend) DeleteLink(ctx context.Context, tenant, userID string) error {
 		return err
 	}
 	s.log.Info("link removed by an admin", "tenant", tenant, "userId", userID)
+	s.audit(ctx, tenant, AuditLinkRemoved, map[string]any{"userId": userID, "companyId": t.CompanyID})
 	return nil
 }
 

@@ -29,6 +29,7 @@ type restartStore interface {
 type Restart struct {
 	store restartStore
 	jobs  jobSender
+	tel   Telemetry
 	now   func() time.Time
 	log   *slog.Logger
 }
@@ -92,7 +93,7 @@ func (r *Restart) settle(ctx context.Context, run provision.Run, out *Settled) e
 		log := r.log.With("tenant", run.TenantID, "syncId", run.SyncID)
 		rerr := &provision.RunError{Code: CodeInterrupted,
 			Message: "The service was stopped while this run was in progress; the next run picks up what it left."}
-		wrote, err := finishRun(ctx, r.store, log, &run, provision.RunFailed, rerr, r.now().UTC())
+		wrote, err := finishRun(ctx, r.store, r.tel, log, &run, provision.RunFailed, rerr, r.now().UTC())
 		if err != nil {
 			return fmt.Errorf("finish interrupted run %s of %s: %w", run.SyncID, run.TenantID, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"trinetsync/internal/eventbus"
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
@@ -100,6 +101,7 @@ type Runner struct {
 	engine  *provision.Engine
 	now     func() time.Time
 	log     *slog.Logger
+	tel     Telemetry
 	// bookkeeping is the budget of the writes that record what an invocation
 	// did (plan, issues, checkpoint or final state, lease, continuation): the
 	// engine's context ends that long before the invocation's deadline, and
@@ -128,6 +130,12 @@ func NewRunner(cfg Config, st runStore, sec credentialReader, jobs jobSender, cl
 	}
 	return &Runner{cfg: cfg, store: st, secrets: sec, jobs: jobs, clients: clients, engine: engine, now: now, log: log,
 		bookkeeping: timeout / bookkeepingShare, safety: timeout / personShare}
+}
+
+// WithTelemetry makes the runner report its runs' metrics and events to t.
+func (r *Runner) WithTelemetry(t Telemetry) *Runner {
+	r.tel = t
+	return r
 }
 
 // workContext is the context of everything but the bookkeeping: it ends the
@@ -165,18 +173,31 @@ func (r *Runner) keep(ctx context.Context) (context.Context, context.CancelFunc)
 // minBookkeeping is the least time a bookkeeping context gives.
 const minBookkeeping = 2 * time.Second
 
-// Handle runs one job. attempt is the message's receive count (1 on first delivery).
+// Handle runs one job. attempt is the message's receive count (1 on first
+// delivery). The invocation's calls to TriNet and Leapsome are counted on
+// the way (the clients' retry policies report each attempt to the context's
+// observer) and reported when it ends.
 func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome {
 	attempt = max(attempt, 1)
 	log := r.log.With("tenant", job.TenantID, "syncId", job.SyncID)
-	work, cancel, stopAt := r.workContext(ctx)
-	defer cancel()
+	inv := newInvocation()
+	ctx = retry.WithObserver(ctx, inv)
 	now := r.now().UTC()
 	run := provision.Run{
 		TenantID: job.TenantID, SyncID: job.SyncID, Trigger: job.Trigger,
 		DryRun: job.DryRun, ConfirmCreates: job.ConfirmCreates,
 		Status: provision.RunQueued, CreatedAt: now,
 	}
+	defer func() { r.tel.invocationDone(ctx, log, inv, run, attempt, r.now().UTC()) }()
+	return r.handle(ctx, log, inv, &run, job, attempt, now)
+}
+
+// handle is Handle for the run that *run starts as; it keeps *run as it
+// learns it, for the invocation's report.
+func (r *Runner) handle(ctx context.Context, log *slog.Logger, inv *invocation, runp *provision.Run, job queue.Job, attempt int, now time.Time) Outcome {
+	work, cancel, stopAt := r.workContext(ctx)
+	defer cancel()
+	run := *runp
 	if err := r.store.CreateRun(work, run); err != nil {
 		if !errors.Is(err, fault.ErrConflict) {
 			log.Error("create run", "err", err)
@@ -188,6 +209,7 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 			return r.retry(attempt)
 		}
 		run = existing
+		*runp = existing
 	}
 	if job.Finish != nil {
 		return r.recordFinish(ctx, log, run, *job.Finish, attempt)
@@ -255,14 +277,14 @@ func (r *Runner) Handle(ctx context.Context, job queue.Job, attempt int) Outcome
 		job.Cursor = run.Cursor
 	}
 	log.Info("run started", "trigger", run.Trigger, "dryRun", run.DryRun, "resumed", job.Cursor != "")
-	return r.execute(ctx, work, stopAt, log, run, job, attempt)
+	return r.execute(ctx, work, stopAt, log, inv, run, job, attempt)
 }
 
 // execute runs the sync under work, the context that ends the bookkeeping
 // budget before the invocation's deadline; what was done is then recorded on
 // a fresh context (see keep), so a slow TriNet near the end of an invocation
 // costs the people not yet started, never the checkpoint.
-func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.Logger, run provision.Run, job queue.Job, attempt int) Outcome {
+func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.Logger, inv *invocation, run provision.Run, job queue.Job, attempt int) Outcome {
 	tenant, err := r.store.Tenant(work, job.TenantID)
 	if err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
@@ -282,6 +304,11 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 			return r.retry(attempt)
 		}
 		log.Warn("credentials revoked; tenant marked revoked")
+		if err == nil {
+			// Only the run whose write marked the tenant revoked announces it:
+			// a conflict means another run did, or the tenant was reconnected.
+			r.tel.publish(ctx, log, eventbus.CredentialsRevoked(job.TenantID, job.SyncID, r.now().UTC()))
+		}
 		return r.end(ctx, log, run, job, provision.RunFailed, &provision.RunError{Code: CodeCredentialsRevoked, Message: "The stored TriNet and Leapsome credentials were deleted; reconnect the integration to resume syncing."}, attempt)
 	}
 	if err != nil {
@@ -323,6 +350,7 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 		People: people, Company: company, Links: r.store, Ledger: r.store,
 		Cursor: job.Cursor, Deadline: stopAt,
 	})
+	inv.engineRan()
 	if err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
@@ -345,11 +373,18 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 	if err := r.store.PutIssues(kctx, job.TenantID, job.SyncID, res.Issues); err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
+	// Counted once recorded: a retried invocation counts its items again
+	// only when the first one did not record them.
+	inv.issues(res.Issues)
 	run.Counts.Add(res.Counts)
 	run.ErrorPeople += res.ErrorPeople
 
 	if res.Cursor != "" {
-		return r.checkpoint(kctx, log, run, job, res.Cursor, attempt)
+		out := r.checkpoint(kctx, log, run, job, res.Cursor, attempt)
+		if !out.Retry {
+			inv.continuedIn()
+		}
+		return out
 	}
 	status := provision.RunSucceeded
 	if run.Counts.Errors > 0 || run.ErrorPeople > 0 {
@@ -444,7 +479,7 @@ func (r *Runner) end(ctx context.Context, log *slog.Logger, run provision.Run, j
 	kctx, cancel := r.keep(ctx)
 	defer cancel()
 	now := r.now().UTC()
-	_, err := finishRun(kctx, r.store, log, &run, status, rerr, now)
+	_, err := finishRun(kctx, r.store, r.tel, log, &run, status, rerr, now)
 	if err == nil {
 		return done
 	}
@@ -472,7 +507,7 @@ func (r *Runner) recordFinish(ctx context.Context, log *slog.Logger, run provisi
 	run.Counts, run.ErrorPeople = f.Counts, f.ErrorPeople
 	kctx, cancel := r.keep(ctx)
 	defer cancel()
-	if _, err := finishRun(kctx, r.store, log, &run, f.Status, f.Error, f.FinishedAt); err != nil {
+	if _, err := finishRun(kctx, r.store, r.tel, log, &run, f.Status, f.Error, f.FinishedAt); err != nil {
 		return r.retry(attempt)
 	}
 	return done
@@ -496,8 +531,12 @@ const finalWriteTries = 4
 // error. An error means the final state could not be written (after a few
 // tries of a transient failure): the run is still as it was, lease included,
 // and the caller must keep its outcome.
-func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError, now time.Time) (wrote bool, err error) {
+//
+// The run is reported (metrics, and events for a partial or failed run or a
+// back-off it started) by the call that wrote its final state, so once.
+func finishRun(ctx context.Context, st finisher, tel Telemetry, log *slog.Logger, run *provision.Run, status provision.RunStatus, rerr *provision.RunError, now time.Time) (wrote bool, err error) {
 	from := run.Status
+	var after *store.Tenant
 	// The back-off first: a reader that sees the run finished sees what it did
 	// to the tenant too. Recording the same run twice changes nothing, so a
 	// retry after a failed final write does not count it again.
@@ -507,7 +546,11 @@ func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provisio
 			reason = rerr.Code
 		}
 		o := store.RunOutcome{SyncID: run.SyncID, Failed: status == provision.RunFailed, Reason: reason, At: now}
-		if _, err := st.RecordRunOutcome(ctx, run.TenantID, o); err != nil && !errors.Is(err, fault.ErrNotFound) {
+		t, err := st.RecordRunOutcome(ctx, run.TenantID, o)
+		switch {
+		case err == nil:
+			after = &t
+		case !errors.Is(err, fault.ErrNotFound):
 			log.Error("record run outcome", "err", err)
 		}
 	}
@@ -542,6 +585,7 @@ func finishRun(ctx context.Context, st finisher, log *slog.Logger, run *provisio
 		attrs = append(attrs, "code", rerr.Code)
 	}
 	log.Info("run finished", attrs...)
+	tel.runFinished(ctx, log, *run, after)
 	return true, nil
 }
 

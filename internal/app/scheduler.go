@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
 )
@@ -30,6 +31,8 @@ type Scheduler struct {
 	Tenants  tenantLister
 	Jobs     jobPublisher
 	Logger   *slog.Logger
+	// Metrics receives one record per tick (nil: none).
+	Metrics *metrics.Writer
 }
 
 // TickResult is what a tick did.
@@ -81,6 +84,7 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error)
 	n, err := s.Jobs.Enqueue(ctx, jobs)
 	res.Enqueued = n
 	log.Info("scheduler tick", "slot", slot, "enqueued", n, "backedOff", res.BackedOff, "tenants", len(jobs))
+	Telemetry{Metrics: s.Metrics}.write(log, tickRecord(res, len(jobs)-n))
 	if err != nil {
 		return res, fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
 	}

@@ -5,15 +5,19 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"trinetsync/internal/api"
+	"trinetsync/internal/eventbus"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
 	"trinetsync/internal/secrets"
@@ -27,6 +31,7 @@ type AWS struct {
 	DynamoDB       *dynamodb.Client
 	SQS            *sqs.Client
 	SecretsManager *secretsmanager.Client
+	EventBridge    *eventbridge.Client
 }
 
 // LoadAWS builds the SDK clients from the environment.
@@ -44,6 +49,7 @@ func NewAWS(cfg aws.Config) AWS {
 		DynamoDB:       dynamodb.NewFromConfig(cfg),
 		SQS:            sqs.NewFromConfig(cfg),
 		SecretsManager: secretsmanager.NewFromConfig(cfg),
+		EventBridge:    eventbridge.NewFromConfig(cfg),
 	}
 }
 
@@ -63,6 +69,7 @@ type Wiring struct {
 	engine    *provision.Engine
 	now       func() time.Time
 	log       *slog.Logger
+	telemetry Telemetry
 }
 
 // WiringOptions are what a Wiring takes besides its configuration and SDK
@@ -74,6 +81,9 @@ type WiringOptions struct {
 	Logger *slog.Logger
 	// Now is the service's clock, the store's included (nil: time.Now).
 	Now func() time.Time
+	// Telemetry receives metrics and events (none unless set: FromEnv
+	// prints metrics on stdout and puts events on EVENT_BUS_NAME).
+	Telemetry Telemetry
 }
 
 // NewWiring wires the adapters and the engine.
@@ -95,12 +105,13 @@ func NewWiring(cfg Config, a AWS, opts WiringOptions) *Wiring {
 		engine:    provision.New(provision.Config{Logger: log}),
 		now:       now,
 		log:       log,
+		telemetry: opts.Telemetry,
 	}
 }
 
 // Runner is the worker's per-job logic.
 func (w *Wiring) Runner() *Runner {
-	return NewRunner(w.Config, w.store, w.secrets, w.publisher, w.clients, w.engine, w.now, w.log)
+	return NewRunner(w.Config, w.store, w.secrets, w.publisher, w.clients, w.engine, w.now, w.log).WithTelemetry(w.telemetry)
 }
 
 // Worker is the worker function's SQS handler.
@@ -110,22 +121,22 @@ func (w *Wiring) Worker() *Worker {
 
 // Scheduler is the scheduler function's tick.
 func (w *Wiring) Scheduler() *Scheduler {
-	return &Scheduler{Interval: w.Config.SyncInterval, Tenants: w.store, Jobs: w.publisher, Logger: w.log}
+	return &Scheduler{Interval: w.Config.SyncInterval, Tenants: w.store, Jobs: w.publisher, Logger: w.log, Metrics: w.telemetry.Metrics}
 }
 
 // Backend is the HTTP API's backend.
 func (w *Wiring) Backend() *Backend {
-	return NewBackend(w.Config, w.store, w.secrets, w.clients, w.publisher, w.now, w.log)
+	return NewBackend(w.Config, w.store, w.secrets, w.clients, w.publisher, w.now, w.log).WithTelemetry(w.telemetry)
 }
 
 // Restart settles what a stop of the whole service left unfinished.
 func (w *Wiring) Restart() *Restart {
-	return &Restart{store: w.store, jobs: w.publisher, now: w.now, log: w.log}
+	return &Restart{store: w.store, jobs: w.publisher, tel: w.telemetry, now: w.now, log: w.log}
 }
 
 // API is the HTTP API handler with the given authentication.
 func (w *Wiring) API(auth api.Authenticator) http.Handler {
-	return api.New(w.Backend(), auth, api.Options{Logger: w.log})
+	return api.New(w.Backend(), auth, api.Options{Logger: w.log, Metrics: w.telemetry.Metrics})
 }
 
 // FromEnv is a Lambda function's cold start: configuration from the
@@ -140,5 +151,13 @@ func FromEnv(ctx context.Context) (*Wiring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NewWiring(cfg, clients, WiringOptions{Logger: logger}), nil
+	// Lambda sends a function's standard output to its log group, where
+	// CloudWatch turns the EMF lines into metrics; the logs go to stderr.
+	tel := Telemetry{Metrics: metrics.New(os.Stdout, cfg.MetricsNamespace)}
+	if cfg.EventBusName != "" {
+		tel.Events = eventbus.NewEventBridge(clients.EventBridge, cfg.EventBusName)
+	} else {
+		logger.Warn("EVENT_BUS_NAME is not set: no events are published")
+	}
+	return NewWiring(cfg, clients, WiringOptions{Logger: logger, Telemetry: tel}), nil
 }

@@ -61,6 +61,11 @@ type Config struct {
 	Logger *slog.Logger
 	// EmulatorLog receives dynalite's and goaws's output (default discarded).
 	EmulatorLog io.Writer
+	// Metrics receives the service's metrics, the CloudWatch EMF lines the
+	// functions print in AWS (default DataDir/metrics.jsonl, or none without
+	// a data folder). Events always go to the progress lines and, with a
+	// data folder, to DataDir/events.jsonl.
+	Metrics io.Writer
 	// Now is the service's clock (default time.Now).
 	Now func() time.Time
 }

@@ -16,6 +16,7 @@ import (
 
 	"trinetsync/internal/api"
 	"trinetsync/internal/app"
+	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/sandbox/demo"
 	"trinetsync/internal/secrets/standin"
@@ -41,6 +42,10 @@ type Stack struct {
 	// unfinished that this start settled: queued ones sent again, running
 	// ones written failed (interrupted).
 	Requeued, Interrupted int
+	// EventsPath and MetricsPath are the files the events and the metrics
+	// are appended to ("" when none).
+	EventsPath, MetricsPath string
+	metricsFile             *os.File
 
 	cfg      Config
 	wiring   *app.Wiring
@@ -120,7 +125,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	// endpoints AWS_ENDPOINT_URL_* gives the functions) directly: nothing is
 	// written to this process's environment.
 	awsClients := st.Infra.AWS
-	st.wiring = app.NewWiring(st.Infra.Config(cfg.SyncInterval), awsClients, app.WiringOptions{Logger: log, Now: cfg.Now})
+	appCfg := st.Infra.Config(cfg.SyncInterval)
+	if appCfg.MetricsNamespace == "" {
+		appCfg.MetricsNamespace = metrics.DefaultNamespace
+	}
+	tel, err := st.telemetry(appCfg.MetricsNamespace)
+	if err != nil {
+		return nil, err
+	}
+	st.wiring = app.NewWiring(appCfg, awsClients, app.WiringOptions{Logger: log, Now: cfg.Now, Telemetry: tel})
 
 	if err := st.settle(ctx); err != nil {
 		return nil, err
@@ -169,6 +182,30 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// telemetry gives the services what AWS gives the functions: the metrics
+// (EMF lines) go to cfg.Metrics or DATA_DIR/metrics.jsonl instead of a log
+// group, and the events are printed and kept in DATA_DIR/events.jsonl
+// instead of going on an EventBridge bus.
+func (st *Stack) telemetry(namespace string) (app.Telemetry, error) {
+	out := st.cfg.Metrics
+	if dir := st.cfg.DataDir; dir != "" {
+		st.EventsPath = filepath.Join(dir, EventsFile)
+		if out == nil {
+			st.MetricsPath = filepath.Join(dir, MetricsFile)
+			f, err := os.OpenFile(st.MetricsPath, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+			if err != nil {
+				return app.Telemetry{}, fmt.Errorf("metrics file: %w", err)
+			}
+			st.metricsFile, out = f, f
+		}
+	}
+	tel := app.Telemetry{Events: &eventJournal{path: st.EventsPath, progress: st.progress}}
+	if out != nil {
+		tel.Metrics = metrics.New(out, namespace)
+	}
+	return tel, nil
 }
 
 // prerequisites names what must be installed by hand, before anything starts.
@@ -260,6 +297,9 @@ func (st *Stack) Close() {
 				st.cfg.Logger.Error("save the sandboxes' state", "err", err)
 			}
 			st.Infra.Close()
+		}
+		if st.metricsFile != nil {
+			_ = st.metricsFile.Close()
 		}
 	})
 }

@@ -24,6 +24,12 @@ trinet-sync is running on this machine: the same handlers as the Lambda function
   SQS                 {{.SQS}}   (goaws, queues {{.Queue}} and {{.DLQ}})
   Secrets Manager     {{.Secrets}}   (stand-in, files in {{.SecretsDir}})
   Data                {{.DataDir}}
+{{- if .Events}}
+  Events              {{.Events}}   (what goes on EventBridge in AWS; also printed below)
+{{- end}}
+{{- if .Metrics}}
+  Metrics             {{.Metrics}}   (CloudWatch EMF lines, as the functions print them)
+{{- end}}
   Schedule            every {{.Interval}}
 
 Tokens (HS256, signed with LOCAL_JWT_SECRET{{if .SecretKept}}, kept in {{.SecretKept}}{{end}}; valid {{.TTL}}):
@@ -88,7 +94,7 @@ func (st *Stack) WriteUsage(w io.Writer) error {
 		"DynamoDB": inf.Dynalite.Endpoint(), "SQS": inf.Goaws.Endpoint(), "Secrets": inf.SecretsURL, "SecretsDir": inf.SecretsDir,
 		"Table": TableName, "Queue": QueueName, "DLQ": DLQName, "Interval": st.cfg.SyncInterval.String(),
 		"DataDir": st.cfg.DataDir, "TTL": TokenTTL.String(), "AdminToken": admin,
-		"Note": st.DemoNote, "FirstSync": st.FirstSyncID,
+		"Note": st.DemoNote, "FirstSync": st.FirstSyncID, "Events": st.EventsPath, "Metrics": st.MetricsPath,
 	}
 	if st.cfg.DataDir == "" {
 		data["DataDir"] = "memory (DATA_DIR empty)"

@@ -140,8 +140,9 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 		name = p.Service + " " + name
 	}
 	start := now()
+	obs := observerOf(ctx)
 	var last Attempt
-	exempt := false
+	exempt, renewed := false, false
 	for n, again := 1, false; ; n++ {
 		var adm Admission
 		if p.Gate != nil {
@@ -161,11 +162,16 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 		if adm != nil {
 			adm.Done(last)
 		}
+		if obs != nil {
+			obs.Attempted(p.Service, n > 1 && !renewed, last)
+		}
+		renewed = false
 		if last.Err == nil {
 			return nil
 		}
 		if last.Again && !again {
 			again = true // a renewal is not a retry
+			renewed = true
 			n--
 			exempt = false
 			continue
@@ -198,6 +204,31 @@ func (p *Policy) Do(ctx context.Context, name string, attempt func(ctx context.C
 		// Only a 429 sets a pause (its own) that this call has now waited out.
 		exempt = last.Throttled && last.RetryAfter > 0
 	}
+}
+
+// Observer hears of every attempt a policy makes under a context that
+// carries it (WithObserver): a run's metrics count the calls to each
+// upstream, its throttled answers, its retries and its hires whose outcome
+// is unknown, whichever client made them. service is the policy's Service;
+// retried is true for an attempt after the first (a renewal of the access
+// token is not a retry). It is called from the caller's goroutine, possibly
+// from several at once.
+type Observer interface {
+	Attempted(service string, retried bool, a Attempt)
+}
+
+type observerKey struct{}
+
+// WithObserver returns a context whose calls report their attempts to o. It
+// travels with the context, as net/http/httptrace's hooks do, so the clients
+// built for a run need no knowledge of who is counting.
+func WithObserver(ctx context.Context, o Observer) context.Context {
+	return context.WithValue(ctx, observerKey{}, o)
+}
+
+func observerOf(ctx context.Context) Observer {
+	o, _ := ctx.Value(observerKey{}).(Observer)
+	return o
 }
 
 // admit asks the gate for a slot within the budget left as well as ctx's

@@ -312,3 +312,58 @@ func TestMultiplier(t *testing.T) {
 		}
 	}
 }
+
+// seen records what an Observer hears.
+type seen struct {
+	mu    sync.Mutex
+	calls []string // "service retried throttled"
+}
+
+func (s *seen) Attempted(service string, retried bool, a Attempt) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, fmtSeen(service, retried, a.Throttled))
+}
+
+func fmtSeen(service string, retried, throttled bool) string {
+	out := service
+	if retried {
+		out += " retry"
+	}
+	if throttled {
+		out += " 429"
+	}
+	return out
+}
+
+// TestObserverHearsEveryAttempt: a context's observer hears each attempt,
+// which ones are retries (a token renewal is not one) and which were
+// throttled; a context without one costs nothing.
+func TestObserverHearsEveryAttempt(t *testing.T) {
+	w := &waits{}
+	p := &Policy{Service: "trinet", Sleep: w.sleep}
+	obs := &seen{}
+	ctx := WithObserver(context.Background(), obs)
+	renew := Attempt{Err: fault.New(fault.Auth, "HTTP 401"), Again: true}
+	n := 0
+	if err := p.Do(ctx, "employees", script(&n, renew, throttled(time.Second), transient(), Attempt{})); err != nil {
+		t.Fatal(err)
+	}
+	// The try after the renewal is the first real one: its 429 is not a retry.
+	want := []string{"trinet", "trinet 429", "trinet retry", "trinet retry"}
+	if len(obs.calls) != len(want) {
+		t.Fatalf("observer heard %v, want %v", obs.calls, want)
+	}
+	for i := range want {
+		if obs.calls[i] != want[i] {
+			t.Fatalf("observer heard %v, want %v", obs.calls, want)
+		}
+	}
+	n = 0
+	if err := p.Do(context.Background(), "employees", script(&n, transient(), Attempt{})); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.calls) != len(want) {
+		t.Fatalf("a context without the observer reported: %v", obs.calls)
+	}
+}

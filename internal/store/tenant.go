@@ -58,6 +58,9 @@ type Tenant struct {
 	// Version grows with every write of the record; SaveSettingsIf writes
 	// only over the version it was given.
 	Version int64
+	// OutcomeOf is the sync id of the last run RecordRunOutcome recorded:
+	// with Backoff, it tells whether that run started the back-off.
+	OutcomeOf string
 }
 
 // connectedShards is how many shards the connected-tenant index spreads over.
@@ -119,6 +122,7 @@ func (it tenantItem) tenant(id string) Tenant {
 		RevokedAt:           parseTime(it.RevokedAt),
 		ConsecutiveFailures: it.Failures,
 		Version:             it.Ver,
+		OutcomeOf:           it.OutcomeOf,
 	}
 	if t.Status == "" {
 		t.Status = NotConnected
@@ -354,6 +358,7 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 		} else {
 			it.Failures, it.BackoffUntil, it.BackoffReason = 0, "", ""
 		}
+		it.OutcomeOf = o.SyncID
 		upd := bumpVersion(expression.Set(name("failures"), value(n(int64(it.Failures)))).Set(name("outcomeOf"), value(o.SyncID)))
 		switch {
 		case !failed:
