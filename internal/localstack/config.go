@@ -152,13 +152,15 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if c.LeapsomeSCIMURL, err = baseURL(get("LEAPSOME_SCIM_URL"), "LEAPSOME_SCIM_URL", "/scim/v1"); err != nil {
 		return Config{}, err
 	}
-	// One Leapsome account serves both APIs: a real Content API beside the
-	// sandbox's SCIM (or the reverse) would read two different companies.
-	if c.LeapsomeURL != "" && c.LeapsomeSCIMURL == "" {
-		return Config{}, fault.Invalid("LEAPSOME_SCIM_URL", "must be set with LEAPSOME_BASE_URL (both Leapsome APIs are the same account's, such as https://api.leapsome.com/scim/v1)")
-	}
-	if c.LeapsomeSCIMURL != "" && c.LeapsomeURL == "" {
-		return Config{}, fault.Invalid("LEAPSOME_BASE_URL", "must be set with LEAPSOME_SCIM_URL (both Leapsome APIs are the same account's, such as https://api.leapsome.com/v1)")
+	// One Leapsome account serves both APIs, the SCIM API at /scim/v1 beside
+	// the Content API's /v1: a URL given for one of them names the other too,
+	// so the sandbox is not started for half an account (which would read two
+	// companies), and an outside Leapsome given by one URL is used whole.
+	switch {
+	case c.LeapsomeURL != "" && c.LeapsomeSCIMURL == "":
+		c.LeapsomeSCIMURL = strings.TrimSuffix(c.LeapsomeURL, "/v1") + "/scim/v1"
+	case c.LeapsomeSCIMURL != "" && c.LeapsomeURL == "":
+		c.LeapsomeURL = strings.TrimSuffix(c.LeapsomeSCIMURL, "/scim/v1") + "/v1"
 	}
 	if err := checkJWTSecret(c.JWTSecret); err != nil {
 		return Config{}, err
@@ -187,8 +189,8 @@ func checkJWTSecret(secret string) error {
 	return nil
 }
 
-// baseURL checks an external API URL: http(s), a host, and the path the
-// contract asks for ("" = none).
+// baseURL checks an external API URL: http(s), a host, and the ending of
+// its path the contract asks for ("" = no path at all).
 func baseURL(v, name, path string) (string, error) {
 	if v == "" {
 		return "", nil
@@ -198,10 +200,13 @@ func baseURL(v, name, path string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fault.Invalid(name, "must be an http(s) URL, got %q", v)
 	}
-	if strings.TrimRight(u.Path, "/") != path {
-		if path == "" {
-			return "", fault.Invalid(name, "must have no path (such as https://api.trinet.com), got %q", v)
-		}
+	p := strings.TrimRight(u.Path, "/")
+	switch {
+	case path == "" && p != "":
+		return "", fault.Invalid(name, "must have no path (such as https://api.trinet.com), got %q", v)
+	case path != "" && (!strings.HasSuffix(p, path) || (path == "/v1" && strings.HasSuffix(p, "/scim/v1"))):
+		// A Leapsome may sit under a path of its own (…/leapsome/v1); the
+		// Content API's URL must not be the SCIM API's.
 		return "", fault.Invalid(name, "must end with %s, got %q", path, v)
 	}
 	return v, nil

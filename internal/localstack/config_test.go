@@ -80,10 +80,27 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "TriNet URL not http", env: map[string]string{"TRINET_BASE_URL": "api.trinet.example"}, field: "TRINET_BASE_URL"},
 		{name: "Leapsome URL without /v1", env: map[string]string{"LEAPSOME_BASE_URL": "https://api.leapsome.example"}, field: "LEAPSOME_BASE_URL"},
 		{name: "SCIM URL without /scim/v1", env: map[string]string{"LEAPSOME_SCIM_URL": "https://api.leapsome.example/v1"}, field: "LEAPSOME_SCIM_URL"},
-		// One Leapsome account serves both APIs: half of it real and half the
-		// sandbox would read two companies.
-		{name: "Leapsome Content API without SCIM", env: map[string]string{"LEAPSOME_BASE_URL": "https://api.leapsome.example/v1"}, field: "LEAPSOME_SCIM_URL"},
-		{name: "Leapsome SCIM without Content API", env: map[string]string{"LEAPSOME_SCIM_URL": "https://api.leapsome.example/scim/v1"}, field: "LEAPSOME_BASE_URL"},
+		{name: "Leapsome Content API URL that is SCIM's", env: map[string]string{"LEAPSOME_BASE_URL": "https://api.leapsome.example/scim/v1"}, field: "LEAPSOME_BASE_URL"},
+		// One Leapsome account serves both APIs: one URL names both, so half
+		// of it is never real and half the sandbox (two companies).
+		{name: "Leapsome Content API without SCIM", env: map[string]string{"LEAPSOME_BASE_URL": "https://api.leapsome.example/v1"}, check: func(t *testing.T, c Config) {
+			if c.LeapsomeSCIMURL != "https://api.leapsome.example/scim/v1" || !c.leapsomeExternal() {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "Leapsome SCIM without Content API", env: map[string]string{"LEAPSOME_SCIM_URL": "https://api.leapsome.example/scim/v1"}, check: func(t *testing.T, c Config) {
+			if c.LeapsomeURL != "https://api.leapsome.example/v1" || !c.leapsomeExternal() {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		// An outside Leapsome under a path of its own is taken as given.
+		{name: "Leapsome under a path prefix", env: map[string]string{
+			"LEAPSOME_BASE_URL": "http://127.0.0.1:9400/leapsome/v1", "LEAPSOME_SCIM_URL": "http://127.0.0.1:9400/leapsome/scim/v1",
+		}, check: func(t *testing.T, c Config) {
+			if c.LeapsomeURL != "http://127.0.0.1:9400/leapsome/v1" || c.LeapsomeSCIMURL != "http://127.0.0.1:9400/leapsome/scim/v1" {
+				t.Fatalf("%+v", c)
+			}
+		}},
 		{name: "only TriNet external", env: map[string]string{"TRINET_BASE_URL": "https://api.trinet.example"}, check: func(t *testing.T, c Config) {
 			if !c.trinetExternal() || c.leapsomeExternal() {
 				t.Fatalf("%+v", c)
