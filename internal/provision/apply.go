@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/retry"
 )
 
 // Applying carries out a plan: one goroutine per person that has writes, at
@@ -177,26 +178,23 @@ func (x *executor) runStep(ctx context.Context, i int) {
 	}
 }
 
-// keepTrying repeats a ledger write that failed transiently (DynamoDB
-// throttled or restarting) until it lands or ctx, a bookkeeping context,
-// ends: once TriNet has answered a hire, the ledger must say so, or the
-// entry stays submitted and the person reads as hire_outcome_unknown.
-func keepTrying(ctx context.Context, write func() error) error {
-	wait := 50 * time.Millisecond
-	for {
-		err := write()
-		if err == nil || !fault.Retryable(err) {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		wait = min(2*wait, time.Second)
-	}
+// ledgerRetry repeats a ledger write that failed transiently (DynamoDB
+// throttled or restarting) within the bookkeeping budget: once TriNet has
+// answered a hire, the ledger must say so, or the entry stays submitted and
+// the person reads as hire_outcome_unknown.
+var ledgerRetry = retry.Policy{
+	MaxRetries: 1000, BaseDelay: 50 * time.Millisecond, Multiplier: 2, MaxDelay: time.Second,
+	MaxElapsed: bookkeepingTimeout, RequestTimeout: bookkeepingTimeout, Service: "ledger",
+	Logger: slog.New(slog.DiscardHandler),
+}
+
+// keepTrying runs write under ledgerRetry until it lands, fails for good,
+// or ctx (a bookkeeping context) ends.
+func keepTrying(ctx context.Context, write func(ctx context.Context) error) error {
+	return ledgerRetry.Do(ctx, "write", func(ctx context.Context) retry.Attempt {
+		err := write(ctx)
+		return retry.Attempt{Err: err, Retry: fault.Retryable(err)}
+	})
 }
 
 func (x *executor) bookkeeping(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -248,7 +246,7 @@ func (x *executor) moveLedger(ctx context.Context, st *Step) {
 	}
 	bctx, cancel := x.bookkeeping(ctx)
 	defer cancel()
-	if err := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, e) }); err != nil {
+	if err := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.UpdateHire(ctx, x.in.TenantID, e) }); err != nil {
 		// The next run finds the entry as it was and moves it again.
 		x.logWarn(ctx, "hire ledger entry not moved", st, err)
 	}
@@ -378,7 +376,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 	switch {
 	case err == nil:
 		entry.State, entry.EmployeeID = HirePending, res.EmployeeID
-		if uerr := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry) }); uerr != nil {
+		if uerr := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.UpdateHire(ctx, x.in.TenantID, entry) }); uerr != nil {
 			// The entry stays submitted; the next run reports it unknown until TriNet lists it.
 			x.logWarn(ctx, "hire ledger entry not moved to pending", st, uerr)
 		}
@@ -387,7 +385,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// TriNet has not got this hire: clear the entry so that the next sync
 		// (or, after a rejection, the corrected person) is hired without an
 		// admin having to release anything.
-		if derr := keepTrying(bctx, func() error { return x.in.Ledger.DeleteHire(bctx, x.in.TenantID, x.in.CompanyID, st.Item.UserID) }); derr != nil {
+		if derr := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.DeleteHire(ctx, x.in.TenantID, x.in.CompanyID, st.Item.UserID) }); derr != nil {
 			x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, derr)
 		}
 		x.logWarn(ctx, "hire not applied by TriNet", st, err)
@@ -400,7 +398,7 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// request was sent) or an error nobody classified: it may have been
 		// applied, so it is never sent again until an admin releases it.
 		entry.State = HireUnknown
-		if uerr := keepTrying(bctx, func() error { return x.in.Ledger.UpdateHire(bctx, x.in.TenantID, entry) }); uerr != nil {
+		if uerr := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.UpdateHire(ctx, x.in.TenantID, entry) }); uerr != nil {
 			x.logWarn(ctx, "hire ledger entry not moved to unknown", st, uerr)
 		}
 		x.logWarn(ctx, "hire outcome unknown", st, err)
@@ -425,7 +423,7 @@ func (x *executor) clearUnsent(ctx context.Context, st *Step, entry HireEntry) {
 	}
 	for _, e := range all {
 		if e.UserID == entry.UserID && e.State == HireSubmitted && e.SyncID == entry.SyncID {
-			if err := keepTrying(bctx, func() error { return x.in.Ledger.DeleteHire(bctx, x.in.TenantID, x.in.CompanyID, entry.UserID) }); err != nil {
+			if err := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.DeleteHire(ctx, x.in.TenantID, x.in.CompanyID, entry.UserID) }); err != nil {
 				x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, err)
 			}
 			return

@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -311,10 +310,28 @@ func ParseRetryAfter(h string, now time.Time) time.Duration {
 	} else if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(h, "-") {
 		return MaxRetryAfter
 	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+	if t, ok := parseHTTPDate(h); ok && t.After(now) {
 		return min(t.Sub(now), MaxRetryAfter)
 	}
 	return 0
+}
+
+// httpDateLayouts are the three forms of an HTTP date (RFC 9110 §5.6.7), as
+// net/http reads them; this package stays free of net/http so that the
+// engine, which must not import it, can use the policy too.
+var httpDateLayouts = []string{
+	"Mon, 02 Jan 2006 15:04:05 GMT", // IMF-fixdate
+	time.RFC850,
+	time.ANSIC,
+}
+
+func parseHTTPDate(h string) (time.Time, bool) {
+	for _, layout := range httpDateLayouts {
+		if t, err := time.Parse(layout, h); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // Sleep waits d, or until ctx ends (then it returns ctx's cause). It is the
