@@ -385,7 +385,9 @@ func (x *executor) hire(ctx context.Context, i int) {
 		// TriNet has not got this hire: clear the entry so that the next sync
 		// (or, after a rejection, the corrected person) is hired without an
 		// admin having to release anything.
-		if derr := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.DeleteHire(ctx, x.in.TenantID, x.in.CompanyID, st.Item.UserID) }); derr != nil {
+		if derr := keepTrying(bctx, func(ctx context.Context) error {
+			return x.in.Ledger.DeleteHire(ctx, x.in.TenantID, x.in.CompanyID, st.Item.UserID)
+		}); derr != nil {
 			x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, derr)
 		}
 		x.logWarn(ctx, "hire not applied by TriNet", st, err)
@@ -423,7 +425,9 @@ func (x *executor) clearUnsent(ctx context.Context, st *Step, entry HireEntry) {
 	}
 	for _, e := range all {
 		if e.UserID == entry.UserID && e.State == HireSubmitted && e.SyncID == entry.SyncID {
-			if err := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.DeleteHire(ctx, x.in.TenantID, x.in.CompanyID, entry.UserID) }); err != nil {
+			if err := keepTrying(bctx, func(ctx context.Context) error {
+				return x.in.Ledger.DeleteHire(ctx, x.in.TenantID, x.in.CompanyID, entry.UserID)
+			}); err != nil {
 				x.logWarn(ctx, "unsent hire's ledger entry not cleared", st, err)
 			}
 			return
