@@ -505,3 +505,40 @@ func TestStoryCompanySwitchSecretAheadOfTheRecord(t *testing.T) {
 	}
 	w.checkProduction(t, "sched-production")
 }
+
+// An admin moves the tenant to production while a long run of the test
+// company is between two invocations: the continuation does not go on in
+// production with the test company's progress; the run ends not_connected and
+// writes nothing there, and the next run syncs production from the start.
+func TestStoryCompanySwitchWhileARunContinues(t *testing.T) {
+	t.Parallel()
+	w := newSwitchWorld(t)
+	e := w.e
+	ctx := ctxFor(t)
+	app.SetSafety(e.runner, time.Hour) // each invocation does one person and checkpoints
+	short, cancel := context.WithTimeout(ctx, time.Hour)
+	defer cancel()
+	job := e.job("manual-long", provision.TriggerManual, false)
+	if out := e.runner.Handle(short, job, 1); out.Retry {
+		t.Fatalf("first invocation: %+v", out)
+	}
+	r := e.run(job.SyncID)
+	if r.Status != provision.RunRunning || r.Cursor == "" {
+		t.Fatalf("after the first invocation: %+v", r)
+	}
+	if status := w.putConnection(w.prod); status != http.StatusOK {
+		t.Fatalf("PUT production: %d", status)
+	}
+	inf.TriNet.ResetCounters(w.prod.TriNet.CompanyID)
+	next := job
+	next.Cursor = r.Cursor
+	if out := e.runner.Handle(short, next, 1); out.Retry {
+		t.Fatalf("continuation: %+v", out)
+	}
+	wantRunError(t, e.run(job.SyncID), provision.RunFailed, app.CodeNotConnected)
+	if ws := inf.TriNet.Writes(w.prod.TriNet.CompanyID); len(ws) != 0 {
+		t.Fatalf("%d write(s) to production by the test company's run: %s %s", len(ws), ws[0].Path, ws[0].Body)
+	}
+	app.SetSafety(e.runner, 0)
+	w.checkProduction(t, "sched-production")
+}

@@ -351,6 +351,11 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 		Cursor: job.Cursor, Deadline: stopAt,
 	})
 	inv.engineRan()
+	if errors.Is(err, provision.ErrCompanyChanged) {
+		log.Warn("the tenant moved to another TriNet company during the run; run stopped", "companyId", tenant.CompanyID)
+		return r.end(ctx, log, run, job, provision.RunFailed, &provision.RunError{Code: CodeNotConnected,
+			Message: "The TriNet connection moved to another company while this sync was running, so it stopped; the next sync runs in the new company."}, attempt)
+	}
 	if err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}

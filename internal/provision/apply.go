@@ -479,7 +479,7 @@ func (x *executor) result() Result {
 	}
 	res.Counts = counts(res.Plan, res.Issues)
 	if x.stopAt >= 0 {
-		c := cursor{From: x.steps[x.stopAt].Item.UserID}
+		c := cursor{From: x.steps[x.stopAt].Item.UserID, Company: x.in.CompanyID}
 		for i := x.stopAt; i < len(x.steps); i++ {
 			if x.started[i] || x.skip[i] {
 				c.Done = append(c.Done, x.steps[i].Item.UserID)

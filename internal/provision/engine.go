@@ -111,6 +111,9 @@ func (e *Engine) Run(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if in.Cursor != "" && cur.Company != "" && cur.Company != in.CompanyID {
+		return Result{}, ErrCompanyChanged
+	}
 	started := e.now()
 	var (
 		dir    Directory
@@ -240,7 +243,15 @@ func wrapRead(err error, what string) error {
 type cursor struct {
 	From string   `json:"f"`           // first user id not started
 	Done []string `json:"d,omitempty"` // user ids at or after From already reported
+	// Company is the TriNet company the run started in: a continuation in
+	// another (the tenant reconnected meanwhile) is not this run's.
+	Company string `json:"c,omitempty"`
 }
+
+// ErrCompanyChanged is Run's error for a continuation whose tenant is now
+// connected to another TriNet company than the run started in: the people
+// the run has done were another company's employees, so it ends there.
+var ErrCompanyChanged = fault.New(fault.Conflict, "the tenant was connected to another TriNet company while the run went on")
 
 func (c cursor) encode() string {
 	b, _ := json.Marshal(c)
