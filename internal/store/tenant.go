@@ -73,7 +73,25 @@ const (
 const (
 	attrBackoffUntil = "backoffUntil"
 	maxCASAttempts   = 10
+	// The schedule of the saved settings, kept beside them as attributes
+	// the connected index projects, so that the scheduler reads every
+	// tenant's cadence from the index alone: the interval in minutes and
+	// whether it is paused. Absent: the default schedule.
+	attrSchedEvery  = "schedEvery"
+	attrSchedPaused = "schedPaused"
 )
+
+// Scheduled is a connected tenant as the scheduler sees it: what the
+// connected index projects, no more.
+type Scheduled struct {
+	ID string
+	// BackoffUntil is the end of its back-off; zero when none.
+	BackoffUntil time.Time
+	// Every is its schedule's interval; zero for the default.
+	Every time.Duration
+	// Paused: no scheduled runs (manual ones still run).
+	Paused bool
+}
 
 // shardOf is the connected-index shard a tenant is written to.
 func shardOf(tenant string) string {
@@ -194,7 +212,9 @@ func (st *Store) Connect(ctx context.Context, t Tenant) (Tenant, error) {
 }
 
 // SaveSettings replaces a tenant's settings. It does not check them: the
-// engine's validation does, before.
+// engine's validation does, before. The schedule is written twice in the
+// one update: inside the settings, and as the attributes the connected
+// index projects for the scheduler.
 func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Settings) error {
 	if err := checkTenant(id); err != nil {
 		return err
@@ -205,14 +225,22 @@ func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Sett
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "encode settings of %s", id)
 	}
+	vals := map[string]types.AttributeValue{
+		":s": av["s"], ":tid": s(id), ":nc": s(string(NotConnected)), ":zero": n(0), ":one": n(1),
+	}
+	update := "SET settings = :s, #tid = :tid, #st = if_not_exists(#st, :nc), ver = if_not_exists(ver, :zero) + :one"
+	if sc := set.Schedule; sc != nil {
+		update += ", " + attrSchedEvery + " = :every, " + attrSchedPaused + " = :paused"
+		vals[":every"], vals[":paused"] = n(int64(sc.Every()/time.Minute)), b(sc.Paused)
+	} else {
+		update += " REMOVE " + attrSchedEvery + ", " + attrSchedPaused
+	}
 	_, err = st.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                st.table,
-		Key:                      key(tenantPK(id), skProfile),
-		UpdateExpression:         aws.String("SET settings = :s, #tid = :tid, #st = if_not_exists(#st, :nc), ver = if_not_exists(ver, :zero) + :one"),
-		ExpressionAttributeNames: map[string]string{"#tid": attrTenantID, "#st": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":s": av["s"], ":tid": s(id), ":nc": s(string(NotConnected)), ":zero": n(0), ":one": n(1),
-		},
+		TableName:                 st.table,
+		Key:                       key(tenantPK(id), skProfile),
+		UpdateExpression:          aws.String(update),
+		ExpressionAttributeNames:  map[string]string{"#tid": attrTenantID, "#st": "status"},
+		ExpressionAttributeValues: vals,
 	})
 	return classify(err, "save settings of %s", id)
 }
@@ -279,7 +307,7 @@ func (st *Store) Disconnect(ctx context.Context, id string) error {
 		TableName: st.table,
 		Key:       key(tenantPK(id), skProfile),
 		UpdateExpression: aws.String(set + " REMOVE settings, companyId, clientIdMasked, secretName," +
-			" scimConfigured, connectedAt, revokedAt, failures, backoffUntil, backoffReason, cshard"),
+			" scimConfigured, connectedAt, revokedAt, failures, backoffUntil, backoffReason, cshard, " + attrSchedEvery + ", " + attrSchedPaused),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames:  map[string]string{"#st": "status"},
 		ExpressionAttributeValues: vals,
@@ -403,11 +431,11 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 }
 
 // ConnectedTenants calls fn for every connected tenant with the end of its
-// back-off (zero when none), querying the shards of the connected index in
+// back-off and its schedule, querying the shards of the connected index in
 // parallel. fn is called from several goroutines at once and must be safe for
 // that; an error from fn stops the listing and is returned. The index is
 // eventually consistent: a tenant connected a moment ago may be missed once.
-func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backoffUntil time.Time) error) error {
+func (st *Store) ConnectedTenants(ctx context.Context, fn func(t Scheduled) error) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for i := range connectedShards {
 		shard := shardKey(i)
@@ -428,11 +456,19 @@ func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backof
 					if id == nil {
 						continue
 					}
-					var until time.Time
+					t := Scheduled{ID: id.Value}
 					if bu, ok := it[attrBackoffUntil].(*types.AttributeValueMemberS); ok {
-						until = parseTime(bu.Value)
+						t.BackoffUntil = parseTime(bu.Value)
 					}
-					if err := fn(id.Value, until); err != nil {
+					if ev, ok := it[attrSchedEvery].(*types.AttributeValueMemberN); ok {
+						if m, err := strconv.ParseInt(ev.Value, 10, 64); err == nil && m > 0 {
+							t.Every = time.Duration(m) * time.Minute
+						}
+					}
+					if p, ok := it[attrSchedPaused].(*types.AttributeValueMemberBOOL); ok {
+						t.Paused = p.Value
+					}
+					if err := fn(t); err != nil {
 						return err
 					}
 				}
@@ -451,9 +487,9 @@ func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backof
 func (st *Store) ConnectedTenantIDs(ctx context.Context) (map[string]time.Time, error) {
 	var mu sync.Mutex
 	out := make(map[string]time.Time)
-	err := st.ConnectedTenants(ctx, func(id string, until time.Time) error {
+	err := st.ConnectedTenants(ctx, func(t Scheduled) error {
 		mu.Lock()
-		out[id] = until
+		out[t.ID] = t.BackoffUntil
 		mu.Unlock()
 		return nil
 	})
