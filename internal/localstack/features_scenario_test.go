@@ -428,7 +428,7 @@ func scenarioSchedule(t *testing.T, st *Stack) {
 		t.Fatalf("no nextRunAt: %+v", conn)
 	}
 	due, err := time.Parse(time.RFC3339, *conn.NextRunAt)
-	if err != nil || !app.Slot(due, interval).Equal(due) || due.Sub(time.Now()) > 3*interval {
+	if err != nil || !app.Slot(due, interval).Equal(due) || time.Until(due) > 3*interval {
 		t.Fatalf("nextRunAt %s is not one of the next 3 slots: %v", *conn.NextRunAt, err)
 	}
 	// The scheduler queues the tenant in that slot and not in the next one.
