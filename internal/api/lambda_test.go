@@ -39,6 +39,7 @@ func TestLambdaSampleEvents(t *testing.T) {
 		"get-links":         200,
 		"put-link":          200,
 		"delete-link":       204,
+		"get-person":        200,
 	}
 	files, err := filepath.Glob("../../events/api/*.json")
 	if err != nil {
