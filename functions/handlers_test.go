@@ -317,6 +317,24 @@ func TestHandlersWithSampleEvents(t *testing.T) {
 				t.Errorf("plan actions %v: want the linked employees", actions)
 			}
 		}
+		// Liam, whom the scheduled run linked by email, explained.
+		var person struct {
+			UserID string `json:"userId"`
+			Link   *struct {
+				Origin string `json:"origin"`
+			} `json:"link"`
+			Latest *struct {
+				SyncID string `json:"syncId"`
+			} `json:"latest"`
+			History []struct {
+				SyncID string `json:"syncId"`
+			} `json:"history"`
+		}
+		decodeBody(t, "get-person.json", call(t, "get-person.json", nil, http.StatusOK), &person)
+		if person.Link == nil || person.Link.Origin != "email" || len(person.History) == 0 || person.History[0].SyncID != scheduledSyncID ||
+			person.Latest == nil || person.Latest.SyncID != scheduledSyncID {
+			t.Errorf("person %+v, want Liam linked by email in %s", person, scheduledSyncID)
+		}
 		var errs issuePage
 		decodeBody(t, "get-errors.json", call(t, "get-errors.json", nil, http.StatusOK), &errs)
 		if errs.SyncID == nil || *errs.SyncID != scheduledSyncID {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,18 @@ func TestEndpoints(t *testing.T) {
 			if at(res.body, "massCreateMaxPercent") != 20.0 || at(res.body, "mappings", 1, "target") != "lastName" {
 				t.Fatalf("body %s", res.raw)
 			}
+			if at(res.body, "schedule", "interval") != "10m" || at(res.body, "schedule", "paused") != false {
+				t.Fatalf("the default schedule: %s", res.raw)
+			}
+		}},
+		{"put settings with a schedule", "PUT", "/v1/tenants/demo/settings", `{"mappings":[{"target":"firstName","source":"firstname"},` +
+			`{"target":"lastName","source":"lastname"}],"schedule":{"interval":"2h","paused":true}}`, 200, func(t *testing.T, h *harness, res result) {
+			if sc := h.b.lastSettings.Schedule; sc == nil || *sc != (provision.Schedule{Interval: "2h", Paused: true}) {
+				t.Fatalf("backend got %+v", h.b.lastSettings)
+			}
+			if at(res.body, "schedule", "interval") != "2h" || at(res.body, "schedule", "paused") != true {
+				t.Fatalf("body %s", res.raw)
+			}
 		}},
 		{"put settings", "PUT", "/v1/tenants/demo/settings", settingsBody, 200, func(t *testing.T, h *harness, res result) {
 			got := h.b.lastSettings
@@ -135,6 +148,27 @@ func TestEndpoints(t *testing.T) {
 		{"trigger joins the queued run with the same flags", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true}`, 202, func(t *testing.T, _ *harness, res result) {
 			if at(res.body, "syncId") != "manual-0001" {
 				t.Fatalf("body %s", res.raw)
+			}
+		}},
+		{"trigger a subset with approvals", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"people":["u2","u1","u2"],"approveCreates":["u1"]}`, 202, func(t *testing.T, h *harness, res result) {
+			got := h.b.lastTrigger
+			if !slices.Equal(got.People, []string{"u2", "u1"}) || !slices.Equal(got.ApproveCreates, []string{"u1"}) || !got.DryRun || got.Settings != nil {
+				t.Fatalf("backend got %+v", got)
+			}
+			if at(res.body, "syncId") == "manual-0001" {
+				t.Fatalf("a subset trigger joined the plain dry run: %s", res.raw)
+			}
+		}},
+		{"trigger only the failed", "POST", "/v1/tenants/demo/syncs", `{"onlyFailed":true,"approveCreates":["u9"]}`, 202, func(t *testing.T, h *harness, _ result) {
+			if got := h.b.lastTrigger; !got.OnlyFailed || got.People != nil || !slices.Equal(got.ApproveCreates, []string{"u9"}) {
+				t.Fatalf("backend got %+v", got)
+			}
+		}},
+		{"trigger a settings preview", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"autoCreateNewHires":true,` +
+			`"mappings":[{"target":"firstName","source":"firstname"},{"target":"lastName","source":"displayedName"}]}}`, 202, func(t *testing.T, h *harness, _ result) {
+			got := h.b.lastTrigger.Settings
+			if got == nil || !got.AutoCreateNewHires || got.MassCreateMaxPercent != 20 || len(got.Mappings) != 2 || got.Mappings[1].Source != "displayedName" {
+				t.Fatalf("backend got %+v", got)
 			}
 		}},
 		{"trigger with no body", "POST", "/v1/tenants/demo/syncs", "", 202, func(t *testing.T, h *harness, res result) {
@@ -174,6 +208,58 @@ func TestEndpoints(t *testing.T) {
 			}
 			if at(res.body, "items", 2, "code") != "missing_email" || at(res.body, "items", 2, "email") != nil {
 				t.Fatalf("excluded item: %s", res.raw)
+			}
+		}},
+		{"a dry run's plan with drift", "GET", "/v1/tenants/demo/syncs/manual-0001/plan", "", 200, func(t *testing.T, _ *harness, res result) {
+			it := at(res.body, "items", 0)
+			if at(it, "action") != "unchanged" || len(at(it, "fields").([]any)) != 0 ||
+				at(it, "drift", 0, "field") != "hireDate" || at(it, "drift", 0, "from") != "2024-01-08" || at(it, "drift", 0, "to") != "2024-02-01" {
+				t.Fatalf("drift: %s", res.raw)
+			}
+			if d := at(it, "drift", 1); at(d, "sensitive") != true || has(d, "from") || has(d, "to") || strings.Contains(string(res.raw), "Old St") {
+				t.Fatalf("sensitive drift with values: %s", res.raw)
+			}
+		}},
+		{"a plan without drift has no drift key", "GET", "/v1/tenants/demo/syncs/sched-20251130t075000z-demo/plan", "", 200, func(t *testing.T, _ *harness, res result) {
+			for _, it := range at(res.body, "items").([]any) {
+				if has(it, "drift") {
+					t.Fatalf("drift key without drift: %s", res.raw)
+				}
+			}
+		}},
+		{"explain a person", "GET", "/v1/tenants/demo/people/u1", "", 200, func(t *testing.T, h *harness, res result) {
+			if h.b.lastUserID != "u1" || at(res.body, "userId") != "u1" || at(res.body, "email") != "ada@example.com" || at(res.body, "name") != nil {
+				t.Fatalf("body %s", res.raw)
+			}
+			if at(res.body, "link", "employeeId") != "00001001" || at(res.body, "hire") != nil {
+				t.Fatalf("link and hire: %s", res.raw)
+			}
+			latest := at(res.body, "latest")
+			if at(latest, "syncId") != "sched-20251130t075000z-demo" || at(latest, "at") != "2025-11-30T07:50:00Z" ||
+				at(latest, "action") != "create" || at(latest, "userId") != "u1" || len(at(latest, "issues").([]any)) != 0 {
+				t.Fatalf("latest: %s", res.raw)
+			}
+			if f := at(latest, "fields", 2); at(f, "sensitive") != true || has(f, "from") {
+				t.Fatalf("sensitive field of the latest plan: %s", res.raw)
+			}
+			if at(res.body, "history", 0, "action") != "create" || at(res.body, "history", 0, "code") != nil || len(at(res.body, "history").([]any)) != 1 {
+				t.Fatalf("history: %s", res.raw)
+			}
+		}},
+		{"explain a person with an issue", "GET", "/v1/tenants/demo/people/u4", "", 200, func(t *testing.T, _ *harness, res result) {
+			if at(res.body, "link") != nil || at(res.body, "latest", "code") != "unsupported_gender" ||
+				at(res.body, "latest", "issues", 0, "field") != "gender" || at(res.body, "latest", "issues", 0, "severity") != "error" {
+				t.Fatalf("body %s", res.raw)
+			}
+		}},
+		{"explain a person with a hire only", "GET", "/v1/tenants/demo/people/u9", "", 200, func(t *testing.T, _ *harness, res result) {
+			if at(res.body, "hire", "state") != "pending" || at(res.body, "latest") != nil || len(at(res.body, "history").([]any)) != 0 {
+				t.Fatalf("body %s", res.raw)
+			}
+		}},
+		{"a person nobody knows", "GET", "/v1/tenants/demo/people/nobody", "", 404, func(t *testing.T, _ *harness, res result) {
+			if at(res.body, "error", "code") != "not_found" {
+				t.Fatalf("body %s", res.raw)
 			}
 		}},
 		{"errors of the latest finished run", "GET", "/v1/tenants/demo/errors", "", 200, func(t *testing.T, h *harness, res result) {
@@ -318,9 +404,10 @@ func TestEveryDocumentedOperationIsServed(t *testing.T) {
 			}
 		}
 	}
-	// The contract's operations built so far: 14, the links' three and the audit trail.
-	if n != 18 {
-		t.Fatalf("docs/openapi.yaml has %d operations, want 18", n)
+	// The contract's operations: 14, the links' three, the audit trail and
+	// GET …/people/{userId}.
+	if n != 19 {
+		t.Fatalf("docs/openapi.yaml has %d operations, want 19", n)
 	}
 }
 
@@ -514,6 +601,19 @@ func TestRequestBodies(t *testing.T) {
 		{"section name in another case", "PUT", "/v1/tenants/demo/connection",
 			`{"TriNet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "TriNet"},
 		{"trigger wrong type", "POST", "/v1/tenants/demo/syncs", `{"dryRun":"yes"}`, 400, "bad_request", "dryRun"},
+		{"trigger with no people", "POST", "/v1/tenants/demo/syncs", `{"people":[]}`, 400, "bad_request", "people"},
+		{"trigger with a blank person", "POST", "/v1/tenants/demo/syncs", `{"people":["u1",""]}`, 400, "bad_request", "people[1]"},
+		{"trigger with a person not a string", "POST", "/v1/tenants/demo/syncs", `{"people":["u1",2]}`, 400, "bad_request", "people"},
+		{"trigger with too many people", "POST", "/v1/tenants/demo/syncs", `{"people":[` + strings.Repeat(`"u",`, 1000) + `"u"]}`, 400, "bad_request", "people"},
+		{"trigger people and only the failed", "POST", "/v1/tenants/demo/syncs", `{"people":["u1"],"onlyFailed":true}`, 400, "bad_request", "onlyFailed"},
+		{"trigger approving someone the subset lacks", "POST", "/v1/tenants/demo/syncs", `{"people":["u1"],"approveCreates":["u1","u2"]}`, 400, "bad_request", "approveCreates[1]"},
+		{"trigger approving a control character", "POST", "/v1/tenants/demo/syncs", `{"approveCreates":["u\u0001"]}`, 400, "bad_request", "approveCreates[0]"},
+		{"trigger a preview without dryRun", "POST", "/v1/tenants/demo/syncs", `{"settings":{"mappings":[]}}`, 400, "bad_request", "settings"},
+		{"trigger a preview without mappings", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"autoCreateNewHires":true}}`, 400, "bad_request", "settings.mappings"},
+		{"trigger a preview with a mapping without source", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"mappings":[{"target":"firstName"}]}}`, 400, "bad_request", "settings.mappings[0].source"},
+		{"settings with an interval not a string", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"interval":10}}`, 400, "bad_request", "schedule.interval"},
+		{"settings with an unknown schedule field", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"every":"10m"}}`, 400, "bad_request", "every"},
+		{"person id too long", "GET", "/v1/tenants/demo/people/" + strings.Repeat("x", 257), "", 400, "bad_request", "userId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,9 @@ type Backend interface {
 	// latest finished run that is not skipped; IssuePage.SyncID is empty when
 	// there is none yet.
 	Issues(ctx context.Context, tenant, syncID string, p Page) (IssuePage, error)
+	// Person explains one person; a person the service knows nothing of (no
+	// link, no hire, no run that touched them) is fault.NotFound.
+	Person(ctx context.Context, tenant, userID string) (Person, error)
 
 	// Hires lists the hire ledger; state "" means pending and unknown.
 	Hires(ctx context.Context, tenant string, state provision.HireState, p Page) ([]provision.HireEntry, string, error)
@@ -143,11 +146,67 @@ type Backoff struct {
 	Failures int
 }
 
-// TriggerRequest is the body of POST …/syncs.
+// TriggerRequest is the body of POST …/syncs, checked for shape: ids are
+// printable and at most MaxTriggerPeople, each once; People is nil or not
+// empty and comes without OnlyFailed; ApproveCreates are among People when
+// People is given; Settings comes with DryRun only. What the ids and the
+// settings mean is the Backend's to check.
 type TriggerRequest struct {
 	DryRun         bool
 	ConfirmCreates bool
+	// People, when not nil, makes the run a subset run of these people.
+	People []string
+	// OnlyFailed makes the run a subset run of the people with error items in
+	// the latest finished full run.
+	OnlyFailed bool
+	// ApproveCreates are people to create even with auto-create off, outside
+	// the mass-create brake.
+	ApproveCreates []string
+	// Settings, on a dry run, are planned with instead of the saved ones,
+	// which stay as they are.
+	Settings *provision.Settings
 }
+
+// MaxTriggerPeople bounds people and approveCreates in a trigger (a run
+// record holds them).
+const MaxTriggerPeople = 1000
+
+// Person is what GET …/people/{userId} explains about one person.
+type Person struct {
+	UserID string
+	// Email and Name as the latest run that touched the person read them
+	// from Leapsome (or the link's or hire's e-mail); "" when unknown.
+	Email, Name string
+	// Link is the person's link (or keep-out decision) in the current
+	// TriNet company; Hire their hire ledger entry there. nil when none.
+	Link *provision.Link
+	Hire *provision.HireEntry
+	// Latest is the person's plan in the latest run that planned them; nil
+	// when no run did.
+	Latest *PersonPlan
+	// History is the runs that touched the person, newest first.
+	History []PersonRun
+}
+
+// PersonPlan is one person's plan item in a run, with the run's issues
+// about them.
+type PersonPlan struct {
+	SyncID string
+	At     time.Time // when the run started
+	Item   provision.PlanItem
+	Issues []provision.Issue
+}
+
+// PersonRun is one run that touched a person.
+type PersonRun struct {
+	SyncID string
+	At     time.Time // when the run started
+	Action provision.Action
+	Code   string
+}
+
+// PersonHistoryLength is how many runs Person.History holds at most.
+const PersonHistoryLength = 20
 
 // IssuePage is one page of a run's issues.
 type IssuePage struct {

@@ -34,6 +34,8 @@ type memBackend struct {
 	lastSyncID   string
 	// lastRequestID is the request id the last Connect saw on its context.
 	lastRequestID string
+	lastTrigger  api.TriggerRequest
+	lastUserID   string
 }
 
 type memTenant struct {
@@ -98,6 +100,12 @@ func newMemBackend() *memBackend {
 		{Severity: provision.SeverityWarning, Code: "scim_unavailable", Message: "No SCIM token: gender and birth date are not synced.",
 			Email: "should-not-show@example.com"},
 		{UserID: "u3", Severity: provision.SeverityWarning, Code: "missing_email", Message: "Add a work email in Leapsome."},
+	}
+	// A dry run's plan: drift on a linked person, a sensitive one without values.
+	demo.plans["manual-0001"] = []provision.PlanItem{
+		{UserID: "u2", Email: "grace@example.com", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{},
+			Drift: []provision.FieldChange{{Field: "hireDate", From: "2024-01-08", To: "2024-02-01"},
+				{Field: "address1", From: "1 Old St", To: "2 New St", Sensitive: true}}},
 	}
 	demo.hires = []provision.HireEntry{
 		{UserID: "u9", Email: "new@example.com", State: provision.HirePending, EmployeeID: "00001234",
@@ -254,12 +262,14 @@ func (b *memBackend) Trigger(ctx context.Context, tenant string, req api.Trigger
 	if err := b.enter("Trigger"); err != nil {
 		return provision.Run{}, err
 	}
+	b.lastTrigger = req
 	t := b.tenant(tenant)
 	if t.conn.Status != api.StatusConnected {
 		return provision.Run{}, fmt.Errorf("trigger %s: %w", tenant, api.ErrNotConnected)
 	}
+	plain := req.People == nil && !req.OnlyFailed && req.ApproveCreates == nil && req.Settings == nil
 	for _, r := range t.runs {
-		if r.Trigger == provision.TriggerManual && !r.Status.Final() && r.DryRun == req.DryRun && r.ConfirmCreates == req.ConfirmCreates {
+		if plain && r.Trigger == provision.TriggerManual && !r.Status.Final() && r.DryRun == req.DryRun && r.ConfirmCreates == req.ConfirmCreates {
 			return r, nil
 		}
 	}
@@ -435,4 +445,48 @@ func (b *memBackend) Audit(ctx context.Context, tenant string, p api.Page) ([]ap
 		return nil, "", err
 	}
 	return page(b.tenant(tenant).audit, p)
+}
+
+func (b *memBackend) Person(ctx context.Context, tenant, userID string) (api.Person, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastUserID = userID
+	if err := b.enter("Person"); err != nil {
+		return api.Person{}, err
+	}
+	t := b.tenant(tenant)
+	var p api.Person
+	for _, l := range t.links {
+		if l.UserID == userID {
+			p.Link = &l
+		}
+	}
+	for _, h := range t.hires {
+		if h.UserID == userID {
+			p.Hire = &h
+		}
+	}
+	for _, r := range t.runs {
+		for _, it := range t.plans[r.SyncID] {
+			if it.UserID != userID || r.DryRun {
+				continue
+			}
+			p.History = append(p.History, api.PersonRun{SyncID: r.SyncID, At: r.StartedAt, Action: it.Action, Code: it.Code})
+			if p.Latest == nil {
+				p.Email = it.Email
+				var issues []provision.Issue
+				for _, is := range t.issues[r.SyncID] {
+					if is.UserID == userID {
+						issues = append(issues, is)
+					}
+				}
+				p.Latest = &api.PersonPlan{SyncID: r.SyncID, At: r.StartedAt, Item: it, Issues: issues}
+			}
+		}
+	}
+	if p.Link == nil && p.Hire == nil && p.History == nil {
+		return api.Person{}, fault.New(fault.NotFound, "no person %s", userID)
+	}
+	p.UserID = userID
+	return p, nil
 }

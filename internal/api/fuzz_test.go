@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,10 @@ func FuzzRequestBodies(f *testing.F) {
 		{1, `{"mappings":{}}`},
 		{2, ``}, {2, ` `}, {2, `{}`}, {2, `{"dryRun":true}`}, {2, `{"dryRun":true,"confirmCreates":true}`},
 		{2, `{"dryRun":"yes"}`}, {2, `{"dryrun2":true}`}, {2, `null`}, {2, `[true]`}, {2, `{"dryRun":true}{}`},
+		{2, `{"people":["u1","u2","u1"],"approveCreates":["u2"]}`}, {2, `{"people":[]}`}, {2, `{"people":["u1"],"onlyFailed":true}`},
+		{2, `{"onlyFailed":true,"approveCreates":["u9"]}`}, {2, `{"people":["u1"],"approveCreates":["u2"]}`}, {2, `{"people":[""]}`},
+		{2, `{"dryRun":true,"settings":{"mappings":[{"target":"firstName","source":"firstname"},{"target":"lastName","source":"lastname"}]}}`},
+		{2, `{"settings":{"mappings":[]}}`}, {2, `{"dryRun":true,"settings":null}`}, {2, `{"dryRun":true,"settings":{"schedule":{"interval":5}}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.body)
@@ -241,14 +246,30 @@ func checkAccepted(t *testing.T, b *fuzzBackend, route int, body string) {
 			t.Fatalf("settings body %q: backend got %+v, want %+v", body, b.lastSettings, want)
 		}
 	case 2:
-		var in api.TriggerRequest
+		var in struct {
+			DryRun, ConfirmCreates, OnlyFailed bool
+			People, ApproveCreates             []string
+			Settings                           *json.RawMessage
+		}
 		if strings.TrimSpace(body) != "" {
 			if err := json.Unmarshal([]byte(body), &in); err != nil {
 				t.Fatalf("trigger body %q accepted but does not decode: %v", body, err)
 			}
 		}
-		if b.lastTrigger != in {
-			t.Fatalf("trigger body %q: backend got %+v, want %+v", body, b.lastTrigger, in)
+		once := func(ids []string) []string {
+			var out []string
+			for _, id := range ids {
+				if !slices.Contains(out, id) {
+					out = append(out, id)
+				}
+			}
+			return out
+		}
+		got := b.lastTrigger
+		if got.DryRun != in.DryRun || got.ConfirmCreates != in.ConfirmCreates || got.OnlyFailed != in.OnlyFailed ||
+			!slices.Equal(got.People, once(in.People)) || !slices.Equal(got.ApproveCreates, once(in.ApproveCreates)) ||
+			(got.Settings != nil) != (in.Settings != nil) {
+			t.Fatalf("trigger body %q: backend got %+v, want %+v", body, got, in)
 		}
 	}
 }

@@ -83,6 +83,7 @@ func (s *server) routes() []route {
 		{pattern: "GET /v1/tenants/{tenant}/syncs/{syncId}", tenant: true, do: s.getRun},
 		{pattern: "GET /v1/tenants/{tenant}/syncs/{syncId}/plan", tenant: true, do: s.getPlan},
 		{pattern: "GET /v1/tenants/{tenant}/errors", tenant: true, do: s.listIssues},
+		{pattern: "GET /v1/tenants/{tenant}/people/{userId}", tenant: true, do: s.getPerson},
 		{pattern: "GET /v1/tenants/{tenant}/hires", tenant: true, do: s.listHires},
 		{pattern: "DELETE /v1/tenants/{tenant}/hires/{userId}", tenant: true, do: s.releaseHire},
 		{pattern: "GET /v1/tenants/{tenant}/links", tenant: true, do: s.listLinks},

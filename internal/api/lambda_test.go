@@ -40,6 +40,7 @@ func TestLambdaSampleEvents(t *testing.T) {
 		"put-link":          200,
 		"delete-link":       204,
 		"get-audit":         200,
+		"get-person":        200,
 	}
 	files, err := filepath.Glob("../../events/api/*.json")
 	if err != nil {

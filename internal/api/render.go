@@ -108,9 +108,10 @@ func renderConnection(c Connection) connectionJSON {
 }
 
 type settingsJSON struct {
-	AutoCreateNewHires   bool          `json:"autoCreateNewHires"`
-	MassCreateMaxPercent int           `json:"massCreateMaxPercent"`
-	Mappings             []mappingJSON `json:"mappings"`
+	AutoCreateNewHires   bool               `json:"autoCreateNewHires"`
+	MassCreateMaxPercent int                `json:"massCreateMaxPercent"`
+	Schedule             provision.Schedule `json:"schedule"`
+	Mappings             []mappingJSON      `json:"mappings"`
 }
 
 // mappingJSON is the contract's {"target","source","valueMap"}: valueMap is
@@ -125,6 +126,7 @@ func renderSettings(s provision.Settings) settingsJSON {
 	out := settingsJSON{
 		AutoCreateNewHires:   s.AutoCreateNewHires,
 		MassCreateMaxPercent: s.MassCreateMaxPercent,
+		Schedule:             provision.ScheduleOf(&s),
 		Mappings:             make([]mappingJSON, 0, len(s.Mappings)),
 	}
 	for _, m := range s.Mappings {
@@ -162,6 +164,9 @@ type planItemJSON struct {
 	Action provision.Action `json:"action"`
 	Code   nullString       `json:"code"`
 	Fields []any            `json:"fields"` // fieldChangeJSON or fieldSensitiveJSON
+	// Drift is there only in a dry run's plan, on a linked person whose
+	// new-hire-only targets differ in TriNet.
+	Drift []any `json:"drift,omitempty"`
 }
 
 type fieldChangeJSON struct {
@@ -183,14 +188,22 @@ func renderPlanItem(p provision.PlanItem) planItemJSON {
 		Email:  orNull(p.Email),
 		Action: p.Action,
 		Code:   orNull(p.Code),
-		Fields: make([]any, 0, len(p.Fields)),
+		Fields: renderFields(p.Fields),
 	}
-	for _, f := range p.Fields {
+	if len(p.Drift) > 0 {
+		out.Drift = renderFields(p.Drift)
+	}
+	return out
+}
+
+func renderFields(fs []provision.FieldChange) []any {
+	out := make([]any, 0, len(fs))
+	for _, f := range fs {
 		if f.Sensitive {
-			out.Fields = append(out.Fields, fieldSensitiveJSON{Field: f.Field, Sensitive: true})
+			out = append(out, fieldSensitiveJSON{Field: f.Field, Sensitive: true})
 			continue
 		}
-		out.Fields = append(out.Fields, fieldChangeJSON{Field: f.Field, From: orNull(f.From), To: orNull(f.To)})
+		out = append(out, fieldChangeJSON{Field: f.Field, From: orNull(f.From), To: orNull(f.To)})
 	}
 	return out
 }
@@ -268,6 +281,57 @@ func renderLink(l provision.Link) linkJSON {
 		Origin:     l.Origin,
 		LinkedAt:   nullTime(l.LinkedAt),
 	}
+}
+
+type personJSON struct {
+	UserID  string          `json:"userId"`
+	Email   nullString      `json:"email"`
+	Name    nullString      `json:"name"`
+	Link    *linkJSON       `json:"link"`
+	Hire    *hireJSON       `json:"hire"`
+	Latest  *personPlanJSON `json:"latest"`
+	History []personRunJSON `json:"history"`
+}
+
+// personPlanJSON is a plan item (see planItemJSON) with the run it is of and
+// the run's issues about the person.
+type personPlanJSON struct {
+	SyncID string   `json:"syncId"`
+	At     nullTime `json:"at"`
+	planItemJSON
+	Issues []issueJSON `json:"issues"`
+}
+
+type personRunJSON struct {
+	SyncID string           `json:"syncId"`
+	At     nullTime         `json:"at"`
+	Action provision.Action `json:"action"`
+	Code   nullString       `json:"code"`
+}
+
+func renderPerson(p Person) personJSON {
+	out := personJSON{UserID: p.UserID, Email: orNull(p.Email), Name: orNull(p.Name), History: make([]personRunJSON, 0, len(p.History))}
+	if p.Link != nil {
+		l := renderLink(*p.Link)
+		out.Link = &l
+	}
+	if p.Hire != nil {
+		h := renderHire(*p.Hire)
+		out.Hire = &h
+	}
+	if lp := p.Latest; lp != nil {
+		item := lp.Item
+		item.UserID = p.UserID
+		out.Latest = &personPlanJSON{SyncID: lp.SyncID, At: nullTime(lp.At), planItemJSON: renderPlanItem(item),
+			Issues: make([]issueJSON, 0, len(lp.Issues))}
+		for _, is := range lp.Issues {
+			out.Latest.Issues = append(out.Latest.Issues, renderIssue(is))
+		}
+	}
+	for _, h := range p.History {
+		out.History = append(out.History, personRunJSON{SyncID: h.SyncID, At: nullTime(h.At), Action: h.Action, Code: orNull(h.Code)})
+	}
+	return out
 }
 
 type errorJSON struct {

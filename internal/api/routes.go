@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -110,6 +111,14 @@ type settingsBody struct {
 	AutoCreateNewHires   *bool          `json:"autoCreateNewHires"`
 	MassCreateMaxPercent *int           `json:"massCreateMaxPercent"`
 	Mappings             *[]mappingBody `json:"mappings"`
+	Schedule             *scheduleBody  `json:"schedule"`
+}
+
+// scheduleBody is {"interval","paused"}, both optional: an absent interval
+// is the default, an absent paused is false.
+type scheduleBody struct {
+	Interval *string `json:"interval"`
+	Paused   *bool   `json:"paused"`
 }
 
 type mappingBody struct {
@@ -123,7 +132,9 @@ type mappingBody struct {
 // mappings[2].source). Only mappings is required: an absent (or null)
 // autoCreateNewHires is off and massCreateMaxPercent takes the contract's
 // default, so a client that only edits mappings cannot switch on creates or
-// loosen the brake by leaving them out.
+// loosen the brake by leaving them out. An absent (or null) schedule leaves
+// Settings.Schedule nil: the Backend keeps the saved one, so that a client
+// that only edits mappings cannot resume a paused tenant.
 func (b settingsBody) settings() (provision.Settings, *apiError) {
 	st := provision.Settings{MassCreateMaxPercent: provision.DefaultMassCreateMaxPercent}
 	if b.Mappings == nil {
@@ -137,6 +148,15 @@ func (b settingsBody) settings() (provision.Settings, *apiError) {
 	}
 	if b.MassCreateMaxPercent != nil {
 		st.MassCreateMaxPercent = *b.MassCreateMaxPercent
+	}
+	if sc := b.Schedule; sc != nil {
+		st.Schedule = &provision.Schedule{}
+		if sc.Interval != nil {
+			st.Schedule.Interval = *sc.Interval
+		}
+		if sc.Paused != nil {
+			st.Schedule.Paused = *sc.Paused
+		}
 	}
 	st.Mappings = make([]provision.Mapping, 0, len(*b.Mappings))
 	for i, m := range *b.Mappings {
@@ -169,8 +189,71 @@ func (s *server) putSettings(r *http.Request, tenant string) (int, any, error) {
 }
 
 type triggerBody struct {
-	DryRun         bool `json:"dryRun"`
-	ConfirmCreates bool `json:"confirmCreates"`
+	DryRun         bool          `json:"dryRun"`
+	ConfirmCreates bool          `json:"confirmCreates"`
+	People         *[]string     `json:"people"`
+	OnlyFailed     bool          `json:"onlyFailed"`
+	ApproveCreates []string      `json:"approveCreates"`
+	Settings       *settingsBody `json:"settings"`
+}
+
+// request checks the trigger's shape (see TriggerRequest).
+func (b triggerBody) request() (TriggerRequest, *apiError) {
+	req := TriggerRequest{DryRun: b.DryRun, ConfirmCreates: b.ConfirmCreates, OnlyFailed: b.OnlyFailed}
+	var e *apiError
+	if b.People != nil {
+		if len(*b.People) == 0 {
+			return req, badRequest("people", "must name at least one person; leave it out to sync everyone")
+		}
+		if b.OnlyFailed {
+			return req, badRequest("onlyFailed", "cannot be combined with people: name the people, or ask for the failed ones")
+		}
+		if req.People, e = userIDs("people", *b.People); e != nil {
+			return req, e
+		}
+	}
+	if req.ApproveCreates, e = userIDs("approveCreates", b.ApproveCreates); e != nil {
+		return req, e
+	}
+	if req.People != nil {
+		for i, id := range b.ApproveCreates {
+			if !slices.Contains(req.People, id) {
+				return req, badRequest("approveCreates["+strconv.Itoa(i)+"]", "is not among people: a run of some people creates only people it covers")
+			}
+		}
+	}
+	if b.Settings != nil {
+		if !b.DryRun {
+			return req, badRequest("settings", "previews settings on a dry run only: add \"dryRun\": true, or save them with PUT …/settings")
+		}
+		set, e := b.Settings.settings()
+		if e != nil {
+			e.Field = "settings." + e.Field
+			return req, e
+		}
+		req.Settings = &set
+	}
+	return req, nil
+}
+
+// userIDs checks a list of Leapsome person ids and drops repeats; nil stays nil.
+func userIDs(field string, ids []string) ([]string, *apiError) {
+	if len(ids) > MaxTriggerPeople {
+		return nil, badRequest(field, "must name at most %d people", MaxTriggerPeople)
+	}
+	if ids == nil {
+		return nil, nil
+	}
+	out := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if e := checkID(field+"["+strconv.Itoa(i)+"]", id); e != nil {
+			return nil, e
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 func (s *server) trigger(r *http.Request, tenant string) (int, any, error) {
@@ -178,7 +261,11 @@ func (s *server) trigger(r *http.Request, tenant string) (int, any, error) {
 	if e := decodeBody(r, &body, true); e != nil {
 		return 0, nil, e
 	}
-	run, err := s.backend.Trigger(r.Context(), tenant, TriggerRequest(body))
+	req, e := body.request()
+	if e != nil {
+		return 0, nil, e
+	}
+	run, err := s.backend.Trigger(r.Context(), tenant, req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -241,6 +328,18 @@ func (s *server) listIssues(r *http.Request, tenant string) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, renderIssuePage(page), nil
+}
+
+func (s *server) getPerson(r *http.Request, tenant string) (int, any, error) {
+	id := r.PathValue("userId")
+	if e := checkID("userId", id); e != nil {
+		return 0, nil, e
+	}
+	p, err := s.backend.Person(r.Context(), tenant, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, renderPerson(p), nil
 }
 
 func (s *server) listHires(r *http.Request, tenant string) (int, any, error) {

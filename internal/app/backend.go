@@ -40,6 +40,7 @@ type backendStore interface {
 	PutAudit(ctx context.Context, tenant string, e store.AuditEntry) error
 	ListAudit(ctx context.Context, tenant string, limit int, token string) ([]store.AuditEntry, string, error)
 	linkStore
+	personStore
 }
 
 // credentialStore keeps tenants' credentials.
@@ -196,14 +197,13 @@ func (s *Backend) connection(ctx context.Context, t store.Tenant) (api.Connectio
 		c.LastRun = &r
 	}
 	now := s.now().UTC()
-	if t.Status == store.Connected {
-		c.NextRunAt = Slot(now, s.cfg.SyncInterval).Add(s.cfg.SyncInterval)
-	}
+	var until time.Time
 	if t.Backoff != nil && !t.Backoff.Until.IsZero() {
 		c.Backoff = &api.Backoff{Until: t.Backoff.Until, Reason: t.Backoff.Reason, Failures: t.Backoff.Failures}
-		if t.Status == store.Connected && t.Backoff.Until.After(c.NextRunAt) {
-			c.NextRunAt = t.Backoff.Until
-		}
+		until = t.Backoff.Until
+	}
+	if t.Status == store.Connected {
+		c.NextRunAt = NextRunAt(tenant, now, s.cfg.SyncInterval, provision.ScheduleOf(t.Settings), until)
 	}
 	return c, nil
 }
@@ -234,7 +234,9 @@ func (s *Backend) Settings(ctx context.Context, tenant string) (provision.Settin
 	return settings, nil
 }
 
-// PutSettings validates and saves settings.
+// PutSettings validates and saves settings. Settings without a schedule keep
+// the saved one: a client that knows nothing of schedules must not resume a
+// paused tenant by saving its mappings.
 func (s *Backend) PutSettings(ctx context.Context, tenant string, in provision.Settings) (provision.Settings, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
@@ -243,6 +245,10 @@ func (s *Backend) PutSettings(ctx context.Context, tenant string, in provision.S
 	if err := provision.ValidateSettings(in, t.SCIMConfigured); err != nil {
 		return provision.Settings{}, err
 	}
+	if in.Schedule == nil && t.Settings != nil {
+		in.Schedule = t.Settings.Schedule
+	}
+	in.Schedule = provision.NormalizeSchedule(in.Schedule)
 	if err := s.store.SaveSettings(ctx, tenant, in); err != nil {
 		return provision.Settings{}, err
 	}
@@ -252,7 +258,8 @@ func (s *Backend) PutSettings(ctx context.Context, tenant string, in provision.S
 }
 
 // Trigger queues a manual run, or answers the one already queued or running
-// with the same flags.
+// for the same request: the same flags and the same people, approvals and
+// preview (see store.StartManualRun).
 func (s *Backend) Trigger(ctx context.Context, tenant string, req api.TriggerRequest) (provision.Run, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
@@ -265,6 +272,27 @@ func (s *Backend) Trigger(ctx context.Context, tenant string, req api.TriggerReq
 		TenantID: tenant, SyncID: "manual-" + strings.ReplaceAll(uuid.NewString(), "-", ""),
 		Trigger: provision.TriggerManual, DryRun: req.DryRun, ConfirmCreates: req.ConfirmCreates,
 		Status: provision.RunQueued, CreatedAt: s.now().UTC(),
+		People: req.People, OnlyFailed: req.OnlyFailed, ApproveCreates: req.ApproveCreates,
+	}
+	if req.Settings != nil {
+		// Checked as PUT …/settings checks them, and named inside the body.
+		if err := provision.ValidateSettings(*req.Settings, t.SCIMConfigured); err != nil {
+			return provision.Run{}, withinField("settings", err)
+		}
+		preview := *req.Settings
+		preview.Schedule = nil // a run has no use for it
+		run.Preview = &preview
+	}
+	if req.OnlyFailed {
+		// The people the errors page shows now: the latest finished full run's.
+		// None yet makes an empty subset.
+		base, err := s.store.LatestFinishedRun(ctx, tenant)
+		switch {
+		case err == nil:
+			run.FailedOf = base.SyncID
+		case !errors.Is(err, fault.ErrNotFound):
+			return provision.Run{}, err
+		}
 	}
 	// The store de-duplicates concurrent triggers with the same flags. A
 	// stuck run found there is settled as abandoned and a new one started.
@@ -299,6 +327,8 @@ func (s *Backend) auditTrigger(ctx context.Context, run provision.Run, existing 
 // enqueue sends the job of a manual run the store has just created.
 func (s *Backend) enqueue(ctx context.Context, run provision.Run) (provision.Run, error) {
 	tenant := run.TenantID
+	// The job carries the flags; the subset, approvals and preview are on the
+	// run, which the worker reads.
 	if err := s.jobs.Send(ctx, jobOf(run), 0); err != nil {
 		// A run nobody will pick up must not block later triggers. The write
 		// has its own context: the request's may be what ended the send (the
@@ -319,7 +349,8 @@ func (s *Backend) enqueue(ctx context.Context, run provision.Run) (provision.Run
 		// misconfiguration, never the caller's 400, 403 or 404.
 		return provision.Run{}, fault.Wrap(fault.Internal, err, "enqueue sync")
 	}
-	s.log.Info("manual sync queued", "tenant", tenant, "syncId", run.SyncID, "dryRun", run.DryRun, "confirmCreates", run.ConfirmCreates)
+	s.log.Info("manual sync queued", "tenant", tenant, "syncId", run.SyncID, "dryRun", run.DryRun, "confirmCreates", run.ConfirmCreates,
+		"people", len(run.People), "onlyFailed", run.OnlyFailed, "approveCreates", len(run.ApproveCreates), "preview", run.Preview != nil)
 	return run, nil
 }
 
@@ -409,6 +440,20 @@ func (s *Backend) ReleaseHire(ctx context.Context, tenant, userID string) error 
 	s.log.Info("hire released", "tenant", tenant, "userId", userID)
 	s.audit(ctx, tenant, AuditHireReleased, map[string]any{"userId": userID, "companyId": ledgerCompany(t)})
 	return nil
+}
+
+// withinField names the field of a validation error inside the body's
+// field at ("settings.mappings[2].source").
+func withinField(at string, err error) error {
+	var fe *fault.Error
+	if c, _ := fault.ClassOf(err); c != fault.Validation || !errors.As(err, &fe) {
+		return err
+	}
+	field := at
+	if f := fault.FieldOf(err); f != "" {
+		field += "." + f
+	}
+	return fault.Invalid(field, "%s", fe.Message)
 }
 
 // settleAbandoned writes a run that stopped making progress as failed with

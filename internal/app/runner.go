@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,6 +67,8 @@ type runStore interface {
 	UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error
 	PutPlan(ctx context.Context, tenantID, syncID string, items []provision.PlanItem) error
 	PutIssues(ctx context.Context, tenantID, syncID string, items []provision.Issue) error
+	ListIssues(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.Issue, string, error)
+	IndexPeople(ctx context.Context, run provision.Run, items []provision.PlanItem) error
 	AcquireLease(ctx context.Context, tenantID, syncID, handoff string, ttl time.Duration) (held bool, holder string, err error)
 	HandOffLease(ctx context.Context, tenantID, syncID, handoff string, ttl time.Duration) error
 	ReleaseLease(ctx context.Context, tenantID, syncID string) error
@@ -328,7 +331,13 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 	if err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
-	settings, tenantIssues := provision.EffectiveSettings(tenant.Settings, creds.Leapsome.SCIMToken != "")
+	saved := tenant.Settings
+	if run.Preview != nil {
+		// A dry run previewing a settings change plans with it; the saved
+		// settings stay as they are (the SCIM drop below is for real runs).
+		saved = run.Preview
+	}
+	settings, tenantIssues := provision.EffectiveSettings(saved, creds.Leapsome.SCIMToken != "")
 	if len(tenantIssues) > 0 && !run.DryRun && job.Cursor == "" && tenant.Settings != nil {
 		// The SCIM mappings of a connection that no longer has a SCIM token are
 		// dropped for good, so this run warns once and later ones do not. Only
@@ -343,10 +352,15 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 		}
 	}
 
+	subset, err := r.subsetOf(work, run)
+	if err != nil {
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
+	}
 	res, err := r.engine.Run(work, provision.Input{
 		TenantID: job.TenantID, SyncID: job.SyncID, CompanyID: tenant.CompanyID,
 		Settings: settings, SCIMConfigured: creds.Leapsome.SCIMToken != "",
 		DryRun: run.DryRun, ConfirmCreates: run.ConfirmCreates,
+		Subset: subset, Approve: run.ApproveCreates,
 		People: people, Company: company, Links: r.store, Ledger: r.store,
 		Cursor: job.Cursor, Deadline: stopAt,
 	})
@@ -378,6 +392,9 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 	if err := r.store.PutIssues(kctx, job.TenantID, job.SyncID, res.Issues); err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
+	if err := r.store.IndexPeople(kctx, run, res.Plan); err != nil {
+		return r.failOrRetry(ctx, log, run, job, attempt, err)
+	}
 	// Counted once recorded: a retried invocation counts its items again
 	// only when the first one did not record them.
 	inv.issues(res.Issues)
@@ -396,6 +413,47 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 		status = provision.RunPartial
 	}
 	return r.end(ctx, log, run, job, status, nil, attempt)
+}
+
+// subsetOf is the people a run covers: nil for a full run; for an onlyFailed
+// run, the people with error issues in the run it retries, read again by each
+// continuation (that run is finished, so they stay the same), and the people
+// the trigger approved by name (they could not be listed in people beside
+// onlyFailed).
+func (r *Runner) subsetOf(ctx context.Context, run provision.Run) ([]string, error) {
+	switch {
+	case len(run.People) > 0:
+		return run.People, nil
+	case !run.OnlyFailed:
+		return nil, nil
+	}
+	out := slices.Clone(run.ApproveCreates)
+	if out == nil {
+		out = []string{}
+	}
+	if run.FailedOf == "" {
+		return out, nil
+	}
+	seen := map[string]bool{}
+	for _, id := range out {
+		seen[id] = true
+	}
+	for token := ""; ; {
+		items, next, err := r.store.ListIssues(ctx, run.TenantID, run.FailedOf, 1000, token)
+		if err != nil {
+			return nil, fmt.Errorf("read the failed people of run %s: %w", run.FailedOf, err)
+		}
+		for _, is := range items {
+			if is.Severity == provision.SeverityError && is.UserID != "" && !seen[is.UserID] {
+				seen[is.UserID] = true
+				out = append(out, is.UserID)
+			}
+		}
+		if next == "" {
+			return out, nil
+		}
+		token = next
+	}
 }
 
 // dropLinksOfAnEndedConnection deletes the links again when the connection
@@ -544,8 +602,10 @@ func finishRun(ctx context.Context, st finisher, tel Telemetry, log *slog.Logger
 	var after *store.Tenant
 	// The back-off first: a reader that sees the run finished sees what it did
 	// to the tenant too. Recording the same run twice changes nothing, so a
-	// retry after a failed final write does not count it again.
-	if status != provision.RunSkipped && !run.DryRun && (rerr == nil || rerr.Code != CodeNotConnected) {
+	// retry after a failed final write does not count it again. A subset run
+	// neither counts nor clears it: the contract's back-off counts the runs
+	// that try the whole tenant.
+	if status != provision.RunSkipped && !run.DryRun && !run.Subset() && (rerr == nil || rerr.Code != CodeNotConnected) {
 		reason := ""
 		if rerr != nil {
 			reason = rerr.Code

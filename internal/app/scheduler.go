@@ -12,11 +12,12 @@ import (
 	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
+	"trinetsync/internal/store"
 )
 
-// tenantLister lists the connected tenants with their back-off.
+// tenantLister lists the connected tenants with their back-off and schedule.
 type tenantLister interface {
-	ConnectedTenants(ctx context.Context, fn func(id string, backoffUntil time.Time) error) error
+	ConnectedTenants(ctx context.Context, fn func(t store.Scheduled) error) error
 }
 
 // jobPublisher enqueues jobs in batches.
@@ -24,8 +25,9 @@ type jobPublisher interface {
 	Enqueue(ctx context.Context, jobs []queue.Job) (int, error)
 }
 
-// Scheduler enqueues one job per connected tenant that is not backing off. It
-// writes nothing per tenant: the worker creates each run from its job.
+// Scheduler enqueues one job per connected tenant that is due in the slot (see
+// Due), not paused and not backing off. It writes nothing per tenant: the
+// worker creates each run from its job.
 type Scheduler struct {
 	Interval time.Duration
 	Tenants  tenantLister
@@ -40,6 +42,10 @@ type TickResult struct {
 	Slot      time.Time `json:"slot"`
 	Enqueued  int       `json:"enqueued"`
 	BackedOff int       `json:"backedOff"`
+	// Paused counts the tenants whose schedule is paused; NotDue those whose
+	// interval skips this slot.
+	Paused int `json:"paused"`
+	NotDue int `json:"notDue"`
 }
 
 // Slot is the schedule slot of a tick: its time truncated to the interval.
@@ -65,13 +71,21 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error)
 		mu   sync.Mutex // the store calls back from several shards at once
 		jobs []queue.Job
 	)
-	err := s.Tenants.ConnectedTenants(ctx, func(id string, backoffUntil time.Time) error {
+	err := s.Tenants.ConnectedTenants(ctx, func(t store.Scheduled) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if backoffUntil.After(now) {
+		switch {
+		case t.Paused:
+			res.Paused++
+			return nil
+		case t.BackoffUntil.After(now):
 			res.BackedOff++
 			return nil
+		case !Due(t.ID, slot, s.Interval, t.Every):
+			res.NotDue++
+			return nil
 		}
+		id := t.ID
 		jobs = append(jobs, queue.Job{
 			Version: queue.JobVersion, TenantID: id, SyncID: ScheduledSyncID(id, slot),
 			Trigger: provision.TriggerSchedule,

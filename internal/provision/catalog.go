@@ -66,6 +66,11 @@ type Target struct {
 	// current is where a listed employee holds TriNet's value, which is
 	// compared with Leapsome's; nil when no update call carries the target.
 	current func(*Employee) string
+	// listed is where a listed employee holds TriNet's value of a target no
+	// update call carries (new hire only): a dry run compares it with what
+	// Leapsome would send and reports the difference as drift. nil when
+	// TriNet's listing does not carry the target, or an update does.
+	listed func(*Employee) string
 	// update sets a value on the update call that carries the target; nil
 	// when it is never sent on update (new hire only).
 	update func(*updates, string)
@@ -160,8 +165,11 @@ func jobs(f func(*JobsUpdate) *string) func(*updates, string) {
 }
 
 func withCodes(t Target, codes []string) Target { t.Codes = codes; return t }
-func sensitive(t Target) Target                 { t.Sensitive = true; return t }
-func required(t Target) Target                  { t.Required = true; return t }
+
+// listedAs marks a new-hire-only target whose value TriNet lists, for drift.
+func listedAs(t Target, listed func(*Employee) string) Target { t.listed = listed; return t }
+func sensitive(t Target) Target                               { t.Sensitive = true; return t }
+func required(t Target) Target                                { t.Required = true; return t }
 
 // neededToHire marks a target TriNet takes no hire without; missing is the
 // issue of a hire without it (nil: its source decides, as for the work email,
@@ -230,13 +238,19 @@ var catalog = []Target{
 		func(e *Employee) string { return e.Ethnicity },
 		personals(func(u *PersonalsUpdate) *string { return &u.Ethnicity }),
 		func(h *Hire) *string { return &h.Ethnicity }), codesEthnicity)),
-	neededToHire(hireOnly("workEmail", SourceEmail, kindEmail, func(h *Hire) *string { return &h.WorkEmail }), nil),
-	startsEmployment(neededToHire(hireOnly("hireDate", SourceStartDate, kindDate, func(h *Hire) *string { return &h.StartDate }),
+	listedAs(neededToHire(hireOnly("workEmail", SourceEmail, kindEmail, func(h *Hire) *string { return &h.WorkEmail }), nil),
+		func(e *Employee) string { return e.WorkEmail }),
+	listedAs(startsEmployment(neededToHire(hireOnly("hireDate", SourceStartDate, kindDate, func(h *Hire) *string { return &h.StartDate }),
 		&problem{CodeMissingStartDate, "The person has no start date in Leapsome; TriNet needs one for a new hire. Add it in Leapsome."})),
-	hireOnly("supervisor", SourceManager, kindSupervisor, func(h *Hire) *string { return &h.SupervisorID }),
-	hireOnly("standardHours", "", kindHours, func(h *Hire) *string { return &h.StandardHours }),
-	withCodes(hireOnly("employeeType", "", kindCode, func(h *Hire) *string { return &h.EmployeeType }), codesEmpType),
-	withCodes(hireOnly("flsaCode", "", kindCode, func(h *Hire) *string { return &h.FLSACode }), codesFLSA),
+		func(e *Employee) string { return e.StartDate }),
+	listedAs(hireOnly("supervisor", SourceManager, kindSupervisor, func(h *Hire) *string { return &h.SupervisorID }),
+		func(e *Employee) string { return e.SupervisorID }),
+	listedAs(hireOnly("standardHours", "", kindHours, func(h *Hire) *string { return &h.StandardHours }),
+		func(e *Employee) string { return e.StandardHours }),
+	listedAs(withCodes(hireOnly("employeeType", "", kindCode, func(h *Hire) *string { return &h.EmployeeType }), codesEmpType),
+		func(e *Employee) string { return e.EmployeeType }),
+	listedAs(withCodes(hireOnly("flsaCode", "", kindCode, func(h *Hire) *string { return &h.FLSACode }), codesFLSA),
+		func(e *Employee) string { return e.FLSACode }),
 	sensitive(hireOnly("address1", "", kindText, func(h *Hire) *string { return &h.Address1 })),
 	sensitive(hireOnly("address2", "", kindText, func(h *Hire) *string { return &h.Address2 })),
 	sensitive(hireOnly("city", "", kindText, func(h *Hire) *string { return &h.City })),

@@ -58,6 +58,11 @@ type Input struct {
 	SCIMConfigured bool
 	DryRun         bool
 	ConfirmCreates bool
+	// Subset, when not nil, makes the run a subset run of these Leapsome
+	// people (see PlanInput.Only); an empty subset plans nobody.
+	Subset []string
+	// Approve are people an admin approved by name (see PlanInput.Approve).
+	Approve []string
 
 	People  PeopleSource
 	Company Company
@@ -161,7 +166,8 @@ func (e *Engine) Run(ctx context.Context, in Input) (Result, error) {
 
 	planned := Plan(PlanInput{
 		Settings: in.Settings, Directory: dir, Company: comp, Links: links, Hires: hires, TenantLinks: tenantLinks,
-		Now: started, ConfirmCreates: in.ConfirmCreates,
+		Now: started, ConfirmCreates: in.ConfirmCreates, Only: setOf(in.Subset, in.Subset != nil), Approve: setOf(in.Approve, false),
+		DryRun: in.DryRun,
 	})
 	x := newExecutor(e, in, planned.Steps, cur)
 	if in.DryRun {
@@ -177,12 +183,25 @@ func (e *Engine) Run(ctx context.Context, in Input) (Result, error) {
 		res.Counts.Warnings += counts(nil, planned.Issues).Warnings
 	}
 	e.log.LogAttrs(ctx, slog.LevelInfo, "sync planned and applied",
-		slog.String("tenant", in.TenantID), slog.String("syncId", in.SyncID), slog.Bool("dryRun", in.DryRun),
+		slog.String("tenant", in.TenantID), slog.String("syncId", in.SyncID), slog.Bool("dryRun", in.DryRun), slog.Bool("subset", in.Subset != nil),
 		slog.Int("people", len(planned.Steps)), slog.Int("covered", len(res.Plan)), slog.Bool("continues", res.Cursor != ""),
 		slog.Int("created", res.Counts.Created), slog.Int("updated", res.Counts.Updated), slog.Int("linked", res.Counts.Linked),
 		slog.Int("errors", res.Counts.Errors), slog.Int("warnings", res.Counts.Warnings),
 		slog.Duration("took", e.now().Sub(started)))
 	return res, nil
+}
+
+// setOf is ids as a set; nil when there are none, unless empty is wanted as
+// an empty set.
+func setOf(ids []string, keepEmpty bool) map[string]bool {
+	if len(ids) == 0 && !keepEmpty {
+		return nil
+	}
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
 }
 
 // ofCompany drops what another company's entries a store may have handed

@@ -32,6 +32,8 @@ const (
 	CodeUnreadableValue       = "unreadable_value"        // added (warning): Leapsome sent a person's field in a form that could not be read; it was not synced
 	CodeUnreadableRecord      = "unreadable_record"       // added (warning, tenant-level): Leapsome sent records that could not be read (no id, not an object); they were skipped
 	CodeInternalError         = "internal_error"          // added: the service failed on this person (a bug); the others went ahead and the next run retries
+	CodeNotInLeapsome         = "not_in_leapsome"         // added (warning): a subset run or an approval names a person Leapsome does not list
+	CodeNeedsFullRun          = "needs_full_run"          // added: a subset run would take over another person's link (a re-created account); a full run does it
 )
 
 // errorCodes are the codes of severity error: the contract's list (with
@@ -55,6 +57,7 @@ var errorCodes = map[string]bool{
 	CodeStoreUnavailable:      true,
 	CodeLinkedEmployeeMissing: true,
 	CodeInternalError:         true,
+	CodeNeedsFullRun:          true,
 }
 
 // SeverityOf returns a code's severity: every code not in the error list is a

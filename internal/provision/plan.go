@@ -30,14 +30,28 @@ type PlanInput struct {
 	TenantLinks    int
 	Now            time.Time
 	ConfirmCreates bool
+	// Only, when not nil, is the subset of a subset run: only these people
+	// get a step. Everyone is still matched, so that who is whom, duplicates
+	// and supervisors are decided as in a full run; the brake weighs the
+	// subset's creates against all the tenant's in-scope people.
+	Only map[string]bool
+	// Approve are the people an admin approved by name: each is created
+	// where the plan would suggest them (auto-create off), and the brake
+	// neither holds nor counts them.
+	Approve map[string]bool
+	// DryRun: the plan is not applied, so it also reports drift (see
+	// PlanItem.Drift).
+	DryRun bool
 }
 
 // Planned is the plan of one run.
 type Planned struct {
-	// Steps holds one step per Leapsome person, sorted by user id.
+	// Steps holds one step per Leapsome person (of the subset, in a subset
+	// run), sorted by user id.
 	Steps []Step
-	// Issues are the tenant-level issues of the run (no user id), reported
-	// once per run rather than with any one person.
+	// Issues are the issues of the run that belong to no step, reported once
+	// per run: the tenant-level ones (no user id), and not_in_leapsome for a
+	// person a subset or an approval names whom Leapsome does not list.
 	Issues []Issue
 }
 
@@ -72,6 +86,9 @@ type Step struct {
 
 	person        *Person
 	managerUserID string
+	// matched is the employee planUpdate compared the person with, for the
+	// supervisor's drift.
+	matched *Employee
 }
 
 type mapping struct {
@@ -167,7 +184,66 @@ func Plan(in PlanInput) Planned {
 	pl.brake(steps)
 	pl.supervisors(steps)
 	tenant := pl.unreadable(steps)
+	if in.DryRun {
+		pl.supervisorDrift(steps)
+	}
+	tenant = append(tenant, pl.unknownPeople(people)...)
+	if in.Only != nil {
+		steps = subset(steps, in.Only)
+	}
 	return Planned{Steps: steps, Issues: tenant}
+}
+
+// covers reports whether the run covers the person of step i.
+func (pl *planner) covers(st *Step) bool { return pl.in.Only == nil || pl.in.Only[st.Item.UserID] }
+
+// subset keeps the steps of the people in only, in order, with the index of
+// each hire's manager hired in the same run moved along (a manager outside
+// the subset is not hired, and supervisors already left such a hire without
+// one).
+func subset(steps []Step, only map[string]bool) []Step {
+	at := make([]int, len(steps))
+	kept := steps[:0:0]
+	for i := range steps {
+		at[i] = -1
+		if only[steps[i].Item.UserID] {
+			at[i] = len(kept)
+			kept = append(kept, steps[i])
+		}
+	}
+	for i := range kept {
+		if j := kept[i].ManagerStep; j >= 0 {
+			kept[i].ManagerStep = at[j]
+		}
+	}
+	return kept
+}
+
+// unknownPeople warns about each person a subset or an approval names whom
+// Leapsome does not list: a typo, or someone removed since.
+func (pl *planner) unknownPeople(people []*Person) []Issue {
+	if len(pl.in.Only) == 0 && len(pl.in.Approve) == 0 {
+		return nil
+	}
+	known := make(map[string]bool, len(people))
+	for _, p := range people {
+		known[p.ID] = true
+	}
+	var ids []string
+	for _, set := range []map[string]bool{pl.in.Only, pl.in.Approve} {
+		for id := range set {
+			if !known[id] && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.Sort(ids)
+	out := make([]Issue, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, Issue{UserID: id, Severity: SeverityOf(CodeNotInLeapsome), Code: CodeNotInLeapsome,
+			Message: "The sync was asked for Leapsome person " + id + ", whom Leapsome does not list. Check the id; nothing was done for it."})
+	}
+	return out
 }
 
 func newPlanner(in PlanInput) *planner {
@@ -466,6 +542,14 @@ func (pl *planner) planPerson(st *Step) {
 		case !pl.synced[owner] && pl.linkByUser[owner].Origin != OriginManual:
 			// A re-created Leapsome account: the old one is gone or no longer
 			// synced, and this one has the employee's work email.
+			if pl.in.Only != nil {
+				// Moving the link would change another person's: a subset run
+				// touches only its own people's links.
+				st.EmployeeID = c.ID
+				pl.fail(st, personIssue(p, CodeNeedsFullRun, "",
+					"TriNet employee "+c.ID+" is linked to Leapsome person "+owner+", who is gone or no longer synced, and this person has the employee's work email (a re-created account?). A sync of some people only never moves another person's link: run a full sync, or set the link by hand."))
+				return
+			}
 			st.MoveFrom = owner
 			st.Issues = append(st.Issues, personIssue(p, CodeRelinked, "",
 				"TriNet employee "+c.ID+" was linked to Leapsome person "+owner+", who is gone or no longer synced; this person ("+p.ID+
@@ -630,6 +714,10 @@ func (pl *planner) planUpdate(st *Step, emp *Employee) {
 		st.Item.Fields = append(st.Item.Fields, change(t, cur, v))
 		t.update(&calls, v)
 	}
+	if pl.in.DryRun {
+		st.matched = emp
+		pl.drift(st, emp, region)
+	}
 	if calls.names != nil {
 		calls.names.EffectiveDate = pl.todayStr
 		st.Names = calls.names
@@ -690,7 +778,7 @@ func (pl *planner) planCreate(st *Step) {
 			probs = append(probs, personIssue(p, t.missing.code, t.Target, t.missing.message))
 		}
 	}
-	if !pl.autoCreate {
+	if !pl.autoCreate && !pl.in.Approve[p.ID] {
 		// Problems that would block the hire are reported once auto-create is on:
 		// with it off nobody is created, so they are not errors of this run.
 		st.Item.Action, st.Item.Code = ActionSuggest, CodeNotInTriNet
@@ -726,12 +814,17 @@ func (pl *planner) brake(steps []Step) {
 	if pl.in.ConfirmCreates || max(len(pl.linkByUser), pl.in.TenantLinks) < MassCreateMinLinks {
 		return
 	}
+	// A subset run's creates are weighed against every in-scope person, as
+	// in a full run; people an admin approved by name are outside the brake.
+	braked := func(st *Step) bool {
+		return st.Item.Action == ActionCreate && pl.covers(st) && !pl.in.Approve[st.Item.UserID]
+	}
 	creates, inScope := 0, 0
 	for i := range steps {
-		switch steps[i].Item.Action {
-		case ActionExcluded:
+		if steps[i].Item.Action == ActionExcluded {
 			continue
-		case ActionCreate:
+		}
+		if braked(&steps[i]) {
 			creates++
 		}
 		inScope++
@@ -743,7 +836,7 @@ func (pl *planner) brake(steps []Step) {
 		" people as new hires in TriNet, more than the mass-create limit. Check that they are new, then trigger a sync that confirms the creates."
 	for i := range steps {
 		st := &steps[i]
-		if st.Item.Action != ActionCreate {
+		if !braked(st) {
 			continue
 		}
 		st.Item.Action, st.Item.Code = ActionHeld, CodeMassCreateHeld
@@ -775,7 +868,7 @@ func (pl *planner) supervisors(steps []Step) {
 				st.Item.Fields = append(st.Item.Fields, change(supervisor, "", id))
 				continue
 			}
-			if steps[j].Item.Action == ActionCreate && j != i {
+			if steps[j].Item.Action == ActionCreate && j != i && pl.covers(&steps[j]) {
 				st.ManagerStep = j
 				continue
 			}

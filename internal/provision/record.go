@@ -9,6 +9,18 @@ type Settings struct {
 	AutoCreateNewHires   bool      `json:"autoCreateNewHires"`
 	MassCreateMaxPercent int       `json:"massCreateMaxPercent"`
 	Mappings             []Mapping `json:"mappings"`
+	// Schedule is the tenant's cadence of scheduled runs; nil is the default
+	// (every 10 minutes, not paused). Runs ignore it: it is the scheduler's.
+	Schedule *Schedule `json:"schedule,omitempty"`
+}
+
+// Schedule is when the scheduler runs a tenant.
+type Schedule struct {
+	// Interval is a multiple of 10 minutes up to 24h, as Go writes durations
+	// ("30m", "1h30m", "24h"); "" is DefaultInterval.
+	Interval string `json:"interval"`
+	// Paused stops scheduled runs only: manual triggers still run.
+	Paused bool `json:"paused"`
 }
 
 // Mapping maps one Leapsome source to one TriNet target.
@@ -98,6 +110,11 @@ type PlanItem struct {
 	Action Action        `json:"action"`
 	Code   string        `json:"code"` // behind suggest, pending, held, error, excluded; else empty
 	Fields []FieldChange `json:"fields"`
+	// Drift lists, in a dry run's plan, the targets the service never writes
+	// to this linked person (new-hire-only ones) whose value in TriNet differs
+	// from what Leapsome would send: an admin fixes them in TriNet by hand
+	// where Leapsome is right. Nil otherwise.
+	Drift []FieldChange `json:"drift,omitempty"`
 }
 
 // Severity of an issue.
@@ -150,6 +167,12 @@ func (c *Counts) Add(o Counts) {
 	c.Warnings += o.Warnings
 }
 
+// Subset reports whether r covers only some people (People or OnlyFailed):
+// it counts only them, leaves everyone else's links and ledger entries as
+// they are, does not count toward or clear the tenant's back-off, and is not
+// the latest finished run the errors page shows.
+func (r Run) Subset() bool { return len(r.People) > 0 || r.OnlyFailed }
+
 // RunStatus is a run's state.
 type RunStatus string
 
@@ -188,12 +211,26 @@ type Run struct {
 	Trigger        Trigger
 	DryRun         bool
 	ConfirmCreates bool
-	Status         RunStatus
-	CreatedAt      time.Time
-	StartedAt      time.Time // zero while unset
-	FinishedAt     time.Time // zero while unset
-	Counts         Counts
-	Error          *RunError
+	// People, when set, makes the run a subset run of these Leapsome people
+	// only (the others are neither planned nor counted).
+	People []string
+	// OnlyFailed makes the run a subset run of the people with error issues
+	// in run FailedOf, the latest finished full run when it was triggered
+	// ("" when there was none: the subset is empty).
+	OnlyFailed bool
+	FailedOf   string
+	// ApproveCreates are people an admin approved by name: each is created
+	// if the plan would suggest them, and none is held by the brake.
+	ApproveCreates []string
+	// Preview, set on dry runs only, are settings the run plans with instead
+	// of the saved ones, which it leaves as they are.
+	Preview    *Settings
+	Status     RunStatus
+	CreatedAt  time.Time
+	StartedAt  time.Time // zero while unset
+	FinishedAt time.Time // zero while unset
+	Counts     Counts
+	Error      *RunError
 	// Cursor is where a continued run resumes; empty when none is pending.
 	Cursor string
 	// ErrorPeople counts the people with at least one error issue (an update

@@ -40,6 +40,9 @@ func ValidateSettings(s Settings, scim bool) error {
 	if s.MassCreateMaxPercent < 0 || s.MassCreateMaxPercent > 100 {
 		return fault.Invalid("massCreateMaxPercent", "must be between 0 and 100")
 	}
+	if err := validateSchedule(s.Schedule); err != nil {
+		return err
+	}
 	seen := make(map[string]int, len(s.Mappings))
 	for i, m := range s.Mappings {
 		at := fmt.Sprintf("mappings[%d]", i)

@@ -232,7 +232,13 @@ func (pl *planner) normalise(t *Target, v, region string) (string, *problem) {
 // Leapsome value so that equal values compare equal. A TriNet value the rules
 // cannot read is kept as it is, so that it differs and is overwritten.
 func (pl *planner) current(t *Target, e *Employee, region string) string {
-	v := strings.TrimSpace(t.current(e))
+	return pl.trinetValue(t, t.current(e), e, region)
+}
+
+// trinetValue is v, TriNet's value of t for employee e, normalised like a
+// Leapsome value of t; a value the rules cannot read is kept as it is.
+func (pl *planner) trinetValue(t *Target, v string, e *Employee, region string) string {
+	v = strings.TrimSpace(v)
 	switch t.kind {
 	case kindGender, kindCode:
 		return strings.ToUpper(v)
@@ -251,6 +257,10 @@ func (pl *planner) current(t *Target, e *Employee, region string) string {
 		}
 		if p, ok := normPhone(v, region); ok {
 			return p
+		}
+	case kindHours:
+		if h, ok := normHours(v); ok {
+			return h
 		}
 	}
 	return v

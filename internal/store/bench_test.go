@@ -50,7 +50,8 @@ func BenchmarkLinks10k(b *testing.B) {
 }
 
 // BenchmarkConnectedTenants lists 10,000 connected tenants (a tenth backing
-// off) among 1,000 that are not connected.
+// off, a fifth with a schedule of their own) among 1,000 that are not
+// connected.
 func BenchmarkConnectedTenants(b *testing.B) {
 	st, _ := newStore(b)
 	ctx := context.Background()
@@ -68,6 +69,9 @@ func BenchmarkConnectedTenants(b *testing.B) {
 			if i%10 == 0 {
 				it[attrBackoffUntil] = s(fmtTime(testStart.Add(time.Hour)))
 			}
+			if i%5 == 1 {
+				it[attrSchedEvery], it[attrSchedPaused] = n(60), &types.AttributeValueMemberBOOL{Value: i%25 == 1}
+			}
 		} else {
 			it["status"] = s(string(NotConnected))
 		}
@@ -78,16 +82,22 @@ func BenchmarkConnectedTenants(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		var count, backingOff atomic.Int64
-		err := st.ConnectedTenants(ctx, func(_ string, until time.Time) error {
+		var count, backingOff, hourly, paused atomic.Int64
+		err := st.ConnectedTenants(ctx, func(t Scheduled) error {
 			count.Add(1)
-			if !until.IsZero() {
+			if !t.BackoffUntil.IsZero() {
 				backingOff.Add(1)
+			}
+			if t.Every == time.Hour {
+				hourly.Add(1)
+			}
+			if t.Paused {
+				paused.Add(1)
 			}
 			return nil
 		})
-		if err != nil || count.Load() != connected || backingOff.Load() != connected/10 {
-			b.Fatalf("listed %d (%d backing off), %v", count.Load(), backingOff.Load(), err)
+		if err != nil || count.Load() != connected || backingOff.Load() != connected/10 || hourly.Load() != connected/5 || paused.Load() != connected/25 {
+			b.Fatalf("listed %d (%d backing off, %d hourly, %d paused), %v", count.Load(), backingOff.Load(), hourly.Load(), paused.Load(), err)
 		}
 	}
 }

@@ -41,6 +41,7 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 		}
 		p.Email, p.Name = shown(p.Email), shown(p.Name)
 		p.Fields = fields
+		p.Drift = storedDrift(p.Drift)
 		it, err := marshal(p)
 		if err != nil {
 			return fault.Wrap(fault.Internal, err, "encode the plan entry of %s", p.UserID)
@@ -54,6 +55,23 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 		reqs = append(reqs, putReq(it))
 	}
 	return st.batchWrite(ctx, reqs, "plan of run "+syncID)
+}
+
+// storedDrift is a plan entry's drift as it is stored: sensitive targets
+// without values, every value cut to maxShown, nil when there is none.
+func storedDrift(drift []provision.FieldChange) []provision.FieldChange {
+	if len(drift) == 0 {
+		return nil
+	}
+	out := make([]provision.FieldChange, len(drift))
+	for i, f := range drift {
+		if f.Sensitive {
+			f.From, f.To = "", ""
+		}
+		f.From, f.To = shown(f.From), shown(f.To)
+		out[i] = f
+	}
+	return out
 }
 
 // maxShown bounds every value a plan entry or an issue stores: they are for

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,6 +36,13 @@ type runItem struct {
 	ErrorPeople    int                 `json:"errorPeople,omitempty"`
 	LeaseUntil     string              `json:"leaseUntil,omitempty"`
 	ExpiresAt      int64               `json:"expiresAt"`
+	// What a manual trigger asked beyond the flags (subset runs, approvals,
+	// previews); written at creation, never changed.
+	People         []string            `json:"people,omitempty"`
+	OnlyFailed     bool                `json:"onlyFailed,omitempty"`
+	FailedOf       string              `json:"failedOf,omitempty"`
+	ApproveCreates []string            `json:"approveCreates,omitempty"`
+	Preview        *provision.Settings `json:"preview,omitempty"`
 }
 
 func (r runItem) run() provision.Run {
@@ -41,15 +52,19 @@ func (r runItem) run() provision.Run {
 		CreatedAt: parseTime(r.CreatedAt), StartedAt: parseTime(r.StartedAt), FinishedAt: parseTime(r.FinishedAt),
 		Counts: r.Counts, Error: r.Error, Cursor: r.Cursor, ErrorPeople: r.ErrorPeople,
 		LeaseUntil: parseTime(r.LeaseUntil),
+		People:     r.People, OnlyFailed: r.OnlyFailed, FailedOf: r.FailedOf, ApproveCreates: r.ApproveCreates, Preview: r.Preview,
 	}
 }
 
 func runsList(tenant string) string { return "RUNS#" + tenant }
 func doneList(tenant string) string { return "DONE#" + tenant }
 
-// listedDone reports whether a run in status st is in the finished-runs index:
-// final and not skipped (what the errors page shows).
-func listedDone(st provision.RunStatus) bool { return st.Final() && st != provision.RunSkipped }
+// listedDone reports whether a run is in the finished-runs index: a full run
+// (not a subset run) that is final and not skipped — what the errors page
+// shows, and whose errors onlyFailed retries.
+func listedDone(r provision.Run) bool {
+	return r.Status.Final() && r.Status != provision.RunSkipped && !r.Subset()
+}
 
 func decodeRun(it map[string]types.AttributeValue) (provision.Run, error) {
 	var r runItem
@@ -101,13 +116,14 @@ func (st *Store) CreateRun(ctx context.Context, r provision.Run) error {
 		ConfirmCreates: r.ConfirmCreates, Status: string(r.Status), CreatedAt: fmtTime(r.CreatedAt),
 		StartedAt: fmtTime(r.StartedAt), FinishedAt: fmtTime(r.FinishedAt), Counts: r.Counts, Error: r.Error,
 		Cursor: r.Cursor, ErrorPeople: r.ErrorPeople, LeaseUntil: fmtTime(r.LeaseUntil), ExpiresAt: st.expiresAt(),
+		People: r.People, OnlyFailed: r.OnlyFailed, FailedOf: r.FailedOf, ApproveCreates: r.ApproveCreates, Preview: r.Preview,
 	})
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "encode run %s", r.SyncID)
 	}
 	it[attrPK], it[attrSK] = s(tenantPK(r.TenantID)), s(runPrefix+r.SyncID)
 	it[attrGSI1PK], it[attrGSI1SK] = s(runsList(r.TenantID)), s(fmtTime(r.CreatedAt)+"#"+r.SyncID)
-	if listedDone(r.Status) {
+	if listedDone(r) {
 		it[attrGSI2PK], it[attrGSI2SK] = s(doneList(r.TenantID)), s(fmtTime(r.FinishedAt)+"#"+r.SyncID)
 	}
 	_, err = st.putIf(ctx, it, itemAbsent, "create run", types.ReturnValueNone)
@@ -137,8 +153,10 @@ func (st *Store) Run(ctx context.Context, tenant, syncID string) (provision.Run,
 // UpdateRun writes what changes during a run (status, times, counts, error,
 // cursor) on condition that its current status is one of from (any status
 // when from is empty). A run in another status is fault.Conflict; an absent
-// one fault.NotFound. Trigger, flags and creation time never change; a final
-// run without FinishedAt gets now.
+// one fault.NotFound. Trigger, flags (subset, approvals and preview included)
+// and creation time never change; a final run without FinishedAt gets now. r
+// must carry the run's subset as read: a subset run stays out of the
+// finished-runs index.
 func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provision.RunStatus) error {
 	if err := checkRun(r); err != nil {
 		return err
@@ -168,7 +186,7 @@ func (st *Store) UpdateRun(ctx context.Context, r provision.Run, from ...provisi
 	opt("cursor", s(r.Cursor), r.Cursor != "")
 	opt("errorPeople", n(int64(r.ErrorPeople)), r.ErrorPeople != 0)
 	opt("leaseUntil", s(fmtTime(r.LeaseUntil)), !r.LeaseUntil.IsZero())
-	done := listedDone(r.Status)
+	done := listedDone(r)
 	opt(attrGSI2PK, s(doneList(r.TenantID)), done)
 	opt(attrGSI2SK, s(fmtTime(r.FinishedAt)+"#"+r.SyncID), done)
 	cond := expression.AttributeExists(name(attrPK))
@@ -248,15 +266,48 @@ func manualGuard(dryRun, confirm bool) string {
 	return "MANUAL#" + strconv.FormatBool(dryRun) + "#" + strconv.FormatBool(confirm)
 }
 
+// manualGuardOf is the guard of the manual runs that answer the same trigger
+// as r: the same flags and, when the trigger asked for more (a subset,
+// approvals, a settings preview), the same request. Those are compared by a
+// digest of their canonical form (people sorted and once each), so that the
+// same request merges into one run whatever its order, and a different one
+// never merges into another's run. A plain trigger keeps the guard of the
+// flags alone.
+func manualGuardOf(r provision.Run) (sk string, extra bool) {
+	base := manualGuard(r.DryRun, r.ConfirmCreates)
+	if !r.Subset() && len(r.ApproveCreates) == 0 && r.Preview == nil {
+		return base, false
+	}
+	canon := struct {
+		People   []string            `json:"p,omitempty"`
+		Failed   bool                `json:"f,omitempty"`
+		FailedOf string              `json:"o,omitempty"`
+		Approve  []string            `json:"a,omitempty"`
+		Preview  *provision.Settings `json:"s,omitempty"`
+	}{sortedSet(r.People), r.OnlyFailed, r.FailedOf, sortedSet(r.ApproveCreates), r.Preview}
+	raw, _ := json.Marshal(canon) // strings, bools and settings: cannot fail
+	sum := sha256.Sum256(raw)
+	return base + "#" + hex.EncodeToString(sum[:16]), true
+}
+
+func sortedSet(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func active(r provision.Run) bool {
 	return r.Status == provision.RunQueued || r.Status == provision.RunRunning
 }
 
-// guardedRun reads the manual run the guard for these flags points at: its
-// sync id ("" without guard), and the run if it is queued or running.
-func (st *Store) guardedRun(ctx context.Context, tenant string, dryRun, confirm bool) (string, *provision.Run, error) {
+// guardedRun reads the manual run the guard item sk points at: its sync id
+// ("" without guard), and the run if it is queued or running.
+func (st *Store) guardedRun(ctx context.Context, tenant, sk string) (string, *provision.Run, error) {
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: st.table, Key: key(tenantPK(tenant), manualGuard(dryRun, confirm)), ConsistentRead: aws.Bool(true),
+		TableName: st.table, Key: key(tenantPK(tenant), sk), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return "", nil, classify(err, "read manual run guard of %s", tenant)
@@ -283,7 +334,7 @@ func (st *Store) ActiveManualRun(ctx context.Context, tenant string, dryRun, con
 	if err := checkTenant(tenant); err != nil {
 		return provision.Run{}, err
 	}
-	_, r, err := st.guardedRun(ctx, tenant, dryRun, confirm)
+	_, r, err := st.guardedRun(ctx, tenant, manualGuard(dryRun, confirm))
 	if err != nil {
 		return provision.Run{}, err
 	}
@@ -294,8 +345,9 @@ func (st *Store) ActiveManualRun(ctx context.Context, tenant string, dryRun, con
 }
 
 // StartManualRun is the de-duplicated manual trigger: it returns the queued
-// or running manual run with r's DryRun and ConfirmCreates (existing true),
-// or else creates r (a manual run, normally queued) and returns it. Two
+// or running manual run with r's DryRun and ConfirmCreates, and r's subset,
+// approvals and preview (see manualGuardOf) (existing true), or else creates
+// r (a manual run, normally queued) and returns it. Two
 // concurrent calls with the same flags get the same run: the new run is
 // created first and then made the current one by a conditional write on the
 // guard item; the loser deletes its run (never enqueued) and takes the
@@ -310,8 +362,9 @@ func (st *Store) StartManualRun(ctx context.Context, r provision.Run) (provision
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = st.cfg.Now()
 	}
+	guard, extra := manualGuardOf(r)
 	for range maxCASAttempts {
-		seen, cur, err := st.guardedRun(ctx, r.TenantID, r.DryRun, r.ConfirmCreates)
+		seen, cur, err := st.guardedRun(ctx, r.TenantID, guard)
 		if err != nil {
 			return provision.Run{}, false, err
 		}
@@ -322,13 +375,17 @@ func (st *Store) StartManualRun(ctx context.Context, r provision.Run) (provision
 			return provision.Run{}, false, err
 		}
 		// The guard is taken only as it was read: absent, or naming the run seen.
-		guard := itemAbsent
+		taken := itemAbsent
 		if seen != "" {
-			guard = name("syncId").Equal(value(seen))
+			taken = name("syncId").Equal(value(seen))
 		}
-		_, err = st.putIf(ctx, map[string]types.AttributeValue{
-			attrPK: s(tenantPK(r.TenantID)), attrSK: s(manualGuard(r.DryRun, r.ConfirmCreates)), "syncId": s(r.SyncID),
-		}, guard, "start manual run", types.ReturnValueNone)
+		item := map[string]types.AttributeValue{attrPK: s(tenantPK(r.TenantID)), attrSK: s(guard), "syncId": s(r.SyncID)}
+		if extra {
+			// One guard per distinct request: it expires with the run it
+			// names, rather than pile up for ever.
+			item[attrExpiresAt] = n(st.expiresAt())
+		}
+		_, err = st.putIf(ctx, item, taken, "start manual run", types.ReturnValueNone)
 		if err == nil {
 			return r, false, nil
 		}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -139,7 +140,7 @@ func TableDefinition(table string) *dynamodb.CreateTableInput {
 			{IndexName: aws.String(indexDone), KeySchema: keys(attrGSI2PK, attrGSI2SK),
 				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}},
 			{IndexName: aws.String(indexConn), KeySchema: keys(attrShard, attrTenantID),
-				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrBackoffUntil}}},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: []string{attrBackoffUntil, attrSchedEvery, attrSchedPaused}}},
 		},
 	}
 }
@@ -167,6 +168,11 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 			have := map[string]bool{}
 			for _, g := range out.Table.GlobalSecondaryIndexes {
 				have[aws.ToString(g.IndexName)] = true
+				if aws.ToString(g.IndexName) == indexConn && g.Projection != nil &&
+					!slices.Contains(g.Projection.NonKeyAttributes, attrSchedEvery) {
+					// The scheduler would read every tenant's schedule as the default.
+					return fault.New(fault.Validation, "table %s has index %s without the schedule's attributes: it was made for another version; delete it (or the local data folder)", table, indexConn)
+				}
 			}
 			for _, want := range []string{indexList, indexDone, indexConn} {
 				if !have[want] {

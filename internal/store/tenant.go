@@ -77,7 +77,25 @@ const (
 const (
 	attrBackoffUntil = "backoffUntil"
 	maxCASAttempts   = 10
+	// The schedule of the saved settings, kept beside them as attributes
+	// the connected index projects, so that the scheduler reads every
+	// tenant's cadence from the index alone: the interval in minutes and
+	// whether it is paused. Absent: the default schedule.
+	attrSchedEvery  = "schedEvery"
+	attrSchedPaused = "schedPaused"
 )
+
+// Scheduled is a connected tenant as the scheduler sees it: what the
+// connected index projects, no more.
+type Scheduled struct {
+	ID string
+	// BackoffUntil is the end of its back-off; zero when none.
+	BackoffUntil time.Time
+	// Every is its schedule's interval; zero for the default.
+	Every time.Duration
+	// Paused: no scheduled runs (manual ones still run).
+	Paused bool
+}
 
 // shardOf is the connected-index shard a tenant is written to.
 func shardOf(tenant string) string {
@@ -209,7 +227,9 @@ func settingsValue(id string, set provision.Settings) (types.AttributeValue, err
 }
 
 // SaveSettings replaces a tenant's settings. It does not check them: the
-// engine's validation does, before.
+// engine's validation does, before. The schedule is written twice in the
+// one update: inside the settings, and as the attributes the connected
+// index projects for the scheduler.
 func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Settings) error {
 	if err := checkTenant(id); err != nil {
 		return err
@@ -218,10 +238,18 @@ func (st *Store) SaveSettings(ctx context.Context, id string, set provision.Sett
 	if err != nil {
 		return err
 	}
-	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(bumpVersion(
-		expression.Set(name("settings"), value(av)).
-			Set(name(attrTenantID), value(id)).
-			Set(name("status"), expression.IfNotExists(name("status"), value(string(NotConnected)))))), "save settings",
+	upd := expression.Set(name("settings"), value(av)).
+		Set(name(attrTenantID), value(id)).
+		Set(name("status"), expression.IfNotExists(name("status"), value(string(NotConnected))))
+	// The connected index projects the schedule, so that the scheduler
+	// needs no read per tenant.
+	if sc := set.Schedule; sc != nil {
+		upd = upd.Set(name(attrSchedEvery), value(n(int64(sc.Every()/time.Minute)))).
+			Set(name(attrSchedPaused), value(b(sc.Paused)))
+	} else {
+		upd = upd.Remove(name(attrSchedEvery)).Remove(name(attrSchedPaused))
+	}
+	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(bumpVersion(upd)), "save settings",
 		types.ReturnValueNone)
 	return classify(err, "save settings of %s", id)
 }
@@ -271,7 +299,7 @@ func (st *Store) Disconnect(ctx context.Context, id string) error {
 		upd = upd.Set(name("lastCompanyId"), value(it.CompanyID))
 	}
 	for _, attr := range []string{"settings", "companyId", "clientIdMasked", "secretName", "scimConfigured", "connectedAt",
-		"revokedAt", "failures", attrBackoffUntil, "backoffReason", attrShard} {
+		"revokedAt", "failures", attrBackoffUntil, "backoffReason", attrShard, attrSchedEvery, attrSchedPaused} {
 		upd = upd.Remove(name(attr))
 	}
 	_, err = st.updateItem(ctx, key(tenantPK(id), skProfile), expression.NewBuilder().WithUpdate(upd).WithCondition(itemPresent),
@@ -380,11 +408,11 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 }
 
 // ConnectedTenants calls fn for every connected tenant with the end of its
-// back-off (zero when none), querying the shards of the connected index in
+// back-off and its schedule, querying the shards of the connected index in
 // parallel. fn is called from several goroutines at once and must be safe for
 // that; an error from fn stops the listing and is returned. The index is
 // eventually consistent: a tenant connected a moment ago may be missed once.
-func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backoffUntil time.Time) error) error {
+func (st *Store) ConnectedTenants(ctx context.Context, fn func(t Scheduled) error) error {
 	g, ctx := errgroup.WithContext(ctx)
 	for i := range connectedShards {
 		shard := shardKey(i)
@@ -403,11 +431,19 @@ func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backof
 					if id == nil {
 						continue
 					}
-					var until time.Time
+					t := Scheduled{ID: id.Value}
 					if bu, ok := it[attrBackoffUntil].(*types.AttributeValueMemberS); ok {
-						until = parseTime(bu.Value)
+						t.BackoffUntil = parseTime(bu.Value)
 					}
-					if err := fn(id.Value, until); err != nil {
+					if ev, ok := it[attrSchedEvery].(*types.AttributeValueMemberN); ok {
+						if m, err := strconv.ParseInt(ev.Value, 10, 64); err == nil && m > 0 {
+							t.Every = time.Duration(m) * time.Minute
+						}
+					}
+					if p, ok := it[attrSchedPaused].(*types.AttributeValueMemberBOOL); ok {
+						t.Paused = p.Value
+					}
+					if err := fn(t); err != nil {
 						return err
 					}
 				}
@@ -426,9 +462,9 @@ func (st *Store) ConnectedTenants(ctx context.Context, fn func(id string, backof
 func (st *Store) ConnectedTenantIDs(ctx context.Context) (map[string]time.Time, error) {
 	var mu sync.Mutex
 	out := make(map[string]time.Time)
-	err := st.ConnectedTenants(ctx, func(id string, until time.Time) error {
+	err := st.ConnectedTenants(ctx, func(t Scheduled) error {
 		mu.Lock()
-		out[id] = until
+		out[t.ID] = t.BackoffUntil
 		mu.Unlock()
 		return nil
 	})

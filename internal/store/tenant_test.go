@@ -332,7 +332,7 @@ func TestConnectedTenantsStopsOnCallbackError(t *testing.T) {
 		connect(t, st, fmt.Sprintf("t-%d", i))
 	}
 	boom := errors.New("queue full")
-	err := st.ConnectedTenants(ctxT(t), func(string, time.Time) error { return boom })
+	err := st.ConnectedTenants(ctxT(t), func(Scheduled) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the callback's", err)
 	}
