@@ -363,6 +363,12 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 		if !found || it.Status != string(Connected) || (o.SyncID != "" && it.OutcomeOf == o.SyncID) {
 			return it.tenant(id), nil
 		}
+		if !failed && it.Failures == 0 && it.BackoffUntil == "" && it.BackoffReason == "" {
+			// A success with nothing to clear changes nothing: the usual run
+			// writes no tenant item. Recording it again is as harmless, so
+			// outcomeOf need not name it.
+			return it.tenant(id), nil
+		}
 		vals := map[string]types.AttributeValue{":zero": n(0), ":one": n(1), ":of": s(o.SyncID)}
 		cond := "attribute_not_exists(ver)"
 		if it.Ver != 0 {
