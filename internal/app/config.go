@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/queue"
 )
 
 // Config is everything the functions and the local stack read from the
@@ -30,6 +31,10 @@ type Config struct {
 	// SyncInterval is the schedule's period: the scheduler's slots are the
 	// tick time truncated to it.
 	SyncInterval time.Duration
+	// ScheduleSpread is how far the scheduler spreads a slot's jobs
+	// (SYNC_SPREAD; default the interval, at most 15m, SQS's longest delay;
+	// 0 sends them all at the slot's start). See Scheduler.Spread.
+	ScheduleSpread time.Duration
 	// WorkerTimeout is the worker function's timeout; the lease lasts it plus a minute.
 	WorkerTimeout time.Duration
 	// VisibilityTimeout and MaxReceiveCount are the queue's; a run left queued
@@ -78,6 +83,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.SyncInterval, err = durationVar(getenv, "SYNC_INTERVAL", 10*time.Minute); err != nil {
 		return c, err
 	}
+	if c.ScheduleSpread, err = spreadVar(getenv, min(c.SyncInterval, queue.MaxDelay)); err != nil {
+		return c, err
+	}
 	if c.WorkerTimeout, err = durationVar(getenv, "WORKER_TIMEOUT", 300*time.Second); err != nil {
 		return c, err
 	}
@@ -97,6 +105,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, fault.Invalid("SYNC_INTERVAL", "must be at least 1s")
 	}
 	return c, nil
+}
+
+// spreadVar reads SYNC_SPREAD: a duration from 0 (no spread) to SQS's
+// longest message delay.
+func spreadVar(getenv func(string) string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv("SYNC_SPREAD"))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > queue.MaxDelay {
+		return 0, fault.Invalid("SYNC_SPREAD", "must be a duration from 0s to %s, got %q", queue.MaxDelay, v)
+	}
+	return d, nil
 }
 
 func orDefault(v, def string) string {

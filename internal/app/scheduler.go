@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"math/bits"
 	"sync"
 	"time"
 
@@ -18,18 +20,48 @@ type tenantLister interface {
 	ConnectedTenants(ctx context.Context, fn func(id string, backoffUntil time.Time) error) error
 }
 
-// jobPublisher enqueues jobs in batches.
+// jobPublisher enqueues jobs in batches, each delayed by delay(job).
 type jobPublisher interface {
-	Enqueue(ctx context.Context, jobs []queue.Job) (int, error)
+	EnqueueDelayed(ctx context.Context, jobs []queue.Job, delay func(queue.Job) time.Duration) (int, error)
 }
 
 // Scheduler enqueues one job per connected tenant that is not backing off. It
 // writes nothing per tenant: the worker creates each run from its job.
 type Scheduler struct {
 	Interval time.Duration
-	Tenants  tenantLister
-	Jobs     jobPublisher
-	Logger   *slog.Logger
+	// Spread is how far a slot's jobs are spread: each tenant's job waits
+	// Offset(tenant, Spread) in the queue, so that the workers and TriNet see
+	// a steady load through the slot rather than every tenant at its start.
+	// Zero sends every job at once; more than queue.MaxDelay counts as it.
+	Spread  time.Duration
+	Tenants tenantLister
+	Jobs    jobPublisher
+	Logger  *slog.Logger
+}
+
+// Offset is the delay of a tenant's scheduled job within its slot: a hash of
+// the tenant id mapped evenly onto the whole seconds of [0, spread) (spread at
+// most queue.MaxDelay, SQS's longest delay). It depends on the tenant alone,
+// so a tenant's runs stay one interval apart and a duplicate tick or a
+// redelivery keeps the same offset; the sync id still names the slot.
+func Offset(tenantID string, spread time.Duration) time.Duration {
+	secs := uint64(min(spread, queue.MaxDelay) / time.Second)
+	if secs <= 1 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(tenantID))
+	// FNV-1a's high bits change little between ids that differ in their last
+	// characters; a finaliser (splitmix64's) spreads them over all 64 bits
+	// before the multiply-shift picks a second.
+	x := h.Sum64()
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	hi, _ := bits.Mul64(x, secs)
+	return time.Duration(hi) * time.Second
 }
 
 // TickResult is what a tick did.
@@ -78,9 +110,10 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error)
 	if err != nil {
 		return res, fmt.Errorf("list connected tenants: %w", err)
 	}
-	n, err := s.Jobs.Enqueue(ctx, jobs)
+	spread := s.Spread
+	n, err := s.Jobs.EnqueueDelayed(ctx, jobs, func(j queue.Job) time.Duration { return Offset(j.TenantID, spread) })
 	res.Enqueued = n
-	log.Info("scheduler tick", "slot", slot, "enqueued", n, "backedOff", res.BackedOff, "tenants", len(jobs))
+	log.Info("scheduler tick", "slot", slot, "enqueued", n, "backedOff", res.BackedOff, "tenants", len(jobs), "spread", spread)
 	if err != nil {
 		return res, fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
 	}

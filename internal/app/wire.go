@@ -92,7 +92,7 @@ func (s *Services) Worker() *Worker {
 
 // Scheduler is the scheduler function's tick.
 func (s *Services) Scheduler() *Scheduler {
-	return &Scheduler{Interval: s.Config.SyncInterval, Tenants: s.Store, Jobs: s.Publisher, Logger: s.Logger}
+	return &Scheduler{Interval: s.Config.SyncInterval, Spread: s.Config.ScheduleSpread, Tenants: s.Store, Jobs: s.Publisher, Logger: s.Logger}
 }
 
 // Service is the HTTP API's backend.
