@@ -245,7 +245,7 @@ func BenchmarkWorkerRun(b *testing.B) {
 		latency time.Duration
 	}{
 		{100, 0}, {1000, 0}, {10_000, 0}, {50_000, 0},
-		{100, 20 * time.Millisecond}, {1000, 20 * time.Millisecond}, {10_000, 20 * time.Millisecond},
+		{100, 20 * time.Millisecond}, {1000, 20 * time.Millisecond}, {10_000, 20 * time.Millisecond}, {50_000, 20 * time.Millisecond},
 	} {
 		b.Run(fmt.Sprintf("people=%d/latency=%s", tc.people, tc.latency), func(b *testing.B) {
 			w := newRunWorld(b, tc.people, tc.latency)
