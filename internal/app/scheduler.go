@@ -2,14 +2,17 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"golang.org/x/sync/errgroup"
 
 	"trinetsync/internal/provision"
 	"trinetsync/internal/queue"
@@ -82,7 +85,19 @@ func ScheduledSyncID(tenantID string, slot time.Time) string {
 	return fmt.Sprintf("sched-%s-%s", slot.UTC().Format("20060102t150405z"), tenantID)
 }
 
-// Tick enqueues the jobs of the slot that now falls in.
+// tickChunk is how many jobs the tick hands the publisher at a time, and
+// tickChunks how many such handfuls may be in flight: jobs are sent while
+// the listing goes on, so a tick takes about as long as the longer of the
+// two rather than their sum.
+const (
+	tickChunk  = 1000
+	tickChunks = 4
+)
+
+// Tick enqueues the jobs of the slot that now falls in. Jobs are sent as the
+// listing finds their tenants; when the listing fails part-way, the jobs
+// already sent stay sent (a retried tick sends them again under the same sync
+// ids, which the worker recognises) and the error is returned.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error) {
 	log := s.Logger
 	if log == nil {
@@ -90,32 +105,64 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (TickResult, error)
 	}
 	slot := Slot(now, s.Interval)
 	res := TickResult{Slot: slot}
+	spread := s.Spread
+	delay := func(j queue.Job) time.Duration { return Offset(j.TenantID, spread) }
 	var (
-		mu   sync.Mutex // the store calls back from several shards at once
-		jobs []queue.Job
+		mu      sync.Mutex // the store calls back from several shards at once
+		pending = make([]queue.Job, 0, tickChunk)
+		listed  int
+		sent    atomic.Int64
+		sendErr []error
+		g       errgroup.Group
 	)
-	err := s.Tenants.ConnectedTenants(ctx, func(id string, backoffUntil time.Time) error {
+	g.SetLimit(tickChunks)
+	send := func(jobs []queue.Job) {
+		// Blocks while tickChunks handfuls are in flight, which holds the
+		// listing back rather than piling jobs up in memory.
+		g.Go(func() error {
+			n, err := s.Jobs.EnqueueDelayed(ctx, jobs, delay)
+			sent.Add(int64(n))
+			if err != nil {
+				mu.Lock()
+				sendErr = append(sendErr, err)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	listErr := s.Tenants.ConnectedTenants(ctx, func(id string, backoffUntil time.Time) error {
 		mu.Lock()
-		defer mu.Unlock()
 		if backoffUntil.After(now) {
 			res.BackedOff++
+			mu.Unlock()
 			return nil
 		}
-		jobs = append(jobs, queue.Job{
+		listed++
+		pending = append(pending, queue.Job{
 			Version: queue.JobVersion, TenantID: id, SyncID: ScheduledSyncID(id, slot),
 			Trigger: provision.TriggerSchedule,
 		})
+		var full []queue.Job
+		if len(pending) == tickChunk {
+			full, pending = pending, make([]queue.Job, 0, tickChunk)
+		}
+		mu.Unlock()
+		if full != nil {
+			send(full)
+		}
 		return nil
 	})
-	if err != nil {
-		return res, fmt.Errorf("list connected tenants: %w", err)
+	if len(pending) > 0 {
+		send(pending)
 	}
-	spread := s.Spread
-	n, err := s.Jobs.EnqueueDelayed(ctx, jobs, func(j queue.Job) time.Duration { return Offset(j.TenantID, spread) })
-	res.Enqueued = n
-	log.Info("scheduler tick", "slot", slot, "enqueued", n, "backedOff", res.BackedOff, "tenants", len(jobs), "spread", spread)
-	if err != nil {
-		return res, fmt.Errorf("enqueue %d jobs: %w", len(jobs), err)
+	_ = g.Wait() // each handful's error is in sendErr
+	res.Enqueued = int(sent.Load())
+	log.Info("scheduler tick", "slot", slot, "enqueued", res.Enqueued, "backedOff", res.BackedOff, "tenants", listed, "spread", spread)
+	if listErr != nil {
+		return res, fmt.Errorf("list connected tenants: %w", listErr)
+	}
+	if len(sendErr) > 0 {
+		return res, fmt.Errorf("enqueue %d jobs: %w", listed, errors.Join(sendErr...))
 	}
 	return res, nil
 }
