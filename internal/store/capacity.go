@@ -88,11 +88,11 @@ type meteredClient struct {
 	c     *Capacity
 }
 
-const total = types.ReturnConsumedCapacityTotal
+const consumedTotal = types.ReturnConsumedCapacityTotal
 
 func (m *meteredClient) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
 	x := *in
-	x.ReturnConsumedCapacity = total
+	x.ReturnConsumedCapacity = consumedTotal
 	out, err := m.inner.GetItem(ctx, &x, opts...)
 	if err == nil {
 		m.c.add("GetItem", false, out.ConsumedCapacity)
@@ -102,7 +102,7 @@ func (m *meteredClient) GetItem(ctx context.Context, in *dynamodb.GetItemInput, 
 
 func (m *meteredClient) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	x := *in
-	x.ReturnConsumedCapacity = total
+	x.ReturnConsumedCapacity = consumedTotal
 	out, err := m.inner.Query(ctx, &x, opts...)
 	if err == nil {
 		m.c.add("Query", false, out.ConsumedCapacity)
@@ -112,7 +112,7 @@ func (m *meteredClient) Query(ctx context.Context, in *dynamodb.QueryInput, opts
 
 func (m *meteredClient) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	x := *in
-	x.ReturnConsumedCapacity = total
+	x.ReturnConsumedCapacity = consumedTotal
 	out, err := m.inner.PutItem(ctx, &x, opts...)
 	if err != nil {
 		m.c.addRefused("PutItem", err)
@@ -124,7 +124,7 @@ func (m *meteredClient) PutItem(ctx context.Context, in *dynamodb.PutItemInput, 
 
 func (m *meteredClient) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
 	x := *in
-	x.ReturnConsumedCapacity = total
+	x.ReturnConsumedCapacity = consumedTotal
 	out, err := m.inner.UpdateItem(ctx, &x, opts...)
 	if err != nil {
 		m.c.addRefused("UpdateItem", err)
@@ -136,7 +136,7 @@ func (m *meteredClient) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemI
 
 func (m *meteredClient) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
 	x := *in
-	x.ReturnConsumedCapacity = total
+	x.ReturnConsumedCapacity = consumedTotal
 	out, err := m.inner.DeleteItem(ctx, &x, opts...)
 	if err != nil {
 		m.c.addRefused("DeleteItem", err)
@@ -148,7 +148,7 @@ func (m *meteredClient) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemI
 
 func (m *meteredClient) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
 	x := *in
-	x.ReturnConsumedCapacity = total
+	x.ReturnConsumedCapacity = consumedTotal
 	out, err := m.inner.BatchWriteItem(ctx, &x, opts...)
 	if err == nil {
 		units := make([]*types.ConsumedCapacity, len(out.ConsumedCapacity))
