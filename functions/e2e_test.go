@@ -43,7 +43,8 @@ func buildBootstraps(ctx context.Context, dir string) error {
 		return err
 	}
 	out := filepath.Join(dir, "bin")
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", out + string(filepath.Separator)}
+	// The Makefile's Lambda build flags, so that what runs here is what is deployed.
+	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out + string(filepath.Separator)}
 	for _, fn := range lambdaNames {
 		args = append(args, "./functions/"+fn)
 	}

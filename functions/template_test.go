@@ -818,3 +818,36 @@ func TestTemplateEventBus(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateMemory: each function's memory holds what the benchmarks
+// measured (docs/performance.md, "Memory"), and each tells the Go runtime its
+// ceiling (GOMEMLIMIT) below the function's memory, leaving room for the
+// runtime, stacks and binary, so that the collector works harder near the
+// limit instead of the function running out of memory.
+func TestTemplateMemory(t *testing.T) {
+	tpl := readTemplate(t)
+	// MiB the Go heap must be able to hold, from the benchmarks: the worker
+	// five 50,000-person runs' live heaps at once (5 × ~155 MiB) over a
+	// process of ~20 MiB; the scheduler twice the heap peak of a
+	// 100,000-tenant tick (~130 MiB); the API ten times a process serving a
+	// 1,000-item plan page (~20 MiB).
+	needs := map[string]int{"WorkerFunction": 5*155 + 20, "SchedulerFunction": 2 * 130, "ApiFunction": 2 * 20}
+	for _, fn := range functions {
+		props := at(t, tpl, "Resources", fn, "Properties")
+		memMB := number(t, at(t, props, "MemorySize"))
+		limit := fmt.Sprint(at(t, props, "Environment", "Variables", "GOMEMLIMIT"))
+		mib, ok := strings.CutSuffix(limit, "MiB")
+		if !ok {
+			t.Errorf("%s: GOMEMLIMIT %q, want MiB", fn, limit)
+			continue
+		}
+		lim := number(t, mib)
+		memMiB := float64(memMB) * 1e6 / (1 << 20)
+		if f := float64(lim) / memMiB; f < 0.75 || f > 0.9 {
+			t.Errorf("%s: GOMEMLIMIT %d MiB is %.0f %% of its %d MB, want 75-90 %%", fn, lim, 100*f, memMB)
+		}
+		if lim < needs[fn] {
+			t.Errorf("%s: GOMEMLIMIT %d MiB, the benchmarks need %d", fn, lim, needs[fn])
+		}
+	}
+}

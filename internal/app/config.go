@@ -10,6 +10,7 @@ import (
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/metrics"
+	"trinetsync/internal/queue"
 )
 
 // Config is everything the functions and the local stack read from the
@@ -32,6 +33,10 @@ type Config struct {
 	// ParseSyncInterval): the scheduler's slots are the tick time truncated
 	// to it.
 	SyncInterval time.Duration
+	// ScheduleSpread is how far the scheduler spreads a slot's jobs
+	// (SYNC_SPREAD; default the interval, at most 15m, SQS's longest delay;
+	// 0 sends them all at the slot's start). See Scheduler.Spread.
+	ScheduleSpread time.Duration
 	QueueConfig
 	LogLevel slog.Level
 	// MetricsNamespace is the CloudWatch namespace of the service's metrics
@@ -136,6 +141,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.SyncInterval, err = ParseSyncInterval(getenv("SYNC_INTERVAL")); err != nil {
 		return c, err
 	}
+	if c.ScheduleSpread, err = spreadVar(getenv, min(c.SyncInterval, queue.MaxDelay)); err != nil {
+		return c, err
+	}
 	// Zero leaves each to its default, below.
 	if c.WorkerTimeout, err = durationVar(getenv, "WORKER_TIMEOUT", 0); err != nil {
 		return c, err
@@ -166,6 +174,20 @@ func ParseSyncInterval(v string) (time.Duration, error) {
 		return 0, fault.Invalid("SYNC_INTERVAL", "must be a duration of at least 1s such as 10m or 30s, got %q", strings.TrimSpace(v))
 	}
 	return d, err
+}
+
+// spreadVar reads SYNC_SPREAD: a duration from 0 (no spread) to SQS's
+// longest message delay.
+func spreadVar(getenv func(string) string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv("SYNC_SPREAD"))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > queue.MaxDelay {
+		return 0, fault.Invalid("SYNC_SPREAD", "must be a duration from 0s to %s, got %q", queue.MaxDelay, v)
+	}
+	return d, nil
 }
 
 func orDefault(v, def string) string {

@@ -19,7 +19,7 @@ func TestLoadConfig(t *testing.T) {
 		want := app.Config{
 			TableName: "tbl", SecretPrefix: "trinet-sync/tenants/", TriNetBaseURL: "https://api.trinet.com",
 			LeapsomeURL: "https://api.leapsome.com/v1", LeapsomeSCIM: "https://api.leapsome.com/scim/v1",
-			TriNetRPS: 10, SyncInterval: 10 * time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 300 * time.Second,
+			TriNetRPS: 10, SyncInterval: 10 * time.Minute, ScheduleSpread: 10 * time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 300 * time.Second,
 				VisibilityTimeout: 1800 * time.Second, MaxReceiveCount: 5}, LogLevel: slog.LevelInfo,
 			MetricsNamespace: "TriNetSync",
 		}
@@ -45,7 +45,7 @@ func TestLoadConfig(t *testing.T) {
 		want := app.Config{
 			TableName: "tbl", QueueURL: "http://q", SecretPrefix: "p/", TriNetBaseURL: "http://127.0.0.1:1",
 			LeapsomeURL: "http://127.0.0.1:2/v1", LeapsomeSCIM: "http://127.0.0.1:2/scim/v1",
-			TriNetRPS: 2.5, SyncInterval: time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 90 * time.Second,
+			TriNetRPS: 2.5, SyncInterval: time.Minute, ScheduleSpread: time.Minute, QueueConfig: app.QueueConfig{WorkerTimeout: 90 * time.Second,
 				VisibilityTimeout: 10 * time.Minute, MaxReceiveCount: 3}, LogLevel: slog.LevelDebug,
 			MetricsNamespace: "TriNetSync/prod", EventBusName: "trinet-sync-prod",
 		}
@@ -70,12 +70,40 @@ func TestLoadConfig(t *testing.T) {
 		{"TRINET_RPS", "-1"},
 		{"TRINET_RPS", "fast"},
 		{"LOG_LEVEL", "LOUD"},
+		{"SYNC_SPREAD", "-1s"},
+		{"SYNC_SPREAD", "16m"},
+		{"SYNC_SPREAD", "a while"},
 	} {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
 			env := map[string]string{"TABLE_NAME": "tbl", tc.name: tc.value}
 			_, err := app.LoadConfig(func(k string) string { return env[k] })
 			wantClass(t, err, fault.Validation, tc.name)
 		})
+	}
+}
+
+// TestScheduleSpread: the spread defaults to the interval, up to SQS's
+// longest delay, and may be set from 0 (none) to that delay.
+func TestScheduleSpread(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		interval, spread string
+		want             time.Duration
+	}{
+		{"", "", 10 * time.Minute},
+		{"5m", "", 5 * time.Minute},
+		{"1h", "", 15 * time.Minute},
+		{"1h", "0", 0},
+		{"10m", "0s", 0},
+		{"10m", "15m", 15 * time.Minute},
+		{"10m", "90s", 90 * time.Second},
+	}
+	for _, tt := range tests {
+		env := map[string]string{"TABLE_NAME": "tbl", "SYNC_INTERVAL": tt.interval, "SYNC_SPREAD": tt.spread}
+		c, err := app.LoadConfig(func(k string) string { return env[k] })
+		if err != nil || c.ScheduleSpread != tt.want {
+			t.Errorf("SYNC_INTERVAL=%q SYNC_SPREAD=%q: spread %s, %v; want %s", tt.interval, tt.spread, c.ScheduleSpread, err, tt.want)
+		}
 	}
 }
 

@@ -535,8 +535,10 @@ func TestScenarioPersonDeletedFromLeapsomeAfterHire(t *testing.T) {
 	}
 	r2 := e.handle(e.runner, e.job("sched-gone", provision.TriggerSchedule, false))
 	wantRunError(t, r2, provision.RunSucceeded, "")
-	if plan := e.planOf(r2.SyncID); len(plan) != 2 {
-		t.Fatalf("plan %+v, want the two remaining people", plan)
+	// The two remaining people are unchanged: counted, and not stored as
+	// plan items (the plan lists the people whose action is not unchanged).
+	if plan := e.planOf(r2.SyncID); len(plan) != 0 || r2.Counts.Unchanged != 2 || actions(r2.Counts) != 2 {
+		t.Fatalf("plan %+v, counts %+v: want the two remaining people counted unchanged", plan, r2.Counts)
 	}
 	if h := e.hires()[e.userID(cleo)]; h.State != provision.HirePending {
 		t.Fatalf("ledger entry %+v, want kept pending", h)
@@ -762,8 +764,9 @@ func TestScenarioUnicodeValuesRoundTrip(t *testing.T) {
 	if it := plan[e.userID(zoe)]; it.Action != provision.ActionLink || len(it.Fields) != 0 {
 		t.Fatalf("approved Zoë %+v, want link with nothing to write", it)
 	}
-	if it := plan[e.userID(ada)]; it.Action != provision.ActionUnchanged {
-		t.Fatalf("Ada %+v, want unchanged", it)
+	// Unchanged people (Ada and Ben) are counted, not stored: the plan lists Zoë only.
+	if it, ok := plan[e.userID(ada)]; ok || r2.Counts.Unchanged != 2 || len(plan) != 1 {
+		t.Fatalf("Ada %+v in the plan (counts %+v), want her counted unchanged and not listed", it, r2.Counts)
 	}
 	r3 := e.handle(e.runner, e.job("sched-unicode-3", provision.TriggerSchedule, false))
 	if r3.Counts.Unchanged != 3 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,7 +188,7 @@ func TestSchedulerFansOutHundredsOfTenants(t *testing.T) {
 // failingPublisher is SQS refusing every job, which goaws cannot be made to do.
 type failingPublisher struct{}
 
-func (failingPublisher) Enqueue(_ context.Context, jobs []queue.Job) (int, error) {
+func (failingPublisher) EnqueueDelayed(_ context.Context, jobs []queue.Job, _ func(queue.Job) time.Duration) (int, error) {
 	return 0, fault.New(fault.Transient, "queue unavailable for %d jobs", len(jobs))
 }
 
@@ -199,5 +200,101 @@ func TestSchedulerReportsAQueueFailure(t *testing.T) {
 	res, err := s.Tick(ctxFor(t), e.clk.Now())
 	if !errors.Is(err, fault.ErrTransient) || res.Enqueued != 0 {
 		t.Fatalf("tick %+v %v, want the queue's transient error", res, err)
+	}
+}
+
+// tickDelays records each job's delay: goaws v0.5.4 accepts a batch
+// entry's DelaySeconds and ignores it, so the queue cannot show it.
+type tickDelays struct {
+	mu     sync.Mutex
+	delays map[string]time.Duration
+}
+
+func (d *tickDelays) EnqueueDelayed(_ context.Context, jobs []queue.Job, delay func(queue.Job) time.Duration) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, j := range jobs {
+		d.delays[j.TenantID] = delay(j)
+	}
+	return len(jobs), nil
+}
+
+// A tick spreads its jobs over the slot: each tenant's job is delayed by the
+// tenant's own offset, the same at every tick, and the sync id still names the
+// slot (so the worker recognises a duplicate tick as before).
+func TestSchedulerSpreadsJobsOverTheSlot(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	ids := []string{"tenant-a", "tenant-b", "tenant-c", "tenant-d"}
+	for _, id := range ids {
+		e.connectRecord(ctx, id)
+	}
+	rec := &tickDelays{delays: map[string]time.Duration{}}
+	s := &app.Scheduler{Interval: 10 * time.Minute, Spread: 10 * time.Minute, Tenants: e.svcs.Store(), Jobs: rec, Logger: e.log}
+	first := time.Date(2026, 3, 2, 9, 0, 3, 0, time.UTC)
+	for _, at := range []time.Time{first, first.Add(10 * time.Minute), first.Add(time.Minute)} {
+		if res, err := s.Tick(ctx, at); err != nil || res.Enqueued != len(ids) {
+			t.Fatalf("tick at %s: %+v, %v", at, res, err)
+		}
+		distinct := map[time.Duration]bool{}
+		for _, id := range ids {
+			d := rec.delays[id]
+			if d != app.Offset(id, 10*time.Minute) || d < 0 || d >= 10*time.Minute || d%time.Second != 0 {
+				t.Errorf("tick at %s: %s delayed %s, want its offset %s", at, id, d, app.Offset(id, 10*time.Minute))
+			}
+			distinct[d] = true
+		}
+		if len(distinct) < 2 {
+			t.Errorf("tick at %s: every job delayed alike (%v)", at, rec.delays)
+		}
+	}
+	s.Spread = 0
+	if _, err := s.Tick(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if d := rec.delays[id]; d != 0 {
+			t.Errorf("no spread: %s delayed %s", id, d)
+		}
+	}
+}
+
+// The offsets of 100,000 tenants cover the slot evenly: every second of a
+// 600 s spread is used, no second holds more than 1.5 × its share, and each
+// minute holds its tenth within 5 %; a spread over SQS's limit is cut to it.
+func TestOffsetSpreadsTenantsEvenly(t *testing.T) {
+	t.Parallel()
+	const tenants, spread = 100_000, 600
+	perSecond := make([]int, spread)
+	for i := range tenants {
+		d := app.Offset(fmt.Sprintf("tenant-%06d", i), spread*time.Second)
+		if d < 0 || d >= spread*time.Second || d%time.Second != 0 {
+			t.Fatalf("offset %s out of [0, %ds) or not whole seconds", d, spread)
+		}
+		perSecond[d/time.Second]++
+	}
+	share := float64(tenants) / spread
+	for s, n := range perSecond {
+		if n == 0 || float64(n) > 1.5*share {
+			t.Fatalf("second %d holds %d tenants; share %.0f", s, n, share)
+		}
+	}
+	for m := range spread / 60 {
+		n := 0
+		for _, c := range perSecond[m*60 : (m+1)*60] {
+			n += c
+		}
+		if want := float64(tenants) / 10; float64(n) < 0.95*want || float64(n) > 1.05*want {
+			t.Errorf("minute %d holds %d tenants, want %.0f ± 5 %%", m, n, want)
+		}
+	}
+	for _, id := range []string{"a", "tenant-1", "zz-top"} {
+		if d := app.Offset(id, time.Hour); d >= queue.MaxDelay {
+			t.Errorf("offset %s with a one-hour spread, want below %s", d, queue.MaxDelay)
+		}
+		if d := app.Offset(id, time.Second); d != 0 {
+			t.Errorf("offset %s with a one-second spread, want 0", d)
+		}
 	}
 }

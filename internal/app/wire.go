@@ -121,7 +121,7 @@ func (w *Wiring) Worker() *Worker {
 
 // Scheduler is the scheduler function's tick.
 func (w *Wiring) Scheduler() *Scheduler {
-	return &Scheduler{Interval: w.Config.SyncInterval, Tenants: w.store, Jobs: w.publisher, Logger: w.log, Metrics: w.telemetry.Metrics}
+	return &Scheduler{Interval: w.Config.SyncInterval, Spread: w.Config.ScheduleSpread, Tenants: w.store, Jobs: w.publisher, Logger: w.log, Metrics: w.telemetry.Metrics}
 }
 
 // Backend is the HTTP API's backend.

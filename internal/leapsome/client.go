@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -229,84 +231,132 @@ func (c *Client) Directory(ctx context.Context) (provision.Directory, error) {
 	return provision.Directory{People: people, Locations: locs, SCIM: c.cfg.SCIMToken != "", Anomalies: anomalies}, nil
 }
 
+// decoded is one record as its decoder left it: the value, the fields read
+// as absent, or why it was skipped.
+type decoded[T any] struct {
+	v   T
+	bad []string
+	err error
+}
+
+// sizeHint bounds how much room a listing's announced total reserves: the
+// total is the server's word, and a listing is cut off at maxPages anyway.
+const sizeHint = 1 << 20
+
 func (c *Client) employees(ctx context.Context, rep *readReport) ([]provision.Person, error) {
 	var people []provision.Person
 	defer rep.log(ctx, c.log)
-	err := c.contentPages(ctx, pathEmployees, func(raw json.RawMessage) {
-		p, bad, err := decodeEmployee(raw)
-		if rep.keep(p.ID, bad, err) {
-			people = append(people, p)
-		}
-	})
+	err := contentPages(ctx, c, pathEmployees,
+		func(raw json.RawMessage) decoded[provision.Person] {
+			p, bad, err := decodeEmployee(raw)
+			return decoded[provision.Person]{p, bad, err}
+		},
+		func(d decoded[provision.Person]) {
+			if rep.keep(d.v.ID, d.bad, d.err) {
+				people = append(people, d.v)
+			}
+		},
+		// The people are most of what a run holds: one array of the right
+		// size, not a doubling one and its discarded halves.
+		func(total int) { people = slices.Grow(people, total) })
 	return people, err
 }
 
 func (c *Client) workLocations(ctx context.Context, rep *readReport) ([]provision.WorkLocation, error) {
 	var locs []provision.WorkLocation
 	defer rep.log(ctx, c.log)
-	err := c.contentPages(ctx, pathWorkLocations, func(raw json.RawMessage) {
-		w, bad, err := decodeWorkLocation(raw)
-		if rep.keep(w.ID, bad, err) {
-			locs = append(locs, w)
-		}
-	})
+	err := contentPages(ctx, c, pathWorkLocations,
+		func(raw json.RawMessage) decoded[provision.WorkLocation] {
+			w, bad, err := decodeWorkLocation(raw)
+			return decoded[provision.WorkLocation]{w, bad, err}
+		},
+		func(d decoded[provision.WorkLocation]) {
+			if rep.keep(d.v.ID, d.bad, d.err) {
+				locs = append(locs, d.v)
+			}
+		}, nil)
 	return locs, err
 }
 
+type scimDecoded struct {
+	id string
+	u  *provision.SCIMUser
+}
+
 func (c *Client) scimUsers(ctx context.Context, rep *readReport) (map[string]*provision.SCIMUser, error) {
-	users := make(map[string]*provision.SCIMUser)
+	var users map[string]*provision.SCIMUser
 	defer rep.log(ctx, c.log)
 	start := scimFirstIndex
+	var items []decoded[scimDecoded]
 	for n := 0; ; n++ {
 		if n >= c.maxPages {
 			return nil, fault.New(fault.Transient, "leapsome GET %s: paging did not end after %d pages", pathSCIMUsers, c.maxPages)
 		}
 		op := fmt.Sprintf("GET %s startIndex %d", pathSCIMUsers, start)
-		body, err := c.do(ctx, request{api: scimAPI, path: pathSCIMUsers, op: op, query: url.Values{
-			paramStartIndex: {strconv.Itoa(start)}, paramCount: {strconv.Itoa(scimPageSize)}}})
+		var pg streamedPage
+		_, err := c.do(ctx, request{api: scimAPI, path: pathSCIMUsers, op: op, query: url.Values{
+			paramStartIndex: {strconv.Itoa(start)}, paramCount: {strconv.Itoa(scimPageSize)}},
+			read: func(body io.Reader) (err error) {
+				items = items[:0]
+				pg, err = streamPage(op, body, scimEnvelope(), func(raw json.RawMessage) {
+					id, u, bad, err := decodeSCIMUser(raw)
+					items = append(items, decoded[scimDecoded]{scimDecoded{id, u}, bad, err})
+				}, func() { items = items[:0] })
+				return err
+			}})
 		if err != nil {
 			return nil, err
 		}
-		pg, err := decodeSCIMPage(op, body)
-		if err != nil {
-			return nil, err
+		if users == nil {
+			users = make(map[string]*provision.SCIMUser, min(max(pg.total, 0), sizeHint))
 		}
-		for _, raw := range pg.items {
-			if id, u, bad, err := decodeSCIMUser(raw); rep.keep(id, bad, err) {
-				users[id] = u
+		for _, d := range items {
+			if rep.keep(d.v.id, d.bad, d.err) {
+				users[d.v.id] = d.v.u
 			}
 		}
-		read := start - scimFirstIndex + len(pg.items)
-		if done(len(pg.items), read, pg.total, pg.perPage, scimPageSize) {
+		read := start - scimFirstIndex + len(items)
+		if done(len(items), read, pg.total, pg.perPage, scimPageSize) {
 			return users, nil
 		}
-		start += len(pg.items)
+		start += len(items)
 	}
 }
 
-// contentPages reads every page of a Content API list and hands each item to
-// each, in order.
-func (c *Client) contentPages(ctx context.Context, path string, each func(raw json.RawMessage)) error {
+// contentPages reads every page of a Content API list, each decoded with
+// decode as it streams, and hands each page's records to keep once the page
+// is complete (a page whose reading is retried is decoded again from its
+// start). sized, when set, is told the list's total the first time a page
+// gives one.
+func contentPages[T any](ctx context.Context, c *Client, path string, decode func(json.RawMessage) T, keep func(T), sized func(total int)) error {
 	read := 0
+	var items []T
 	for page := contentFirstPage; ; page++ {
 		if page-contentFirstPage >= c.maxPages {
 			return fault.New(fault.Transient, "leapsome GET %s: paging did not end after %d pages", path, c.maxPages)
 		}
 		op := fmt.Sprintf("GET %s page %d", path, page)
-		body, err := c.do(ctx, request{api: contentAPI, path: path, op: op, bearer: true, query: url.Values{
-			paramPage: {strconv.Itoa(page)}, paramPageSize: {strconv.Itoa(contentPageSize)}}})
+		var pg streamedPage
+		_, err := c.do(ctx, request{api: contentAPI, path: path, op: op, bearer: true, query: url.Values{
+			paramPage: {strconv.Itoa(page)}, paramPageSize: {strconv.Itoa(contentPageSize)}},
+			read: func(body io.Reader) (err error) {
+				items = items[:0]
+				pg, err = streamPage(op, body, contentEnvelope(), func(raw json.RawMessage) { items = append(items, decode(raw)) },
+					func() { items = items[:0] })
+				return err
+			}})
 		if err != nil {
 			return err
 		}
-		pg, err := decodeContentPage(op, body)
-		if err != nil {
-			return err
+		if sized != nil && pg.total > 0 {
+			sized(int(min(pg.total, sizeHint)))
+			sized = nil
 		}
-		for _, raw := range pg.items {
-			each(raw)
+		for _, it := range items {
+			keep(it)
 		}
-		read += len(pg.items)
-		if done(len(pg.items), read, pg.total, pg.perPage, contentPageSize) {
+		read += len(items)
+		if done(len(items), read, pg.total, pg.perPage, contentPageSize) {
 			return nil
 		}
 	}

@@ -38,6 +38,13 @@ type request struct {
 	op    string
 	// bearer: send the cached Content API token (every Content call but /token).
 	bearer bool
+	// read, when set, consumes a 2xx body as it arrives (a page is decoded
+	// as it streams, never held whole); do then answers no body. It is called
+	// afresh for each attempt, so it must start over each time. An error it
+	// returns ends the call as it is, unless the body could not be read to
+	// the end (a dropped connection), which is retried like any transport
+	// failure.
+	read func(body io.Reader) error
 }
 
 // outcome of one attempt: final errors are returned as they are, others are
@@ -106,6 +113,9 @@ func (c *Client) attempt(ctx, actx context.Context, r request, renewed *bool) ou
 		}
 		return outcome{err: fault.Wrap(fault.Transient, stripURL(err), "leapsome %s: connection failed", r.op)}
 	}
+	if r.read != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return c.stream(ctx, r, resp)
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	resp.Body.Close()
 	c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome call",
@@ -132,6 +142,50 @@ func (c *Client) attempt(ctx, actx context.Context, r request, renewed *bool) ou
 		return outcome{err: fault.New(fault.Auth, "leapsome %s: status 401: token renewed", r.op), again: true}
 	}
 	return c.classify(r, resp)
+}
+
+// stream hands a 2xx body to r.read as it arrives.
+func (c *Client) stream(ctx context.Context, r request, resp *http.Response) outcome {
+	defer resp.Body.Close()
+	body := &countingReader{r: io.LimitReader(resp.Body, maxBodyBytes+1)}
+	err := r.read(body)
+	if err == nil {
+		// Whatever follows a complete page is read (and refused by r.read
+		// when it is not white space), so the connection can be used again.
+		_, _ = io.Copy(io.Discard, body)
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "leapsome call",
+		slog.String("api", r.api.String()), slog.String("op", r.op), slog.Int("status", resp.StatusCode))
+	switch {
+	case body.err != nil:
+		if ctx.Err() != nil {
+			return outcome{err: canceled(ctx, r.op), final: true}
+		}
+		return outcome{err: fault.Wrap(fault.Transient, stripURL(body.err), "leapsome %s: reading response failed", r.op)}
+	case body.n > maxBodyBytes:
+		return outcome{err: fault.New(fault.Transient, "leapsome %s: response larger than %d bytes", r.op, maxBodyBytes), final: true}
+	case err != nil:
+		return outcome{err: err, final: true}
+	}
+	return outcome{}
+}
+
+// countingReader counts what it reads and keeps the first failure to read
+// (end of body aside), so that a body cut off by the network is told from
+// one that is not valid JSON.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // classify turns a non-2xx answer into an error of the fault classes. The

@@ -32,40 +32,15 @@ type page struct {
 	perPage int64 // 0 when the server gave none
 }
 
+// decodeContentPage reads a Content API page held in memory (the client
+// streams its pages; see wire_stream.go for the rules both follow).
 func decodeContentPage(op string, body []byte) (page, error) {
-	var env struct {
-		Data rawList `json:"data"`
-		Meta optObj[struct {
-			PageSize   optInt `json:"pageSize"`
-			TotalCount optInt `json:"totalCount"`
-		}] `json:"meta"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return page{}, badJSON(op, err)
-	}
-	items, err := env.Data.get(false)
-	if err != nil {
-		return page{}, badJSON(op, err)
-	}
-	return page{items: items, total: env.Meta.v.TotalCount.get(-1), perPage: env.Meta.v.PageSize.get(0)}, nil
+	return collectPage(op, body, contentEnvelope())
 }
 
+// decodeSCIMPage reads a SCIM list page held in memory.
 func decodeSCIMPage(op string, body []byte) (page, error) {
-	var env struct {
-		Resources    rawList `json:"Resources"`
-		TotalResults optInt  `json:"totalResults"`
-		ItemsPerPage optInt  `json:"itemsPerPage"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return page{}, badJSON(op, err)
-	}
-	// SCIM servers commonly leave Resources out of an empty list (RFC 7644
-	// §3.4.2 makes it required only when totalResults > 0).
-	items, err := env.Resources.get(env.TotalResults.set && env.TotalResults.n == 0)
-	if err != nil {
-		return page{}, badJSON(op, err)
-	}
-	return page{items: items, total: env.TotalResults.get(-1), perPage: env.ItemsPerPage.get(0)}, nil
+	return collectPage(op, body, scimEnvelope())
 }
 
 var (
@@ -73,35 +48,6 @@ var (
 	errNotObject = errors.New("record is not an object")
 	errNoID      = errors.New("record has no id")
 )
-
-// rawList is a JSON array kept as its items, which are sub-slices of the
-// page body: the decoder has already checked the page, so splitting it needs
-// no second validation and no copy. Like a json.RawMessage, the last
-// occurrence of a repeated key wins.
-type rawList struct {
-	items []json.RawMessage
-	set   bool // present, even if null
-	bad   bool // present but not an array
-}
-
-func (l *rawList) UnmarshalJSON(b []byte) error {
-	*l = rawList{set: true}
-	if isNull(b) {
-		return nil
-	}
-	items, ok := splitArray(b)
-	l.items, l.bad = items, !ok
-	return nil
-}
-
-// get gives the items; a missing or malformed list is an error unless
-// mayBeAbsent (then only a malformed one is).
-func (l rawList) get(mayBeAbsent bool) ([]json.RawMessage, error) {
-	if (!l.set && !mayBeAbsent) || l.bad {
-		return nil, errShape
-	}
-	return l.items, nil
-}
 
 type wireRef struct {
 	ID   optString `json:"id"`
@@ -426,6 +372,7 @@ func (a *optAttrs) UnmarshalJSON(b []byte) error {
 	}
 	a.v = make(map[string]string, len(m))
 	for k, raw := range m {
+		k = shared(k)
 		switch {
 		case isNull(raw):
 		case raw[0] == '"':

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unique"
 
 	"trinetsync/internal/provision"
 )
@@ -81,8 +82,8 @@ func decodeEmployeeFast(raw json.RawMessage) (p provision.Person, bad []string, 
 		MiddleName:       w.MiddleName,
 		LastName:         w.LastName,
 		DisplayedName:    w.DisplayedName,
-		Status:           w.Status,
-		LifecycleStatus:  w.LifecycleStatus,
+		Status:           shared(w.Status),
+		LifecycleStatus:  shared(w.LifecycleStatus),
 		StartDate:        w.StartDate,
 		EndDate:          w.EndDate,
 		Phone:            w.Phone,
@@ -95,7 +96,7 @@ func decodeEmployeeFast(raw json.RawMessage) (p provision.Person, bad []string, 
 		p.ManagerID = w.Manager.ID
 	}
 	if w.WorkLocation != nil {
-		p.WorkLocationID, p.WorkLocation = w.WorkLocation.ID, w.WorkLocation.Name
+		p.WorkLocationID, p.WorkLocation = shared(w.WorkLocation.ID), shared(w.WorkLocation.Name)
 	}
 	for _, k := range w.CustomAttributes.badKeys {
 		bad = append(bad, "customAttributes."+k)
@@ -115,7 +116,7 @@ func fastNames(name string, refs []*fastRef, bad *[]string) []string {
 			*bad = append(*bad, fmt.Sprintf("%s[%d]", name, i))
 			continue
 		}
-		out[i] = r.Name
+		out[i] = shared(r.Name)
 	}
 	return out
 }
@@ -165,12 +166,23 @@ func decodeSCIMUserFast(raw json.RawMessage) (string, *provision.SCIMUser, bool,
 		u.LegalName = w.Name.Formatted
 	}
 	if w.Ext != nil {
-		u.Birthday, u.Gender, u.EmploymentType = w.Ext.Birthday, w.Ext.Gender, w.Ext.EmploymentType
+		u.Birthday, u.Gender, u.EmploymentType = w.Ext.Birthday, shared(w.Ext.Gender), shared(w.Ext.EmploymentType)
 	}
 	return w.ID, u, true, nil
 }
 
 var errRepeated = errors.New("repeated key")
+
+// shared is the one copy of a value that many people hold alike (a status,
+// a department, a work location, a custom attribute's name), so that 10,000
+// people hold one "active", not 10,000. Values of one person (names, emails,
+// ids) are not passed here: canonical copies of them would only cost.
+func shared(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
+}
 
 // fastAttrs is optAttrs without the intermediate map of raw values: it walks
 // the object it is given (already validated by json.Unmarshal) once. A
@@ -197,6 +209,7 @@ func (a *fastAttrs) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return err
 		}
+		k = shared(k)
 		if _, dup := a.v[k]; dup || slices.Contains(absent, k) {
 			return errRepeated
 		}

@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -471,5 +473,62 @@ func TestRequestTimeoutIsRetried(t *testing.T) {
 	defer srv.Close()
 	if err := fakeClient(t, srv, false).CheckToken(t.Context()); err != nil || calls != 2 {
 		t.Fatalf("CheckToken = %v after %d calls, want success on the second", err, calls)
+	}
+}
+
+// A page whose body the network cuts off half-way is read again from its
+// start, and what the broken attempt decoded is not kept: each person once.
+func TestPageCutOffMidBodyIsReadAgain(t *testing.T) {
+	var mu sync.Mutex
+	pageCalls := 0
+	var sb strings.Builder
+	sb.WriteString(`{"data":[`)
+	for i := range 40 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"id":"u%02d","email":"p%d@example.com","firstname":"P","lastname":"%d"}`, i, i, i)
+	}
+	sb.WriteString(`],"meta":{"pageSize":1000,"totalCount":40}}`)
+	page := sb.String()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/token":
+			_, _ = w.Write([]byte(`{"token":"t","expiresIn":600}`))
+		case "/v1/work-locations":
+			_, _ = w.Write([]byte(`{"data":[],"meta":{"totalCount":0}}`))
+		case "/v1/employees":
+			mu.Lock()
+			pageCalls++
+			first := pageCalls == 1
+			mu.Unlock()
+			if !first {
+				_, _ = w.Write([]byte(page))
+				return
+			}
+			// Announce the whole page, send two thirds of it, and hang up.
+			w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+			_, _ = w.Write([]byte(page[:2*len(page)/3]))
+			w.(http.Flusher).Flush()
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	dir, err := fakeClient(t, srv, false).Directory(t.Context())
+	if err != nil {
+		t.Fatalf("Directory: %v", err)
+	}
+	if pageCalls != 2 || len(dir.People) != 40 || len(dir.Anomalies) != 0 {
+		t.Fatalf("%d page calls, %d people, anomalies %+v; want the page read twice and 40 people once each", pageCalls, len(dir.People), dir.Anomalies)
+	}
+	for i, p := range dir.People {
+		if p.ID != fmt.Sprintf("u%02d", i) {
+			t.Fatalf("person %d is %s", i, p.ID)
+		}
 	}
 }

@@ -110,7 +110,7 @@ type planner struct {
 	emps       map[string]*Employee
 	byEmail    map[string][]*Employee // non-terminated employees by work email
 	termEmail  map[string]bool        // emails of terminated employees
-	linkByUser map[string]Link        // stored links to an employee
+	linkByUser map[string]*Link       // stored links to an employee (into the input's links, not copies)
 	keptOut    map[string]bool        // people an admin keeps out of the sync
 	linkedEmp  map[string]string      // employee id → user id, for stored links to listed employees
 	ledger     map[string]*HireEntry
@@ -246,6 +246,12 @@ func (pl *planner) unknownPeople(people []*Person) []Issue {
 	return out
 }
 
+// manualLink reports whether the person's stored link was set by an admin.
+func (pl *planner) manualLink(userID string) bool {
+	l := pl.linkByUser[userID]
+	return l != nil && l.Origin == OriginManual
+}
+
 func newPlanner(in PlanInput) *planner {
 	today := in.Now.UTC().Truncate(24 * time.Hour)
 	pl := &planner{
@@ -260,7 +266,7 @@ func newPlanner(in PlanInput) *planner {
 		emps:        make(map[string]*Employee, len(in.Company.Employees)),
 		byEmail:     make(map[string][]*Employee, len(in.Company.Employees)),
 		termEmail:   make(map[string]bool),
-		linkByUser:  make(map[string]Link, len(in.Links)),
+		linkByUser:  make(map[string]*Link, len(in.Links)),
 		keptOut:     make(map[string]bool),
 		linkedEmp:   make(map[string]string, len(in.Links)),
 		ledger:      make(map[string]*HireEntry, len(in.Hires)),
@@ -312,7 +318,8 @@ func newPlanner(in PlanInput) *planner {
 			pl.byEmail[em] = append(pl.byEmail[em], e)
 		}
 	}
-	for _, l := range in.Links {
+	for i := range in.Links {
+		l := &in.Links[i]
 		if _, dup := pl.linkByUser[l.UserID]; dup || pl.keptOut[l.UserID] {
 			continue
 		}
@@ -539,7 +546,7 @@ func (pl *planner) planPerson(st *Step) {
 			}
 			pl.planMatched(st, c, true)
 			return
-		case !pl.synced[owner] && pl.linkByUser[owner].Origin != OriginManual:
+		case !pl.synced[owner] && !pl.manualLink(owner):
 			// A re-created Leapsome account: the old one is gone or no longer
 			// synced, and this one has the employee's work email.
 			if pl.in.Only != nil {

@@ -135,6 +135,14 @@ var entryIDs = [BatchSize]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9
 // one batch's failure never stops the others. It returns how many jobs were
 // sent and, when some were not, an *EnqueueError listing them.
 func (p *Publisher) Enqueue(ctx context.Context, jobs []Job) (sent int, err error) {
+	return p.EnqueueDelayed(ctx, jobs, nil)
+}
+
+// EnqueueDelayed is Enqueue with a delay per job: SQS holds each message
+// for delay(job) (its DelaySeconds, rounded up to whole seconds) before any
+// consumer sees it. A delay outside [0, MaxDelay] fails that job alone
+// (fault.Validation on "delay"). A nil delay sends every job at once.
+func (p *Publisher) EnqueueDelayed(ctx context.Context, jobs []Job, delay func(Job) time.Duration) (sent int, err error) {
 	var (
 		n        atomic.Int64
 		mu       sync.Mutex
@@ -157,7 +165,7 @@ func (p *Publisher) Enqueue(ctx context.Context, jobs []Job) (sent int, err erro
 			continue
 		}
 		g.Go(func() error {
-			ok, fs := p.sendBatch(ctx, batch)
+			ok, fs := p.sendBatch(ctx, batch, delay)
 			n.Add(int64(ok))
 			fail(fs)
 			return nil
@@ -182,16 +190,24 @@ func failAll(jobs []Job, err error) []Failure {
 }
 
 // sendBatch sends up to BatchSize jobs, retrying what may pass.
-func (p *Publisher) sendBatch(ctx context.Context, jobs []Job) (sent int, failures []Failure) {
+func (p *Publisher) sendBatch(ctx context.Context, jobs []Job, delay func(Job) time.Duration) (sent int, failures []Failure) {
 	var pending [BatchSize]types.SendMessageBatchRequestEntry
 	k := 0
 	for i, j := range jobs {
+		var secs int32
+		if delay != nil {
+			var err error
+			if secs, err = delaySeconds(delay(j)); err != nil {
+				failures = append(failures, Failure{Job: j, Err: err})
+				continue
+			}
+		}
 		body, err := j.Marshal()
 		if err != nil {
 			failures = append(failures, Failure{Job: j, Err: err})
 			continue
 		}
-		pending[k] = types.SendMessageBatchRequestEntry{Id: aws.String(entryIDs[i]), MessageBody: aws.String(body)}
+		pending[k] = types.SendMessageBatchRequestEntry{Id: aws.String(entryIDs[i]), MessageBody: aws.String(body), DelaySeconds: secs}
 		k++
 	}
 	entries := pending[:k]
@@ -304,6 +320,15 @@ func (p *Publisher) policy() *retry.Policy {
 		MaxDelay: p.opts.MaxBackoff, MaxElapsed: noBudget, Service: "sqs", Logger: p.opts.Logger}
 }
 
+// delaySeconds is a message's DelaySeconds: d rounded up to whole seconds,
+// within what SQS allows.
+func delaySeconds(d time.Duration) (int32, error) {
+	if d < 0 || d > MaxDelay {
+		return 0, fault.Invalid("delay", "must be between 0 and %s", MaxDelay)
+	}
+	return int32(math.Ceil(d.Seconds())), nil
+}
+
 // noBudget: the publisher's calls are bounded by MaxAttempts and ctx only.
 const noBudget = time.Duration(math.MaxInt64)
 
@@ -311,8 +336,9 @@ const noBudget = time.Duration(math.MaxInt64)
 // triggers). Delays are rounded up to whole seconds; more than MaxDelay is
 // invalid. Failures that may pass are retried with backoff up to MaxAttempts.
 func (p *Publisher) Send(ctx context.Context, job Job, delay time.Duration) error {
-	if delay < 0 || delay > MaxDelay {
-		return fault.Invalid("delay", "must be between 0 and %s", MaxDelay)
+	secs, err := delaySeconds(delay)
+	if err != nil {
+		return err
 	}
 	body, err := job.Marshal()
 	if err != nil {
@@ -321,7 +347,7 @@ func (p *Publisher) Send(ctx context.Context, job Job, delay time.Duration) erro
 	in := &sqs.SendMessageInput{
 		QueueUrl:     aws.String(p.url),
 		MessageBody:  aws.String(body),
-		DelaySeconds: int32(math.Ceil(delay.Seconds())),
+		DelaySeconds: secs,
 	}
 	return p.policy().Do(ctx, "send sync job for tenant "+job.TenantID, func(actx context.Context) retry.Attempt {
 		_, err := p.s.SendMessage(actx, in)

@@ -32,11 +32,12 @@ type fakeSQS struct {
 
 	mu        sync.Mutex
 	calls     int
-	delivered map[string]int // tenant → times accepted
+	delivered map[string]int   // tenant → times accepted
+	delays    map[string]int32 // tenant → DelaySeconds of its last accepted entry
 	singles   []*sqs.SendMessageInput
 }
 
-func newFake() *fakeSQS { return &fakeSQS{delivered: map[string]int{}} }
+func newFake() *fakeSQS { return &fakeSQS{delivered: map[string]int{}, delays: map[string]int32{}} }
 
 func (f *fakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
 	f.mu.Lock()
@@ -64,6 +65,7 @@ func (f *fakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatch
 			}
 		}
 		f.delivered[job.TenantID]++
+		f.delays[job.TenantID] = e.DelaySeconds
 		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: e.Id, MessageId: aws.String("m")})
 	}
 	return out, nil
@@ -474,4 +476,35 @@ func TestEnqueueUnreportedEntries(t *testing.T) {
 			t.Fatalf("calls = %d with entries %v; want the one left-out entry resent", s.calls, s.entries)
 		}
 	})
+}
+
+// Each job of a batch carries its own delay (SQS's per-entry DelaySeconds,
+// which goaws v0.5.4 accepts and ignores, hence the fake): rounded up to whole
+// seconds; a delay SQS would refuse fails that job alone.
+func TestEnqueueDelayedDelaysEachJob(t *testing.T) {
+	f := newFake()
+	jobs := testJobs(25)
+	delays := map[string]time.Duration{
+		"tenant-0": 0, "tenant-1": 1200 * time.Millisecond, "tenant-2": 599 * time.Second,
+		"tenant-3": MaxDelay, "tenant-4": MaxDelay + time.Second, "tenant-5": -time.Second,
+	}
+	sent, err := NewPublisher(f, "q", fast).EnqueueDelayed(context.Background(), jobs, func(j Job) time.Duration { return delays[j.TenantID] })
+	var ee *EnqueueError
+	if sent != 23 || !errors.As(err, &ee) || len(ee.Failures) != 2 {
+		t.Fatalf("EnqueueDelayed = %d, %v; want 23 sent and the two out-of-range delays failed", sent, err)
+	}
+	for _, fl := range ee.Failures {
+		if (fl.Job.TenantID != "tenant-4" && fl.Job.TenantID != "tenant-5") || fault.FieldOf(fl.Err) != "delay" {
+			t.Errorf("failure %s: %v, want a validation error on delay", fl.Job.TenantID, fl.Err)
+		}
+	}
+	want := map[string]int32{"tenant-0": 0, "tenant-1": 2, "tenant-2": 599, "tenant-3": 900, "tenant-24": 0}
+	for tenant, secs := range want {
+		if got, ok := f.delays[tenant]; !ok || got != secs {
+			t.Errorf("%s sent with DelaySeconds %d (sent: %t), want %d", tenant, got, ok, secs)
+		}
+	}
+	if _, ok := f.delivered["tenant-4"]; ok {
+		t.Errorf("a job with a delay over %s was sent", MaxDelay)
+	}
 }

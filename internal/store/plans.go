@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -16,20 +17,40 @@ const (
 	issuePrefix = "ISSUE#"
 )
 
-// PutPlan adds plan entries to a run (a continued run adds more). Entries are
-// keyed by person, so writing the same entries again (a redelivered message)
-// replaces rather than duplicates them; within one call the last entry of a
-// person wins. Sensitive fields are stored without values whatever they carry.
+// PutPlan adds plan entries to a run (a continued run adds more). Only the
+// entries whose action is not unchanged (or that carry a dry run's drift) are
+// stored: the plan endpoint lists
+// every person whose action is not unchanged and the run's counts say how many
+// were, so a steady-state run of unchanged people writes no plan item and a
+// run's writes grow with its changes, not its people. Entries are keyed by
+// person, so writing the same entries again (a redelivered message) replaces
+// rather than duplicates them; within one call the last entry of a person
+// wins. Sensitive fields are stored without values whatever they carry.
 func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []provision.PlanItem) error {
 	if err := checkTenant(tenant); err != nil {
 		return err
 	}
 	pk, exp := runPartition(tenant, syncID), n(st.expiresAt())
-	byUser := make(map[string]int, len(items))
-	reqs := make([]types.WriteRequest, 0, len(items))
+	var (
+		byUser map[string]int
+		reqs   []types.WriteRequest
+	)
 	for _, p := range items {
 		if p.UserID == "" {
 			return fault.Invalid("userId", "a plan entry needs the Leapsome person's id")
+		}
+		// An unchanged person is not stored, unless a dry run found drift on
+		// them: the drift is what that entry is for.
+		if p.Action == provision.ActionUnchanged && len(p.Drift) == 0 {
+			if i, ok := byUser[p.UserID]; ok {
+				// The person's last entry is unchanged: an earlier one of this
+				// call must not be stored in its place.
+				reqs[i] = types.WriteRequest{}
+			}
+			continue
+		}
+		if byUser == nil {
+			byUser = map[string]int{}
 		}
 		fields := make([]provision.FieldChange, len(p.Fields))
 		for i, f := range p.Fields {
@@ -54,6 +75,7 @@ func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []pro
 		byUser[p.UserID] = len(reqs)
 		reqs = append(reqs, putReq(it))
 	}
+	reqs = slices.DeleteFunc(reqs, func(r types.WriteRequest) bool { return r.PutRequest == nil })
 	return st.batchWrite(ctx, reqs, "plan of run "+syncID)
 }
 

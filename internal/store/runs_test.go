@@ -159,7 +159,7 @@ func TestRunsPlansIssuesExpire(t *testing.T) {
 	if err := st.CreateRun(ctx, newRun("acme", "old", provision.RunSucceeded)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.PutPlan(ctx, "acme", "old", []provision.PlanItem{{UserID: "u1", Action: provision.ActionUnchanged}}); err != nil {
+	if err := st.PutPlan(ctx, "acme", "old", []provision.PlanItem{{UserID: "u1", Action: provision.ActionUpdate}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.PutIssues(ctx, "acme", "old", []provision.Issue{{UserID: "u1", Severity: provision.SeverityWarning, Code: "not_in_trinet"}}); err != nil {

@@ -378,6 +378,12 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 		if !found || it.Status != string(Connected) || (o.SyncID != "" && it.OutcomeOf == o.SyncID) {
 			return it.tenant(id), nil
 		}
+		if !failed && it.Failures == 0 && it.BackoffUntil == "" && it.BackoffReason == "" {
+			// A success with nothing to clear changes nothing: the usual run
+			// writes no tenant item. Recording it again is as harmless, so
+			// outcomeOf need not name it.
+			return it.tenant(id), nil
+		}
 		if failed {
 			it.Failures++
 			if d := BackoffFor(it.Failures); d > 0 {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unique"
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
@@ -131,6 +133,11 @@ func (c *Client) Employees(ctx context.Context) ([]provision.Employee, error) {
 		}
 		width = min(width*2, c.window)
 	}
+	if cap(l.out)-len(l.out) > len(l.out)/8 {
+		// The list grew by doubling and a run holds it to its end: not with
+		// up to half as much again of empty room.
+		return slices.Clone(l.out), nil
+	}
 	return l.out, nil
 }
 
@@ -222,17 +229,27 @@ func toEmployee(w *wireEmployee) (provision.Employee, bool) {
 		n := w.Names[name]
 		e.FirstName, e.MiddleName, e.LastName = string(n.FirstName), string(n.MiddleName), string(n.LastName)
 	}
+	// Codes, departments and locations are shared by many employees: held
+	// once (see shared), not once per employee, as a run holds them all.
 	b := &w.BiographicalInfo
-	e.Gender, e.BirthDate, e.Ethnicity = string(b.Gender), string(b.BirthDate), string(b.Ethnicity)
-	e.MaritalStatus, e.Country = string(b.MaritalStatus), string(b.Country)
+	e.Gender, e.BirthDate, e.Ethnicity = shared(string(b.Gender)), string(b.BirthDate), shared(string(b.Ethnicity))
+	e.MaritalStatus, e.Country = shared(string(b.MaritalStatus)), shared(string(b.Country))
 	m := &w.EmploymentInfo
-	e.Status, e.StartDate, e.Title = string(m.EmploymentStatus), string(m.StartDate), string(m.BusinessTitle)
-	e.EmployeeType, e.FLSACode = string(m.EmployeeType), string(m.FLSACode)
-	e.StandardHours = strings.TrimSpace(string(m.StandardHours))
+	e.Status, e.StartDate, e.Title = shared(string(m.EmploymentStatus)), shared(string(m.StartDate)), shared(string(m.BusinessTitle))
+	e.EmployeeType, e.FLSACode = shared(string(m.EmployeeType)), shared(string(m.FLSACode))
+	e.StandardHours = shared(strings.TrimSpace(string(m.StandardHours)))
 	e.WorkEmail, e.WorkPhone = string(m.WorkEmail), string(m.WorkPhone)
-	e.CustomGroupA, e.CustomGroupB = string(m.CustomGroupA), string(m.CustomGroupB)
-	e.LocationID, e.LocationName = strings.TrimSpace(string(m.Location.LocationID)), string(m.Location.LocationName)
-	e.DeptID, e.DeptName = strings.TrimSpace(string(m.Department.DeptID)), string(m.Department.DeptName)
+	e.CustomGroupA, e.CustomGroupB = shared(string(m.CustomGroupA)), shared(string(m.CustomGroupB))
+	e.LocationID, e.LocationName = shared(strings.TrimSpace(string(m.Location.LocationID))), shared(string(m.Location.LocationName))
+	e.DeptID, e.DeptName = shared(strings.TrimSpace(string(m.Department.DeptID))), shared(string(m.Department.DeptName))
 	e.SupervisorID = strings.TrimSpace(string(m.Supervisor.SupervisorID))
 	return e, true
+}
+
+// shared is the one copy of a value many employees hold alike.
+func shared(s string) string {
+	if s == "" {
+		return ""
+	}
+	return unique.Make(s).Value()
 }
