@@ -34,8 +34,8 @@ type memBackend struct {
 	lastSyncID   string
 	// lastRequestID is the request id the last Connect saw on its context.
 	lastRequestID string
-	lastTrigger  api.TriggerRequest
-	lastUserID   string
+	lastTrigger   api.TriggerRequest
+	lastUserID    string
 }
 
 type memTenant struct {

@@ -587,10 +587,14 @@ func (pl *planner) planPerson(st *Step) {
 		if other.State == HirePending {
 			code = CodePendingApproval
 		}
+		msg := "A new hire with this work email was sent to TriNet for Leapsome person " + other.UserID +
+			", who is no longer synced (a re-created account?), so no second hire is sent. Once TriNet lists it, this person is linked to it; if it is not in TriNet, release that person's hire in the integration."
+		if other.State == HireLinked {
+			msg = "A new hire with this work email was sent to TriNet for Leapsome person " + other.UserID +
+				", who is no longer synced and whom an admin linked to another TriNet employee, so that hire may still be in TriNet and no second hire is sent. Find it in TriNet and link this person to it by hand, or keep them out."
+		}
 		st.Item.Action, st.Item.Code = ActionPending, code
-		st.Issues = append(st.Issues, personIssue(p, code, "",
-			"A new hire with this work email was sent to TriNet for Leapsome person "+other.UserID+
-				", who is no longer synced (a re-created account?), so no second hire is sent. Once TriNet lists it, this person is linked to it; if it is not in TriNet, release that person's hire in the integration."))
+		st.Issues = append(st.Issues, personIssue(p, code, "", msg))
 		return
 	}
 	if pl.termEmail[normEmail(p.Email)] {
@@ -631,13 +635,24 @@ func (pl *planner) planMatched(st *Step, e *Employee, newLink bool) {
 // Leapsome person who is no longer synced, with p's work email; nil when none.
 func (pl *planner) openHireOfAnother(p *Person) *HireEntry {
 	for _, h := range pl.openHires[normEmail(p.Email)] {
-		// A linked entry whose employee TriNet lists is found by email, or
-		// through its link; one TriNet does not list may still be a pending hire.
-		if h.UserID != p.ID && !pl.synced[h.UserID] && (h.State != HireLinked || pl.emps[h.EmployeeID] == nil) {
+		if h.UserID != p.ID && !pl.synced[h.UserID] && pl.mayBeInTriNet(h) {
 			return h
 		}
 	}
 	return nil
+}
+
+// mayBeInTriNet reports whether the hire an entry records may be a TriNet
+// employee that no link names. A linked entry whose employee TriNet lists
+// with the hire's work email is that hire; one TriNet does not list may still
+// be a pending hire; and one an admin linked to an employee of another work
+// email leaves the hire sent for this email unaccounted for.
+func (pl *planner) mayBeInTriNet(h *HireEntry) bool {
+	if h.State != HireLinked {
+		return true
+	}
+	e := pl.emps[h.EmployeeID]
+	return e == nil || normEmail(e.WorkEmail) != normEmail(h.Email)
 }
 
 // rehired is the one active employee with p's work email, free to be linked
