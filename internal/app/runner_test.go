@@ -879,3 +879,26 @@ func TestRunnerSkipsAStartedScheduledRunThatLostItsLease(t *testing.T) {
 		t.Fatalf("%d messages queued for a skipped run", n)
 	}
 }
+
+// The plan endpoint lists every person whose action is not unchanged
+// (counts.unchanged says how many were): a steady-state run of unchanged
+// people stores no plan item for them.
+func TestSteadyStatePlanHoldsNoUnchangedItems(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(true)
+	first := e.handle(e.runner, e.job("sched-steady-1", provision.TriggerSchedule, false))
+	wantRunError(t, first, provision.RunSucceeded, "")
+	// Nothing changed on either side: Ada and Ben are unchanged, Cleo's hire
+	// waits for approval.
+	second := e.handle(e.runner, e.job("sched-steady-2", provision.TriggerSchedule, false))
+	wantRunError(t, second, provision.RunSucceeded, "")
+	if second.Counts.Unchanged != 2 {
+		t.Fatalf("second run counts %+v, want 2 unchanged", second.Counts)
+	}
+	for user, it := range e.planOf(second.SyncID) {
+		if it.Action == provision.ActionUnchanged {
+			t.Errorf("the plan lists %s with action unchanged; only people whose action is not unchanged belong in it", user)
+		}
+	}
+}
