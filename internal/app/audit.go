@@ -77,8 +77,8 @@ func (s *Backend) Audit(ctx context.Context, tenant string, p api.Page) ([]api.A
 }
 
 // changedSettings names what differs between two settings documents: the
-// top-level keys, and a mapping per target ("mappings.jobTitle"), never the
-// values.
+// top-level keys ("schedule" for its interval or pause, either way), and a
+// mapping per target ("mappings.jobTitle"), never the values.
 func changedSettings(before, after provision.Settings) []string {
 	changed := []string{}
 	if before.AutoCreateNewHires != after.AutoCreateNewHires {
@@ -86,6 +86,9 @@ func changedSettings(before, after provision.Settings) []string {
 	}
 	if before.MassCreateMaxPercent != after.MassCreateMaxPercent {
 		changed = append(changed, "massCreateMaxPercent")
+	}
+	if provision.ScheduleOf(&before) != provision.ScheduleOf(&after) {
+		changed = append(changed, "schedule")
 	}
 	byTarget := func(ms []provision.Mapping) map[string]provision.Mapping {
 		out := make(map[string]provision.Mapping, len(ms))

@@ -379,6 +379,36 @@ func TestAuditOfTheBackend(t *testing.T) {
 	e.assertNoSecretsIn("audit", entries)
 }
 
+// TestAuditNamesAScheduleChange: pausing a tenant's schedule or changing its
+// interval is a settings change the audit trail names ("schedule"), not an
+// entry that says nothing changed; saving it again unchanged names nothing.
+func TestAuditNamesAScheduleChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	if _, err := e.svc.Connect(ctx, e.tenant, e.creds); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := e.svc.Settings(ctx, e.tenant)
+	set.Schedule = &provision.Schedule{Interval: "1h", Paused: true}
+	for range 2 {
+		e.clk.Advance(time.Second)
+		if _, err := e.svc.PutSettings(ctx, e.tenant, set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _, err := e.svc.Audit(ctx, e.tenant, api.Page{Limit: 100})
+	if err != nil || len(entries) != 3 || entries[1].Action != app.AuditSettingsChanged {
+		t.Fatalf("audit %+v: %v", entries, err)
+	}
+	if changed, _ := entries[1].Details["changed"].([]any); !slices.Equal(changed, []any{"schedule"}) {
+		t.Errorf("pausing the schedule: changed %v, want [schedule]", entries[1].Details)
+	}
+	if again, _ := entries[0].Details["changed"].([]any); len(again) != 0 {
+		t.Errorf("saving the same schedule again: changed %v", again)
+	}
+}
+
 // TestContinuedRunMetrics: a run continued over invocations reports each
 // invocation (the first with Continuations = 1) and the run itself once,
 // when its last invocation ends it; the items of its invocations add up to
