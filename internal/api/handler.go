@@ -132,8 +132,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
+			// Only the panic's type: its value may quote a request's
+			// credentials or a person's data, as the worker's may.
 			s.log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "route", r.Pattern,
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				"panic", fmt.Sprintf("%T", v), "stack", string(debug.Stack()))
 			if sw.status == 0 {
 				writeError(sw, errInternal)
 			}

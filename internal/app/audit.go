@@ -11,6 +11,7 @@ import (
 	"trinetsync/internal/api"
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
+	"trinetsync/internal/retry"
 	"trinetsync/internal/store"
 )
 
@@ -33,7 +34,8 @@ const SystemActor = "system"
 // a client that hangs up once its action is done must not lose the record.
 const auditTimeout = 5 * time.Second
 
-// auditTries bounds the attempts at one entry; a DynamoDB blip passes.
+// auditTries bounds the attempts at one entry, under the service's retry
+// policy (backoff with jitter, within auditTimeout); a DynamoDB blip passes.
 const auditTries = 3
 
 // audit records an admin action that has been done. It cannot undo the
@@ -51,12 +53,11 @@ func (s *Backend) audit(ctx context.Context, tenant, action string, details map[
 	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
-	var err error
-	for range auditTries {
-		if err = s.store.PutAudit(actx, tenant, e); err == nil || !fault.Retryable(err) {
-			break
-		}
-	}
+	p := retry.Policy{MaxRetries: auditTries - 1, BaseDelay: 50 * time.Millisecond, Service: "dynamodb", Logger: s.log}
+	err := p.Do(actx, "audit entry", func(actx context.Context) retry.Attempt {
+		err := s.store.PutAudit(actx, tenant, e)
+		return retry.Attempt{Err: err, Retry: fault.Retryable(err)}
+	})
 	if err != nil {
 		s.log.Error("audit entry not recorded", "tenant", tenant, "action", action, "actor", e.Actor,
 			"requestId", e.RequestID, "at", e.At, "details", details, "err", err)
@@ -77,8 +78,8 @@ func (s *Backend) Audit(ctx context.Context, tenant string, p api.Page) ([]api.A
 }
 
 // changedSettings names what differs between two settings documents: the
-// top-level keys, and a mapping per target ("mappings.jobTitle"), never the
-// values.
+// top-level keys ("schedule" for its interval or pause, either way), and a
+// mapping per target ("mappings.jobTitle"), never the values.
 func changedSettings(before, after provision.Settings) []string {
 	changed := []string{}
 	if before.AutoCreateNewHires != after.AutoCreateNewHires {
@@ -86,6 +87,9 @@ func changedSettings(before, after provision.Settings) []string {
 	}
 	if before.MassCreateMaxPercent != after.MassCreateMaxPercent {
 		changed = append(changed, "massCreateMaxPercent")
+	}
+	if provision.ScheduleOf(&before) != provision.ScheduleOf(&after) {
+		changed = append(changed, "schedule")
 	}
 	byTarget := func(ms []provision.Mapping) map[string]provision.Mapping {
 		out := make(map[string]provision.Mapping, len(ms))

@@ -36,8 +36,9 @@ type APIClients struct {
 	Logger        *slog.Logger
 	// RetryBaseDelay and RetryMaxDelay shape both clients' backoff between
 	// retries of 429, 5xx and dropped connections; zero keeps each client's
-	// default. The local stack and tests shorten them so that an outage
-	// surfaces in milliseconds rather than a minute.
+	// default. Tests and the soak shorten them so that an outage surfaces in
+	// milliseconds rather than a minute; the local stack keeps the defaults,
+	// as in AWS.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
 	// RequestTimeout bounds each attempt of an upstream call; the run's

@@ -14,9 +14,11 @@ import (
 	"trinetsync/internal/api"
 	"trinetsync/internal/app"
 	"trinetsync/internal/eventbus"
+	"trinetsync/internal/fault"
 	"trinetsync/internal/metrics"
 	"trinetsync/internal/provision"
 	trinetsandbox "trinetsync/internal/sandbox/trinet"
+	"trinetsync/internal/store"
 )
 
 // eventLog keeps the events a test's services publish. EventBridge has no
@@ -377,6 +379,83 @@ func TestAuditOfTheBackend(t *testing.T) {
 		t.Errorf("connected %v", entries[4].Details)
 	}
 	e.assertNoSecretsIn("audit", entries)
+}
+
+// TestAuditNamesAScheduleChange: pausing a tenant's schedule or changing its
+// interval is a settings change the audit trail names ("schedule"), not an
+// entry that says nothing changed; saving it again unchanged names nothing.
+func TestAuditNamesAScheduleChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	if _, err := e.svc.Connect(ctx, e.tenant, e.creds); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := e.svc.Settings(ctx, e.tenant)
+	set.Schedule = &provision.Schedule{Interval: "1h", Paused: true}
+	for range 2 {
+		e.clk.Advance(time.Second)
+		if _, err := e.svc.PutSettings(ctx, e.tenant, set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _, err := e.svc.Audit(ctx, e.tenant, api.Page{Limit: 100})
+	if err != nil || len(entries) != 3 || entries[1].Action != app.AuditSettingsChanged {
+		t.Fatalf("audit %+v: %v", entries, err)
+	}
+	if changed, _ := entries[1].Details["changed"].([]any); !slices.Equal(changed, []any{"schedule"}) {
+		t.Errorf("pausing the schedule: changed %v, want [schedule]", entries[1].Details)
+	}
+	if again, _ := entries[0].Details["changed"].([]any); len(again) != 0 {
+		t.Errorf("saving the same schedule again: changed %v", again)
+	}
+}
+
+// flakyAudit is the store with an audit table that refuses the next fails
+// writes as a DynamoDB blip would.
+type flakyAudit struct {
+	*store.Store
+	mu    sync.Mutex
+	fails int
+}
+
+func (f *flakyAudit) PutAudit(ctx context.Context, tenant string, e store.AuditEntry) error {
+	f.mu.Lock()
+	fail := f.fails > 0
+	f.fails--
+	f.mu.Unlock()
+	if fail {
+		return fault.New(fault.Transient, "dynamodb: throughput exceeded")
+	}
+	return f.Store.PutAudit(ctx, tenant, e)
+}
+
+// TestAuditOutlastsABlip: an audit entry refused twice is written on the
+// third try; one refused every time is not, the action still succeeds, and
+// the log keeps the entry.
+func TestAuditOutlastsABlip(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxFor(t)
+	st := &flakyAudit{Store: e.svcs.Store(), fails: 2}
+	svc := app.NewBackend(e.cfg, st, e.svcs.Secrets(), e.svcs.Clients(), e.svcs.Publisher(), e.clk.Now, e.log)
+	if _, err := svc.Connect(ctx, e.tenant, e.creds); err != nil {
+		t.Fatal(err)
+	}
+	st.mu.Lock()
+	st.fails = 100
+	st.mu.Unlock()
+	e.clk.Advance(time.Second)
+	if err := svc.Disconnect(ctx, e.tenant); err != nil {
+		t.Fatalf("disconnect with the audit table down: %v", err)
+	}
+	entries, _, err := svc.Audit(ctx, e.tenant, api.Page{Limit: 10})
+	if err != nil || len(entries) != 1 || entries[0].Action != app.AuditConnected {
+		t.Fatalf("audit %+v (%v), want the connection alone", entries, err)
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "audit entry not recorded") || !strings.Contains(logs, app.AuditDisconnected) {
+		t.Fatalf("the unrecorded disconnection is not in the log:\n%s", logs)
+	}
 }
 
 // TestContinuedRunMetrics: a run continued over invocations reports each

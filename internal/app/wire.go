@@ -79,7 +79,10 @@ type WiringOptions struct {
 	HTTPClient *http.Client
 	// Logger is the service's logger (nil: slog.Default()).
 	Logger *slog.Logger
-	// Now is the service's clock, the store's included (nil: time.Now).
+	// Now is the clock of the store and the use cases (run times, leases,
+	// back-off, audit; nil: time.Now). The engine and the API clients keep
+	// the wall clock: they compare it with deadlines that contexts carry in
+	// wall-clock time.
 	Now func() time.Time
 	// Telemetry receives metrics and events (none unless set: FromEnv
 	// prints metrics on stdout and puts events on EVENT_BUS_NAME).

@@ -342,37 +342,6 @@ func valueEnd(b []byte, i int) int {
 	return j
 }
 
-// splitArray gives the elements of a JSON array as sub-slices of b (capped,
-// so that an append to one cannot write into the next).
-func splitArray(b []byte) ([]json.RawMessage, bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return nil, false
-	}
-	items := []json.RawMessage{}
-	if i = skipSpace(b, i+1); i < len(b) && b[i] == ']' {
-		return items, skipSpace(b, i+1) == len(b)
-	}
-	for {
-		end := valueEnd(b, i)
-		if end < 0 {
-			return nil, false
-		}
-		items = append(items, json.RawMessage(b[i:end:end]))
-		if i = skipSpace(b, end); i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return items, skipSpace(b, i+1) == len(b)
-		default:
-			return nil, false
-		}
-	}
-}
-
 // eachMember calls fn with each key (a string literal, quotes included) and
 // value of the JSON object b, in order, and stops at fn's first error.
 func eachMember(b []byte, fn func(key, val []byte) error) error {

@@ -443,6 +443,14 @@ func TestQueueVisibilityFollowsWorkerTimeout(t *testing.T) {
 				t.Fatalf("service configuration: worker timeout %s, visibility %s, max receives %d", c.WorkerTimeout, c.VisibilityTimeout, c.MaxReceiveCount)
 			}
 		}
+		// The functions run under the Lambda emulator and the service built
+		// in this process are configured alike, the schedule's spread
+		// included (none locally: a tick runs at once).
+		byHand := inf.Config(10 * time.Minute)
+		byHand.MetricsNamespace = fromEnv.MetricsNamespace // Start gives it the default, as LoadConfig does
+		if fromEnv != byHand {
+			t.Fatalf("the functions' environment reads as\n%#v\nthe stack's configuration is\n%#v", fromEnv, byHand)
+		}
 	})
 }
 

@@ -277,6 +277,8 @@ func (inf *Infra) Env(syncInterval time.Duration) []string {
 		"LEAPSOME_BASE_URL=" + inf.LeapsomeURL,
 		"LEAPSOME_SCIM_URL=" + inf.LeapsomeSCIMURL,
 		"SYNC_INTERVAL=" + syncInterval.String(),
+		// As Config: no spread locally, a tick's jobs run at once.
+		"SYNC_SPREAD=0s",
 		"WORKER_TIMEOUT=" + inf.WorkerTimeout.String(),
 		"QUEUE_VISIBILITY_TIMEOUT=" + inf.VisibilityTimeout.String(),
 		"QUEUE_MAX_RECEIVE_COUNT=" + strconv.Itoa(inf.MaxReceiveCount),

@@ -62,12 +62,7 @@ func (pl *planner) supervisorDrift(steps []Step) {
 	if mp == nil {
 		return
 	}
-	byUser := make(map[string]int, len(steps))
-	for i := range steps {
-		if _, dup := byUser[steps[i].Item.UserID]; !dup {
-			byUser[steps[i].Item.UserID] = i
-		}
-	}
+	byUser := stepsByUser(steps)
 	for i := range steps {
 		st := &steps[i]
 		if st.matched == nil {

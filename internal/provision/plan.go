@@ -867,17 +867,23 @@ func (pl *planner) brake(steps []Step) {
 	}
 }
 
-// supervisors resolves each create's supervisor: a manager TriNet already has
-// (linked, matched, or a submitted hire with an id), or a manager hired earlier
-// in the same run. A missing manager or a management cycle leaves the hire
-// without a supervisor, with a warning.
-func (pl *planner) supervisors(steps []Step) {
+// stepsByUser indexes steps by person: the first step of each.
+func stepsByUser(steps []Step) map[string]int {
 	byUser := make(map[string]int, len(steps))
 	for i := range steps {
 		if _, dup := byUser[steps[i].Item.UserID]; !dup {
 			byUser[steps[i].Item.UserID] = i
 		}
 	}
+	return byUser
+}
+
+// supervisors resolves each create's supervisor: a manager TriNet already has
+// (linked, matched, or a submitted hire with an id), or a manager hired earlier
+// in the same run. A missing manager or a management cycle leaves the hire
+// without a supervisor, with a warning.
+func (pl *planner) supervisors(steps []Step) {
+	byUser := stepsByUser(steps)
 	for i := range steps {
 		st := &steps[i]
 		if st.Item.Action != ActionCreate || st.managerUserID == "" {

@@ -1,5 +1,7 @@
 // Package retry is the one way the service repeats a call that failed in a
-// way that may pass: TriNet, Leapsome and SQS calls alike.
+// way that may pass: TriNet, Leapsome, SQS, Secrets Manager and DynamoDB
+// calls alike (the store's batch writes, a run's final state, the engine's
+// ledger writes).
 //
 // One policy: exponential backoff with jitter (cenkalti/backoff/v5), bounded
 // by a number of retries and a time budget; a server's Retry-After (seconds

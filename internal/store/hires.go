@@ -77,7 +77,7 @@ func decodeHire(it map[string]types.AttributeValue) (provision.HireEntry, error)
 // consistent). Entries stored before they carried a company are first bound
 // to this one (see AdoptLegacy).
 func (st *Store) Hires(ctx context.Context, tenant, company string) ([]provision.HireEntry, error) {
-	if err := st.checkLedger(ctx, tenant, company); err != nil {
+	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return nil, err
 	}
 	items, err := st.tenantItems(ctx, tenant, companyRange(company, kindHire), "hire ledger of "+tenant)
@@ -85,18 +85,6 @@ func (st *Store) Hires(ctx context.Context, tenant, company string) ([]provision
 		return nil, err
 	}
 	return decodeAll(items, decodeHire)
-}
-
-// checkLedger checks the ids of a ledger read and binds the entries stored
-// without a company to this one.
-func (st *Store) checkLedger(ctx context.Context, tenant, company string) error {
-	if err := checkTenant(tenant); err != nil {
-		return err
-	}
-	if err := checkCompany(company); err != nil {
-		return err
-	}
-	return st.AdoptLegacy(ctx, tenant, company)
 }
 
 func hireKey(tenant, company, userID string) map[string]types.AttributeValue {
@@ -147,7 +135,7 @@ func (st *Store) DeleteHire(ctx context.Context, tenant, company, userID string)
 
 // Hire reads one entry of a company; fault.NotFound when there is none.
 func (st *Store) Hire(ctx context.Context, tenant, company, userID string) (provision.HireEntry, error) {
-	if err := st.checkLedger(ctx, tenant, company); err != nil {
+	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return provision.HireEntry{}, err
 	}
 	out, err := st.db.GetItem(ctx, &dynamodb.GetItemInput{
@@ -166,7 +154,7 @@ func (st *Store) Hire(ctx context.Context, tenant, company, userID string) (prov
 // checking TriNet: the entry is deleted only if it is still unknown. A pending
 // hire is fault.Conflict (TriNet has it); no entry is fault.NotFound.
 func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string) error {
-	if err := st.checkLedger(ctx, tenant, company); err != nil {
+	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return err
 	}
 	err := st.deleteIf(ctx, hireKey(tenant, company, userID), name("state").Equal(value(string(provision.HireUnknown))), "release hire")
@@ -184,7 +172,7 @@ func (st *Store) ReleaseHire(ctx context.Context, tenant, company, userID string
 // on: state pending or unknown, or both when state is "". Other states are
 // not listed.
 func (st *Store) ListHires(ctx context.Context, tenant, company string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error) {
-	if err := st.checkLedger(ctx, tenant, company); err != nil {
+	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return nil, "", err
 	}
 	kc := keyName(attrGSI1PK).Equal(value(hiresList(tenant, company)))

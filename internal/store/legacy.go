@@ -33,6 +33,8 @@ const (
 // already written under the company's keys is kept (the newer one), and the
 // old item is deleted either way. Reverse items go first, so that a crash
 // half-way never leaves a link whose employee another person could take.
+// Every read of links or hires calls it first; it checks the tenant and
+// company ids (fault.Validation) before anything else.
 func (st *Store) AdoptLegacy(ctx context.Context, tenant, company string) error {
 	if err := checkTenant(tenant); err != nil {
 		return err

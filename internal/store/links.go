@@ -108,12 +108,6 @@ func (st *Store) checkLink(l *provision.Link) error {
 // "keep out" decisions included. Entries stored before links carried a
 // company are first bound to this one (see AdoptLegacy).
 func (st *Store) Links(ctx context.Context, tenant, company string) ([]provision.Link, error) {
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	if err := checkCompany(company); err != nil {
-		return nil, err
-	}
 	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return nil, err
 	}
@@ -150,12 +144,6 @@ func str(it map[string]types.AttributeValue, name string) string {
 // Link reads one person's link (or "keep out" decision) in a company;
 // fault.NotFound when there is none.
 func (st *Store) Link(ctx context.Context, tenant, company, userID string) (provision.Link, error) {
-	if err := checkTenant(tenant); err != nil {
-		return provision.Link{}, err
-	}
-	if err := checkCompany(company); err != nil {
-		return provision.Link{}, err
-	}
 	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return provision.Link{}, err
 	}
@@ -177,12 +165,6 @@ func (st *Store) Link(ctx context.Context, tenant, company, userID string) (prov
 
 // ListLinks pages through a tenant's links in one company, ordered by person.
 func (st *Store) ListLinks(ctx context.Context, tenant, company string, limit int, token string) ([]provision.Link, string, error) {
-	if err := checkTenant(tenant); err != nil {
-		return nil, "", err
-	}
-	if err := checkCompany(company); err != nil {
-		return nil, "", err
-	}
 	if err := st.AdoptLegacy(ctx, tenant, company); err != nil {
 		return nil, "", err
 	}

@@ -37,7 +37,7 @@ type Config struct {
 	// Retry policy for 429, 5xx and connection errors (internal/retry).
 	MaxRetries int           // retries after the first attempt; default 6, at least 5
 	MaxElapsed time.Duration // bound on one call's total time spent retrying; default 60s
-	BaseDelay  time.Duration // first backoff interval, doubled with jitter; default 250ms
+	BaseDelay  time.Duration // first backoff interval, then ×1.5 each retry with ±50 % jitter (internal/retry); default 250ms
 	MaxDelay   time.Duration // largest backoff interval; default 8s
 	// RequestTimeout bounds each attempt (default 30s); the caller's
 	// deadline, when sooner, bounds it instead.
