@@ -162,7 +162,11 @@ func newWorld(t *testing.T) *world {
 		RPS: 1000, Now: c.Now, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: time.Second})
 	must(t, err)
 	w.people, err = leapsome.New(leapsome.Config{BaseURL: lsSrv.URL + "/v1", SCIMURL: lsSrv.URL + "/scim/v1",
-		APISecret: "ls-secret", SCIMToken: "scim-token", Now: c.Now, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: time.Second})
+		APISecret: "ls-secret", SCIMToken: "scim-token", Now: c.Now, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond,
+		// Leapsome's reads wait for their documented pace (20 requests/s); on a
+		// loaded machine a second is not always enough for a run's pages, and
+		// no test here injects a Leapsome fault that a long budget would slow.
+		MaxElapsed: 30 * time.Second})
 	must(t, err)
 	w.engine = provision.New(provision.Config{Now: c.Now, Concurrency: 4, Logger: slog.New(slog.DiscardHandler)})
 	return w

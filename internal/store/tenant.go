@@ -375,7 +375,7 @@ func (st *Store) RecordRunOutcome(ctx context.Context, id string, o RunOutcome) 
 		if err != nil {
 			return Tenant{}, err
 		}
-		if !found || it.Status != string(Connected) || (o.SyncID != "" && it.OutcomeOf == o.SyncID) {
+		if !found || it.Status != string(Connected) || it.OutcomeOf == o.SyncID {
 			return it.tenant(id), nil
 		}
 		if !failed && it.Failures == 0 && it.BackoffUntil == "" && it.BackoffReason == "" {
