@@ -5,50 +5,11 @@ import (
 	"time"
 
 	"trinetsync/internal/api"
-	"trinetsync/internal/eventbus"
 	"trinetsync/internal/provision"
 )
 
 // Contract audit (audit2): behaviour the contract names that the backend and
 // the runner do not show yet. Each test fails until its finding is fixed.
-
-// TestHireOutcomeUnknownAnnouncedWhenASubmittedHireIsFoundLater: the
-// contract's "a `submitted` entry found by a later run → `unknown`" makes a
-// hire whose outcome is unknown exactly as a lost answer does, and an admin
-// must check TriNet and release it either way; the "Hire Outcome Unknown"
-// event is how operators and tenants hear of it ("so operators and tenants
-// route them with rules, not code"). Today only a POST whose answer was lost
-// in this invocation is announced: a hire cut off by a crash or a timeout of
-// the invocation that sent it turns unknown in silence.
-func TestHireOutcomeUnknownAnnouncedWhenASubmittedHireIsFoundLater(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, withPeople(cleanPeople()))
-	_, evs := e.observed()
-	e.connect(true)
-	ctx := ctxFor(t)
-	cleo := cleanPeople()[2] // a new hire TriNet does not list
-	// The invocation that recorded Cleo's hire as submitted died before the
-	// POST's answer was recorded.
-	if err := e.svcs.Store().CreateHire(ctx, e.tenant, provision.HireEntry{
-		UserID: e.userID(cleo), CompanyID: e.company, Email: e.email(cleo), State: provision.HireSubmitted,
-		SubmittedAt: e.clk.Now(), SyncID: "crashed",
-	}); err != nil {
-		t.Fatal(err)
-	}
-	run := e.handle(e.runner, e.job("later", provision.TriggerSchedule, false))
-	if got := e.planOf(run.SyncID)[e.userID(cleo)]; got.Action != provision.ActionPending || got.Code != "hire_outcome_unknown" {
-		t.Fatalf("Cleo planned %s/%s, want pending/hire_outcome_unknown", got.Action, got.Code)
-	}
-	h, err := e.svcs.Store().Hire(ctx, e.tenant, e.company, e.userID(cleo))
-	if err != nil || h.State != provision.HireUnknown {
-		t.Fatalf("Cleo's hire %+v %v, want unknown", h, err)
-	}
-	unknown := evs.ofType(eventbus.TypeHireOutcomeUnknown)
-	if len(unknown) != 1 || unknown[0].TenantID() != e.tenant {
-		t.Fatalf("Hire Outcome Unknown events %+v; want one for %s when the run turned Cleo's submitted hire unknown", unknown, e.tenant)
-	}
-	e.noPersonalData(unknown...)
-}
 
 // TestDryRunPlanListsNoUnchangedPerson: "GET …/syncs/{syncId}/plan | the
 // run's plan: every person whose action is not `unchanged`

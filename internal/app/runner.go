@@ -373,6 +373,9 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 	if err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
+	// The ledger entries are moved already: counted now, whatever the
+	// recording below does, as no later invocation finds them to move again.
+	inv.foundUnknown(res.FoundUnknown)
 	kctx, kcancel := r.keep(ctx)
 	defer kcancel()
 	if !run.DryRun {
