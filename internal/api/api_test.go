@@ -210,8 +210,19 @@ func TestEndpoints(t *testing.T) {
 				t.Fatalf("excluded item: %s", res.raw)
 			}
 		}},
-		{"a dry run's plan with drift", "GET", "/v1/tenants/demo/syncs/manual-0001/plan", "", 200, func(t *testing.T, _ *harness, res result) {
-			it := at(res.body, "items", 0)
+		{"a dry run's plan: an update keeps its drift", "GET", "/v1/tenants/demo/syncs/manual-0001/plan", "", 200, func(t *testing.T, _ *harness, res result) {
+			if len(at(res.body, "items").([]any)) != 1 {
+				t.Fatalf("the plan without ?drift=true must be the plan: %s", res.raw)
+			}
+			if it := at(res.body, "items", 0); at(it, "action") != "update" || at(it, "drift", 0, "field") != "workEmail" {
+				t.Fatalf("drift of a listed item: %s", res.raw)
+			}
+		}},
+		{"a dry run's drift, opted in", "GET", "/v1/tenants/demo/syncs/manual-0001/plan?drift=true", "", 200, func(t *testing.T, h *harness, res result) {
+			if h.b.lastSyncID != "manual-0001" || at(res.body, "items", 0, "action") != "update" {
+				t.Fatalf("drift list: %s", res.raw)
+			}
+			it := at(res.body, "items", 1)
 			if at(it, "action") != "unchanged" || len(at(it, "fields").([]any)) != 0 ||
 				at(it, "drift", 0, "field") != "hireDate" || at(it, "drift", 0, "from") != "2024-01-08" || at(it, "drift", 0, "to") != "2024-02-01" {
 				t.Fatalf("drift: %s", res.raw)
@@ -800,6 +811,7 @@ func TestQueryAndPathParameters(t *testing.T) {
 		{"unknown hire state", "GET", "/v1/tenants/demo/hires?state=linked", "state"},
 		{"long sync id", "GET", "/v1/tenants/demo/syncs/" + strings.Repeat("s", 257), "syncId"},
 		{"control character in sync id", "GET", "/v1/tenants/demo/syncs/a%0Ab/plan", "syncId"},
+		{"drift neither true nor false", "GET", "/v1/tenants/demo/syncs/manual-0001/plan?drift=yes", "drift"},
 		{"empty syncId query", "GET", "/v1/tenants/demo/errors?syncId=", "syncId"},
 		{"control character in user id", "DELETE", "/v1/tenants/demo/hires/u%001", "userId"},
 	}

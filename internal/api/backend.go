@@ -29,7 +29,11 @@ type Backend interface {
 	Trigger(ctx context.Context, tenant string, req TriggerRequest) (provision.Run, error)
 	Runs(ctx context.Context, tenant string, p Page) ([]provision.Run, string, error)
 	Run(ctx context.Context, tenant, syncID string) (provision.Run, error)
+	// Plan lists the run's plan: every person whose action is not unchanged.
 	Plan(ctx context.Context, tenant, syncID string, p Page) ([]provision.PlanItem, string, error)
+	// Drift lists the run's people with drift (a dry run's; any action,
+	// unchanged included), with their drift: the plan's opt-in ?drift=true.
+	Drift(ctx context.Context, tenant, syncID string, p Page) ([]provision.PlanItem, string, error)
 	// Issues lists the issues of syncID, or, when syncID is empty, of the
 	// latest finished run that is not skipped; IssuePage.SyncID is empty when
 	// there is none yet.

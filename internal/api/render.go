@@ -164,8 +164,9 @@ type planItemJSON struct {
 	Action provision.Action `json:"action"`
 	Code   nullString       `json:"code"`
 	Fields []any            `json:"fields"` // fieldChangeJSON or fieldSensitiveJSON
-	// Drift is there only in a dry run's plan, on a linked person whose
-	// new-hire-only targets differ in TriNet.
+	// Drift is there only in a dry run, on a linked person whose
+	// new-hire-only targets differ in TriNet (in the plan on a person it lists
+	// anyway; in the drift listing on every such person).
 	Drift []any `json:"drift,omitempty"`
 }
 

@@ -390,3 +390,49 @@ func TestCadence(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunPlanListsNoUnchangedPerson: "GET …/syncs/{syncId}/plan | the
+// run's plan: every person whose action is not `unchanged`
+// (`counts.unchanged` says how many were) … A steady-state run of unchanged
+// people writes no plan item". A linked person whose hire date in TriNet
+// differs from Leapsome's start date (a new-hire-only target: never written
+// again) is unchanged in every run, dry or not, and so is not in a dry run's
+// plan; their drift is reached by the opt-in drift listing (?drift=true),
+// which a real run leaves empty.
+func TestDryRunPlanListsNoUnchangedPerson(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(true)
+	ctx := ctxFor(t)
+	if first := e.handle(e.runner, e.job("first", provision.TriggerSchedule, false)); first.Status != provision.RunSucceeded {
+		t.Fatalf("first run %+v", first)
+	}
+	ada := cleanPeople()[0]
+	moved := e.lsEmployee(ada)
+	moved.StartDate = time.Now().UTC().AddDate(0, 0, ada.startDays+20).Format(time.DateOnly)
+	e.putLeapsome(moved)
+	if steady := e.handle(e.runner, e.job("steady", provision.TriggerSchedule, false)); steady.Counts.Updated != 0 || steady.Counts.Unchanged == 0 {
+		t.Fatalf("real run after the start date moved: %+v, want Ada unchanged", steady.Counts)
+	}
+	dry := e.handle(e.runner, e.job("dry", provision.TriggerManual, true))
+	for id, it := range e.planOf("dry") {
+		if it.Action == provision.ActionUnchanged {
+			t.Errorf("dry run's plan lists %s with action unchanged (drift %+v); counts.unchanged = %d already says how many were",
+				id, it.Drift, dry.Counts.Unchanged)
+		}
+	}
+	drift, next, err := e.svc.Drift(ctx, e.tenant, "dry", api.Page{Limit: 100})
+	if err != nil || next != "" || len(drift) != 1 {
+		t.Fatalf("drift of the dry run: %+v %q %v, want Ada's", drift, next, err)
+	}
+	if it := drift[0]; it.UserID != e.userID(ada) || it.Action != provision.ActionUnchanged ||
+		len(it.Drift) != 1 || it.Drift[0].Field != "hireDate" || it.Drift[0].To != moved.StartDate {
+		t.Errorf("Ada's drift %+v, want unchanged with hireDate → %s", it, moved.StartDate)
+	}
+	if real, _, err := e.svc.Drift(ctx, e.tenant, "steady", api.Page{Limit: 100}); err != nil || len(real) != 0 {
+		t.Errorf("a real run's drift listing: %+v %v, want none", real, err)
+	}
+	if _, _, err := e.svc.Drift(ctx, e.tenant, "nope", api.Page{Limit: 100}); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("drift of a run that does not exist: %v, want not found", err)
+	}
+}

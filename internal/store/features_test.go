@@ -305,23 +305,52 @@ func TestLatestAppliedRun(t *testing.T) {
 	}
 }
 
-// TestDriftIsStoredWithoutSensitiveValues: drift is kept with the plan entry,
-// and a sensitive target's drift without values, whatever it was given.
-func TestDriftIsStoredWithoutSensitiveValues(t *testing.T) {
+// TestDriftIsStoredApartWithoutSensitiveValues: the plan lists only people
+// whose action is not unchanged, so an unchanged person's drift is stored
+// apart (the drift listing), as is the drift of a person the plan lists,
+// which keeps its drift there too; a sensitive target's drift is stored
+// without values, whatever it was given. The two lists page apart: a token
+// of one is refused by the other.
+func TestDriftIsStoredApartWithoutSensitiveValues(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
 	ctx := ctxT(t)
-	err := st.PutPlan(ctx, "acme", "s1", []provision.PlanItem{{UserID: "u1", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{},
-		Drift: []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", From: "123456789", To: "987654321", Sensitive: true}}}})
+	drift := []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", From: "123456789", To: "987654321", Sensitive: true}}
+	want := []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", Sensitive: true}}
+	update := []provision.FieldChange{{Field: "jobTitle", From: "Dev", To: "Lead"}}
+	err := st.PutPlan(ctx, "acme", "s1", []provision.PlanItem{
+		{UserID: "u1", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{}, Drift: drift},
+		{UserID: "u2", Action: provision.ActionUpdate, Fields: update, Drift: drift},
+		{UserID: "u3", Action: provision.ActionUpdate, Fields: update},
+		{UserID: "u4", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, _, err := st.ListPlan(ctx, "acme", "s1", 10, "")
-	if err != nil || len(items) != 1 {
-		t.Fatalf("plan %+v %v", items, err)
+	plan, next, err := st.ListPlan(ctx, "acme", "s1", 10, "")
+	if err != nil || next != "" || len(plan) != 2 || plan[0].UserID != "u2" || plan[1].UserID != "u3" {
+		t.Fatalf("plan %+v %q %v, want u2 and u3 (no unchanged person)", plan, next, err)
 	}
-	want := []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", Sensitive: true}}
-	if !slices.Equal(items[0].Drift, want) {
-		t.Fatalf("drift %+v, want %+v", items[0].Drift, want)
+	if !slices.Equal(plan[0].Drift, want) || plan[1].Drift != nil {
+		t.Fatalf("plan drift %+v / %+v, want %+v on u2 only", plan[0].Drift, plan[1].Drift, want)
+	}
+	drifted, next, err := st.ListDrift(ctx, "acme", "s1", 10, "")
+	if err != nil || next != "" || len(drifted) != 2 {
+		t.Fatalf("drift %+v %q %v, want u1 and u2", drifted, next, err)
+	}
+	for i, w := range []struct {
+		user   string
+		action provision.Action
+	}{{"u1", provision.ActionUnchanged}, {"u2", provision.ActionUpdate}} {
+		if it := drifted[i]; it.UserID != w.user || it.Action != w.action || !slices.Equal(it.Drift, want) || it.Fields == nil {
+			t.Fatalf("drift entry %d: %+v, want %s %s with %+v", i, it, w.user, w.action, want)
+		}
+	}
+	_, planToken, err := st.ListPlan(ctx, "acme", "s1", 1, "")
+	if err != nil || planToken == "" {
+		t.Fatalf("plan page of 1: %q %v", planToken, err)
+	}
+	if _, _, err := st.ListDrift(ctx, "acme", "s1", 1, planToken); !errors.Is(err, fault.ErrValidation) {
+		t.Fatalf("a plan token on the drift list = %v, want validation", err)
 	}
 }
