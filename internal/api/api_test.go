@@ -253,7 +253,11 @@ func TestEndpoints(t *testing.T) {
 			if f := at(latest, "fields", 2); at(f, "sensitive") != true || has(f, "from") {
 				t.Fatalf("sensitive field of the latest plan: %s", res.raw)
 			}
-			if at(res.body, "history", 0, "action") != "create" || at(res.body, "history", 0, "code") != nil || len(at(res.body, "history").([]any)) != 1 {
+			// The queued dry run planned an update: in the history, marked dry;
+			// latest stays the real run's.
+			if at(res.body, "history", 0, "syncId") != "manual-0001" || at(res.body, "history", 0, "dryRun") != true ||
+				at(res.body, "history", 1, "action") != "create" || at(res.body, "history", 1, "code") != nil ||
+				at(res.body, "history", 1, "dryRun") != false || len(at(res.body, "history").([]any)) != 2 {
 				t.Fatalf("history: %s", res.raw)
 			}
 		}},

@@ -185,10 +185,11 @@ type Person struct {
 	// TriNet company; Hire their hire ledger entry there. nil when none.
 	Link *provision.Link
 	Hire *provision.HireEntry
-	// Latest is the person's plan in the latest run that planned them; nil
-	// when no run did.
+	// Latest is the person's plan in the latest real run that planned them,
+	// else in the latest dry run that did; nil when no run did.
 	Latest *PersonPlan
-	// History is the runs that touched the person, newest first.
+	// History is the runs that touched the person, dry runs included, newest
+	// first.
 	History []PersonRun
 }
 
@@ -207,6 +208,7 @@ type PersonRun struct {
 	At     time.Time // when the run started
 	Action provision.Action
 	Code   string
+	DryRun bool // a dry run: it planned the person and wrote nothing
 }
 
 // PersonHistoryLength is how many runs Person.History holds at most.

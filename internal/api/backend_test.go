@@ -489,11 +489,11 @@ func (b *memBackend) Person(ctx context.Context, tenant, userID string) (api.Per
 	}
 	for _, r := range t.runs {
 		for _, it := range t.plans[r.SyncID] {
-			if it.UserID != userID || r.DryRun {
+			if it.UserID != userID {
 				continue
 			}
-			p.History = append(p.History, api.PersonRun{SyncID: r.SyncID, At: r.StartedAt, Action: it.Action, Code: it.Code})
-			if p.Latest == nil {
+			p.History = append(p.History, api.PersonRun{SyncID: r.SyncID, At: r.StartedAt, Action: it.Action, Code: it.Code, DryRun: r.DryRun})
+			if p.Latest == nil && !r.DryRun {
 				p.Email = it.Email
 				var issues []provision.Issue
 				for _, is := range t.issues[r.SyncID] {

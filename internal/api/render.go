@@ -308,6 +308,7 @@ type personRunJSON struct {
 	At     nullTime         `json:"at"`
 	Action provision.Action `json:"action"`
 	Code   nullString       `json:"code"`
+	DryRun bool             `json:"dryRun"`
 }
 
 func renderPerson(p Person) personJSON {
@@ -330,7 +331,7 @@ func renderPerson(p Person) personJSON {
 		}
 	}
 	for _, h := range p.History {
-		out.History = append(out.History, personRunJSON{SyncID: h.SyncID, At: nullTime(h.At), Action: h.Action, Code: orNull(h.Code)})
+		out.History = append(out.History, personRunJSON{SyncID: h.SyncID, At: nullTime(h.At), Action: h.Action, Code: orNull(h.Code), DryRun: h.DryRun})
 	}
 	return out
 }

@@ -260,10 +260,24 @@ func TestPersonExplained(t *testing.T) {
 		len(p.Latest.Item.Fields) != 1 || p.Latest.Item.Fields[0].To != "Chief Engineer" || len(p.History) != 2 {
 		t.Fatalf("Ada after the subset run: %+v %v", p, err)
 	}
-	// A dry run touches nobody.
+	// A dry run in which Ada is unchanged does not touch her; one that would
+	// update her is in her history, marked dry, and latest stays what the
+	// real run did.
 	e.handle(e.runner, e.triggered(api.TriggerRequest{DryRun: true}))
 	if again, _ := e.svc.Person(ctx, e.tenant, e.userID(ada)); len(again.History) != 2 {
-		t.Fatalf("a dry run is in the history: %+v", again.History)
+		t.Fatalf("a dry run that planned Ada unchanged is in her history: %+v", again.History)
+	}
+	e.clk.Advance(10 * time.Minute)
+	retitled.Title = "Chief Technology Officer"
+	e.putLeapsome(retitled)
+	dry := e.handle(e.runner, e.triggered(api.TriggerRequest{DryRun: true}))
+	again, err := e.svc.Person(ctx, e.tenant, e.userID(ada))
+	if err != nil || len(again.History) != 3 || again.History[0].SyncID != dry.SyncID || !again.History[0].DryRun ||
+		again.History[0].Action != provision.ActionUpdate || again.History[1].SyncID != sub.SyncID || again.History[1].DryRun {
+		t.Fatalf("Ada's history after a dry run that would update her: %+v %v", again.History, err)
+	}
+	if again.Latest == nil || again.Latest.SyncID != sub.SyncID {
+		t.Fatalf("Ada's latest after a dry run: %+v, want the subset run's (a real run wins)", again.Latest)
 	}
 	if _, err := e.svc.Person(ctx, e.tenant, "nobody"); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("unknown person: %v", err)
@@ -434,5 +448,33 @@ func TestDryRunPlanListsNoUnchangedPerson(t *testing.T) {
 	}
 	if _, _, err := e.svc.Drift(ctx, e.tenant, "nope", api.Page{Limit: 100}); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("drift of a run that does not exist: %v, want not found", err)
+	}
+}
+
+// TestPersonExplainedAfterADryRun: "GET …/people/{userId} | explain one
+// person: … "latest":{plan item + its issues}, "history":[…] (the last 20
+// runs that touched the person)". A dry run records "the run, its plan and
+// its issues" — the seed's "suggest creating them" step — and its plan names
+// the person, so after the dry run an admin uses to ask "who would be
+// created?", asking why Cleo would be is answered, not 404: the dry run is in
+// her history, marked dry, and is her latest, as no real run planned her.
+func TestPersonExplainedAfterADryRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(false)
+	ctx := ctxFor(t)
+	cleo := e.userID(cleanPeople()[2])
+	dry := e.handle(e.runner, e.job("dry", provision.TriggerManual, true))
+	if got := e.planOf(dry.SyncID)[cleo]; got.Action != provision.ActionSuggest {
+		t.Fatalf("the dry run planned Cleo %+v, want suggest", got)
+	}
+	p, err := e.svc.Person(ctx, e.tenant, cleo)
+	if err != nil {
+		t.Fatalf("GET …/people/%s after a dry run that planned her: %v", cleo, err)
+	}
+	if len(p.History) != 1 || p.History[0].SyncID != dry.SyncID || !p.History[0].DryRun || p.Latest == nil ||
+		p.Latest.SyncID != dry.SyncID || p.Latest.Item.Action != provision.ActionSuggest || p.Latest.Item.Code != "not_in_trinet" ||
+		len(p.Latest.Issues) != 1 || p.Latest.Issues[0].Code != "not_in_trinet" {
+		t.Errorf("Cleo explained as %+v; want the dry run in history (marked dry) and as latest (suggest, with its warning)", p)
 	}
 }

@@ -242,17 +242,43 @@ func TestPersonIndex(t *testing.T) {
 	var ids []string
 	for _, h := range hist {
 		ids = append(ids, h.SyncID)
-		if h.Action != provision.ActionUpdate || h.Email != "u1@example.com" || h.Name != "Name u1" {
+		if h.Action != provision.ActionUpdate || h.Email != "u1@example.com" || h.Name != "Name u1" || h.DryRun != (h.SyncID == "s24") {
 			t.Fatalf("history entry %+v", h)
 		}
 	}
-	// Even runs 0..22 changed u1 (12 of them); run 24 was a dry run.
-	want := []string{"s22", "s20", "s18", "s16", "s14", "s12", "s10", "s08", "s06", "s04", "s02", "s00"}
-	if !slices.Equal(ids, want) || !hist[0].At.Equal(runs[22].StartedAt) {
+	// Even runs 0..24 planned u1 (13 of them); run 24 was a dry run, indexed
+	// and marked dry.
+	want := []string{"s24", "s22", "s20", "s18", "s16", "s14", "s12", "s10", "s08", "s06", "s04", "s02", "s00"}
+	if !slices.Equal(ids, want) || !hist[0].At.Equal(runs[24].StartedAt) {
 		t.Fatalf("history %v (%v), want %v", ids, hist[0].At, want)
 	}
-	if h, _ := st.PersonHistory(ctx, "acme", "u1", 3); len(h) != 3 || h[2].SyncID != "s18" {
+	if h, _ := st.PersonHistory(ctx, "acme", "u1", 3); len(h) != 3 || h[2].SyncID != "s20" {
 		t.Fatalf("limit 3: %+v", h)
+	}
+	if r, err := st.NewestRealPersonRun(ctx, "acme", "u1"); err != nil || r.SyncID != "s22" || r.DryRun {
+		t.Fatalf("newest real run of u1: %+v %v, want s22", r, err)
+	}
+	// More dry runs than a page of the index after a real one: the real one
+	// is still found; a person only dry runs planned has none.
+	real := provision.Run{TenantID: "acme", SyncID: "real", Trigger: provision.TriggerSchedule, StartedAt: clk.Now()}
+	if err := st.IndexPeople(ctx, real, []provision.PlanItem{item("u3", provision.ActionError, "unsupported_gender")}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 105 {
+		clk.Advance(time.Minute)
+		dry := provision.Run{TenantID: "acme", SyncID: fmt.Sprintf("dry%03d", i), DryRun: true, StartedAt: clk.Now()}
+		if err := st.IndexPeople(ctx, dry, []provision.PlanItem{item("u3", provision.ActionUpdate, ""), item("u4", provision.ActionSuggest, "not_in_trinet")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := st.NewestRealPersonRun(ctx, "acme", "u3"); err != nil || r.SyncID != "real" || r.Action != provision.ActionError {
+		t.Fatalf("newest real run of u3 behind 105 dry ones: %+v %v, want real", r, err)
+	}
+	if r, err := st.NewestRealPersonRun(ctx, "acme", "u4"); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("newest real run of u4 (dry runs only): %+v %v, want not found", r, err)
+	}
+	if h, _ := st.PersonHistory(ctx, "acme", "u4", 20); len(h) != 20 || h[0].SyncID != "dry104" || !h[0].DryRun {
+		t.Fatalf("history of u4: %d entries, newest %+v", len(h), h)
 	}
 	p, err := st.PlanEntry(ctx, "acme", "s22", "u1")
 	if err != nil || p.Action != provision.ActionUpdate || len(p.Fields) != 1 {
