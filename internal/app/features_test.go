@@ -81,6 +81,56 @@ func TestSubsetRunsNeitherCountNorClearTheBackoff(t *testing.T) {
 	}
 }
 
+// TestSubsetRunLeavesTheSCIMWarningToAFullRun: "If a later connection has
+// no SCIM token, SCIM mappings are dropped and the next run warns
+// `scim_unavailable`", and the admin reads warnings on GET …/errors: "items
+// of the latest finished full run". A subset run is never that run: when it
+// is the first run after the reconnect it neither drops the saved mappings
+// nor takes the one warning, so the next full run does both and its errors
+// page says why gender and birth date stopped syncing.
+func TestSubsetRunLeavesTheSCIMWarningToAFullRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(true)
+	ctx := ctxFor(t)
+	noSCIM := e.creds
+	noSCIM.Leapsome.SCIMToken = ""
+	if _, err := e.svc.Connect(ctx, e.tenant, noSCIM); err != nil {
+		t.Fatal(err)
+	}
+	savedSCIM := func() bool {
+		tn := e.tenantRecord()
+		return tn.Settings != nil && slices.ContainsFunc(tn.Settings.Mappings, func(m provision.Mapping) bool {
+			return strings.HasPrefix(m.Source, "scim.")
+		})
+	}
+	if !savedSCIM() {
+		t.Fatal("the tenant's saved settings map no SCIM source before any run")
+	}
+	ada := e.userID(cleanPeople()[0])
+	sub := e.handle(e.runner, e.triggered(api.TriggerRequest{People: []string{ada}}))
+	if !sub.Status.Final() {
+		t.Fatalf("subset run %+v", sub)
+	}
+	if hasIssue(e.issuesOf(sub.SyncID), "", "scim_unavailable") || !savedSCIM() {
+		t.Errorf("the subset run took the scim_unavailable warning or dropped the saved SCIM mappings (still saved: %t)", savedSCIM())
+	}
+	full := e.handle(e.runner, e.triggered(api.TriggerRequest{}))
+	if !full.Status.Final() {
+		t.Fatalf("full run %+v", full)
+	}
+	page, err := e.svc.Issues(ctx, e.tenant, "", api.Page{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.SyncID != full.SyncID || !hasIssue(page.Items, "", "scim_unavailable") {
+		t.Errorf("the errors page (run %s) never shows scim_unavailable after a reconnect without SCIM: %+v", page.SyncID, page.Items)
+	}
+	if savedSCIM() {
+		t.Error("the full run left the SCIM mappings saved")
+	}
+}
+
 // TestOnlyFailedRetriesTheLatestFullRunsErrors: onlyFailed covers the people
 // with error items in the latest finished full run and nobody else, and its
 // own run does not become the run the errors page shows.
