@@ -564,7 +564,7 @@ func TestRequestBodies(t *testing.T) {
 		{"unknown top-level field", "PUT", "/v1/tenants/demo/connection",
 			`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"},"extra":1}`, 400, "bad_request", "extra"},
 		{"unknown nested field", "PUT", "/v1/tenants/demo/connection",
-			`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s","region":"us"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "region"},
+			`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s","region":"us"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "trinet.region"},
 		{"malformed JSON", "PUT", "/v1/tenants/demo/connection", `{"trinet":`, 400, "bad_request", ""},
 		{"not JSON", "PUT", "/v1/tenants/demo/settings", `autoCreateNewHires=true`, 400, "bad_request", ""},
 		{"trailing data", "PUT", "/v1/tenants/demo/settings",
@@ -595,7 +595,7 @@ func TestRequestBodies(t *testing.T) {
 			400, "bad_request", "mappings[1].source"},
 		{"unknown mapping field", "PUT", "/v1/tenants/demo/settings",
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20,"mappings":[{"target":"firstName","source":"firstname","mode":"x"}]}`,
-			400, "bad_request", "mode"},
+			400, "bad_request", "mappings[0].mode"},
 		{"backend rejects a source", "PUT", "/v1/tenants/demo/settings",
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20,"mappings":[{"target":"firstName","source":"firstname"},{"target":"lastName","source":"nonsense"}]}`,
 			400, "bad_request", "mappings[1].source"},
@@ -612,7 +612,7 @@ func TestRequestBodies(t *testing.T) {
 			`{"mappings":[{"target":"firstName","source":"firstname","valueMap":{"a":"b","a":"c"}}]}`, 400, "bad_request", "mappings[0].valueMap.a"},
 		{"field name in another case", "POST", "/v1/tenants/demo/syncs", `{"CONFIRMCREATES":true}`, 400, "bad_request", "CONFIRMCREATES"},
 		{"nested field name in another case", "PUT", "/v1/tenants/demo/connection",
-			`{"trinet":{"CompanyID":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "CompanyID"},
+			`{"trinet":{"CompanyID":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "trinet.CompanyID"},
 		{"section name in another case", "PUT", "/v1/tenants/demo/connection",
 			`{"TriNet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "TriNet"},
 		{"trigger wrong type", "POST", "/v1/tenants/demo/syncs", `{"dryRun":"yes"}`, 400, "bad_request", "dryRun"},
@@ -627,7 +627,10 @@ func TestRequestBodies(t *testing.T) {
 		{"trigger a preview without mappings", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"autoCreateNewHires":true}}`, 400, "bad_request", "settings.mappings"},
 		{"trigger a preview with a mapping without source", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"mappings":[{"target":"firstName"}]}}`, 400, "bad_request", "settings.mappings[0].source"},
 		{"settings with an interval not a string", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"interval":10}}`, 400, "bad_request", "schedule.interval"},
-		{"settings with an unknown schedule field", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"every":"10m"}}`, 400, "bad_request", "every"},
+		{"settings with an unknown schedule field", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"every":"10m"}}`, 400, "bad_request", "schedule.every"},
+		// An unknown key inside an object is named by its JSON path, as a wrong
+		// type or a duplicate is: inside a preview, the preview is at fault.
+		{"trigger a preview with an unknown field", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"mappings":[],"paused":true}}`, 400, "bad_request", "settings.paused"},
 		{"person id too long", "GET", "/v1/tenants/demo/people/" + strings.Repeat("x", 257), "", 400, "bad_request", "userId"},
 	}
 	for _, tt := range tests {
