@@ -986,7 +986,7 @@ func TestLinkChecks(t *testing.T) {
 		status           int
 		code, field      string
 	}{
-		{"employee not in the company", "/v1/tenants/demo/links/u2", `{"employeeId":"99999999"}`, false, 404, "not_found", ""},
+		{"employee not in the company", "/v1/tenants/demo/links/u2", `{"employeeId":"99999999"}`, false, 404, "not_found", "employeeId"},
 		{"terminated employee", "/v1/tenants/demo/links/u2", `{"employeeId":"00001003"}`, false, 409, "conflict", "employeeId"},
 		{"employee linked to another person", "/v1/tenants/demo/links/u2", `{"employeeId":"00001001"}`, false, 409, "conflict", "employeeId"},
 		{"tenant not connected", "/v1/tenants/acme/links/u2", `{"employeeId":null}`, false, 409, "not_connected", ""},
