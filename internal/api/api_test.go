@@ -210,8 +210,19 @@ func TestEndpoints(t *testing.T) {
 				t.Fatalf("excluded item: %s", res.raw)
 			}
 		}},
-		{"a dry run's plan with drift", "GET", "/v1/tenants/demo/syncs/manual-0001/plan", "", 200, func(t *testing.T, _ *harness, res result) {
-			it := at(res.body, "items", 0)
+		{"a dry run's plan: an update keeps its drift", "GET", "/v1/tenants/demo/syncs/manual-0001/plan", "", 200, func(t *testing.T, _ *harness, res result) {
+			if len(at(res.body, "items").([]any)) != 1 {
+				t.Fatalf("the plan without ?drift=true must be the plan: %s", res.raw)
+			}
+			if it := at(res.body, "items", 0); at(it, "action") != "update" || at(it, "drift", 0, "field") != "workEmail" {
+				t.Fatalf("drift of a listed item: %s", res.raw)
+			}
+		}},
+		{"a dry run's drift, opted in", "GET", "/v1/tenants/demo/syncs/manual-0001/plan?drift=true", "", 200, func(t *testing.T, h *harness, res result) {
+			if h.b.lastSyncID != "manual-0001" || at(res.body, "items", 0, "action") != "update" {
+				t.Fatalf("drift list: %s", res.raw)
+			}
+			it := at(res.body, "items", 1)
 			if at(it, "action") != "unchanged" || len(at(it, "fields").([]any)) != 0 ||
 				at(it, "drift", 0, "field") != "hireDate" || at(it, "drift", 0, "from") != "2024-01-08" || at(it, "drift", 0, "to") != "2024-02-01" {
 				t.Fatalf("drift: %s", res.raw)
@@ -242,7 +253,11 @@ func TestEndpoints(t *testing.T) {
 			if f := at(latest, "fields", 2); at(f, "sensitive") != true || has(f, "from") {
 				t.Fatalf("sensitive field of the latest plan: %s", res.raw)
 			}
-			if at(res.body, "history", 0, "action") != "create" || at(res.body, "history", 0, "code") != nil || len(at(res.body, "history").([]any)) != 1 {
+			// The queued dry run planned an update: in the history, marked dry;
+			// latest stays the real run's.
+			if at(res.body, "history", 0, "syncId") != "manual-0001" || at(res.body, "history", 0, "dryRun") != true ||
+				at(res.body, "history", 1, "action") != "create" || at(res.body, "history", 1, "code") != nil ||
+				at(res.body, "history", 1, "dryRun") != false || len(at(res.body, "history").([]any)) != 2 {
 				t.Fatalf("history: %s", res.raw)
 			}
 		}},
@@ -549,7 +564,7 @@ func TestRequestBodies(t *testing.T) {
 		{"unknown top-level field", "PUT", "/v1/tenants/demo/connection",
 			`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"},"extra":1}`, 400, "bad_request", "extra"},
 		{"unknown nested field", "PUT", "/v1/tenants/demo/connection",
-			`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s","region":"us"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "region"},
+			`{"trinet":{"companyId":"CJ6","clientId":"c","clientSecret":"s","region":"us"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "trinet.region"},
 		{"malformed JSON", "PUT", "/v1/tenants/demo/connection", `{"trinet":`, 400, "bad_request", ""},
 		{"not JSON", "PUT", "/v1/tenants/demo/settings", `autoCreateNewHires=true`, 400, "bad_request", ""},
 		{"trailing data", "PUT", "/v1/tenants/demo/settings",
@@ -580,7 +595,7 @@ func TestRequestBodies(t *testing.T) {
 			400, "bad_request", "mappings[1].source"},
 		{"unknown mapping field", "PUT", "/v1/tenants/demo/settings",
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20,"mappings":[{"target":"firstName","source":"firstname","mode":"x"}]}`,
-			400, "bad_request", "mode"},
+			400, "bad_request", "mappings[0].mode"},
 		{"backend rejects a source", "PUT", "/v1/tenants/demo/settings",
 			`{"autoCreateNewHires":true,"massCreateMaxPercent":20,"mappings":[{"target":"firstName","source":"firstname"},{"target":"lastName","source":"nonsense"}]}`,
 			400, "bad_request", "mappings[1].source"},
@@ -597,7 +612,7 @@ func TestRequestBodies(t *testing.T) {
 			`{"mappings":[{"target":"firstName","source":"firstname","valueMap":{"a":"b","a":"c"}}]}`, 400, "bad_request", "mappings[0].valueMap.a"},
 		{"field name in another case", "POST", "/v1/tenants/demo/syncs", `{"CONFIRMCREATES":true}`, 400, "bad_request", "CONFIRMCREATES"},
 		{"nested field name in another case", "PUT", "/v1/tenants/demo/connection",
-			`{"trinet":{"CompanyID":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "CompanyID"},
+			`{"trinet":{"CompanyID":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "trinet.CompanyID"},
 		{"section name in another case", "PUT", "/v1/tenants/demo/connection",
 			`{"TriNet":{"companyId":"CJ6","clientId":"c","clientSecret":"s"},"leapsome":{"apiSecret":"a"}}`, 400, "bad_request", "TriNet"},
 		{"trigger wrong type", "POST", "/v1/tenants/demo/syncs", `{"dryRun":"yes"}`, 400, "bad_request", "dryRun"},
@@ -612,7 +627,10 @@ func TestRequestBodies(t *testing.T) {
 		{"trigger a preview without mappings", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"autoCreateNewHires":true}}`, 400, "bad_request", "settings.mappings"},
 		{"trigger a preview with a mapping without source", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"mappings":[{"target":"firstName"}]}}`, 400, "bad_request", "settings.mappings[0].source"},
 		{"settings with an interval not a string", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"interval":10}}`, 400, "bad_request", "schedule.interval"},
-		{"settings with an unknown schedule field", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"every":"10m"}}`, 400, "bad_request", "every"},
+		{"settings with an unknown schedule field", "PUT", "/v1/tenants/demo/settings", `{"mappings":[],"schedule":{"every":"10m"}}`, 400, "bad_request", "schedule.every"},
+		// An unknown key inside an object is named by its JSON path, as a wrong
+		// type or a duplicate is: inside a preview, the preview is at fault.
+		{"trigger a preview with an unknown field", "POST", "/v1/tenants/demo/syncs", `{"dryRun":true,"settings":{"mappings":[],"paused":true}}`, 400, "bad_request", "settings.paused"},
 		{"person id too long", "GET", "/v1/tenants/demo/people/" + strings.Repeat("x", 257), "", 400, "bad_request", "userId"},
 	}
 	for _, tt := range tests {
@@ -802,6 +820,7 @@ func TestQueryAndPathParameters(t *testing.T) {
 		{"unknown hire state", "GET", "/v1/tenants/demo/hires?state=linked", "state"},
 		{"long sync id", "GET", "/v1/tenants/demo/syncs/" + strings.Repeat("s", 257), "syncId"},
 		{"control character in sync id", "GET", "/v1/tenants/demo/syncs/a%0Ab/plan", "syncId"},
+		{"drift neither true nor false", "GET", "/v1/tenants/demo/syncs/manual-0001/plan?drift=yes", "drift"},
 		{"empty syncId query", "GET", "/v1/tenants/demo/errors?syncId=", "syncId"},
 		{"control character in user id", "DELETE", "/v1/tenants/demo/hires/u%001", "userId"},
 	}
@@ -969,7 +988,7 @@ func TestLinkChecks(t *testing.T) {
 		status           int
 		code, field      string
 	}{
-		{"employee not in the company", "/v1/tenants/demo/links/u2", `{"employeeId":"99999999"}`, false, 404, "not_found", ""},
+		{"employee not in the company", "/v1/tenants/demo/links/u2", `{"employeeId":"99999999"}`, false, 404, "not_found", "employeeId"},
 		{"terminated employee", "/v1/tenants/demo/links/u2", `{"employeeId":"00001003"}`, false, 409, "conflict", "employeeId"},
 		{"employee linked to another person", "/v1/tenants/demo/links/u2", `{"employeeId":"00001001"}`, false, 409, "conflict", "employeeId"},
 		{"tenant not connected", "/v1/tenants/acme/links/u2", `{"employeeId":null}`, false, 409, "not_connected", ""},

@@ -29,7 +29,11 @@ type Backend interface {
 	Trigger(ctx context.Context, tenant string, req TriggerRequest) (provision.Run, error)
 	Runs(ctx context.Context, tenant string, p Page) ([]provision.Run, string, error)
 	Run(ctx context.Context, tenant, syncID string) (provision.Run, error)
+	// Plan lists the run's plan: every person whose action is not unchanged.
 	Plan(ctx context.Context, tenant, syncID string, p Page) ([]provision.PlanItem, string, error)
+	// Drift lists the run's people with drift (a dry run's; any action,
+	// unchanged included), with their drift: the plan's opt-in ?drift=true.
+	Drift(ctx context.Context, tenant, syncID string, p Page) ([]provision.PlanItem, string, error)
 	// Issues lists the issues of syncID, or, when syncID is empty, of the
 	// latest finished run that is not skipped; IssuePage.SyncID is empty when
 	// there is none yet.
@@ -181,10 +185,11 @@ type Person struct {
 	// TriNet company; Hire their hire ledger entry there. nil when none.
 	Link *provision.Link
 	Hire *provision.HireEntry
-	// Latest is the person's plan in the latest run that planned them; nil
-	// when no run did.
+	// Latest is the person's plan in the latest real run that planned them,
+	// else in the latest dry run that did; nil when no run did.
 	Latest *PersonPlan
-	// History is the runs that touched the person, newest first.
+	// History is the runs that touched the person, dry runs included, newest
+	// first.
 	History []PersonRun
 }
 
@@ -203,6 +208,7 @@ type PersonRun struct {
 	At     time.Time // when the run started
 	Action provision.Action
 	Code   string
+	DryRun bool // a dry run: it planned the person and wrote nothing
 }
 
 // PersonHistoryLength is how many runs Person.History holds at most.

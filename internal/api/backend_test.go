@@ -43,6 +43,7 @@ type memTenant struct {
 	settings *provision.Settings
 	runs     []provision.Run // newest first
 	plans    map[string][]provision.PlanItem
+	drifts   map[string][]provision.PlanItem // a dry run's people with drift
 	issues   map[string][]provision.Issue
 	hires    []provision.HireEntry
 	links    []provision.Link // by user id
@@ -101,8 +102,14 @@ func newMemBackend() *memBackend {
 			Email: "should-not-show@example.com"},
 		{UserID: "u3", Severity: provision.SeverityWarning, Code: "missing_email", Message: "Add a work email in Leapsome."},
 	}
-	// A dry run's plan: drift on a linked person, a sensitive one without values.
-	demo.plans["manual-0001"] = []provision.PlanItem{
+	// A dry run: its plan lists no unchanged person (an update keeps its
+	// drift); its people with drift, unchanged ones included, are listed apart,
+	// a sensitive drift without values.
+	updated := provision.PlanItem{UserID: "u1", Email: "ada@example.com", Action: provision.ActionUpdate,
+		Fields: []provision.FieldChange{{Field: "jobTitle", From: "Engineer", To: "Lead"}},
+		Drift:  []provision.FieldChange{{Field: "workEmail", From: "ada@old.example.com", To: "ada@example.com"}}}
+	demo.plans["manual-0001"] = []provision.PlanItem{updated}
+	demo.drifts["manual-0001"] = []provision.PlanItem{updated,
 		{UserID: "u2", Email: "grace@example.com", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{},
 			Drift: []provision.FieldChange{{Field: "hireDate", From: "2024-01-08", To: "2024-02-01"},
 				{Field: "address1", From: "1 Old St", To: "2 New St", Sensitive: true}}},
@@ -140,7 +147,7 @@ func (b *memBackend) tenant(id string) *memTenant {
 	t, ok := b.tenants[id]
 	if !ok {
 		t = &memTenant{conn: api.Connection{Status: api.StatusNotConnected},
-			plans: map[string][]provision.PlanItem{}, issues: map[string][]provision.Issue{}}
+			plans: map[string][]provision.PlanItem{}, drifts: map[string][]provision.PlanItem{}, issues: map[string][]provision.Issue{}}
 		b.tenants[id] = t
 	}
 	return t
@@ -319,6 +326,20 @@ func (b *memBackend) Plan(ctx context.Context, tenant, syncID string, p api.Page
 	return page(t.plans[syncID], p)
 }
 
+func (b *memBackend) Drift(ctx context.Context, tenant, syncID string, p api.Page) ([]provision.PlanItem, string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastPage, b.lastSyncID = p, syncID
+	if err := b.enter("Drift"); err != nil {
+		return nil, "", err
+	}
+	t := b.tenant(tenant)
+	if !slices.ContainsFunc(t.runs, func(r provision.Run) bool { return r.SyncID == syncID }) {
+		return nil, "", fault.New(fault.NotFound, "no sync %s", syncID)
+	}
+	return page(t.drifts[syncID], p)
+}
+
 func (b *memBackend) Issues(ctx context.Context, tenant, syncID string, p api.Page) (api.IssuePage, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -468,11 +489,11 @@ func (b *memBackend) Person(ctx context.Context, tenant, userID string) (api.Per
 	}
 	for _, r := range t.runs {
 		for _, it := range t.plans[r.SyncID] {
-			if it.UserID != userID || r.DryRun {
+			if it.UserID != userID {
 				continue
 			}
-			p.History = append(p.History, api.PersonRun{SyncID: r.SyncID, At: r.StartedAt, Action: it.Action, Code: it.Code})
-			if p.Latest == nil {
+			p.History = append(p.History, api.PersonRun{SyncID: r.SyncID, At: r.StartedAt, Action: it.Action, Code: it.Code, DryRun: r.DryRun})
+			if p.Latest == nil && !r.DryRun {
 				p.Email = it.Email
 				var issues []provision.Issue
 				for _, is := range t.issues[r.SyncID] {

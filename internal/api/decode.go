@@ -221,15 +221,16 @@ func walkObject(dec *json.Decoder, t reflect.Type, path string) (*apiError, bool
 		if fields != nil {
 			ft, known := fields[key]
 			if !known {
-				// The decoder's own message for an unknown field names the key
-				// alone; a key that differs from a field only in case is just
-				// as unknown here.
+				// Named by its JSON path, as wrong types and duplicates are (the
+				// decoder's own message names the key alone, so "every" inside
+				// schedule could not be told from a top-level field); a key that
+				// differs from a field only in case is just as unknown here.
 				for name := range fields {
 					if strings.EqualFold(name, key) {
-						return badRequest(key, "unknown field %q (field names are case-sensitive: %q)", key, name), true
+						return badRequest(at, "unknown field %q (field names are case-sensitive: %q)", at, name), true
 					}
 				}
-				return badRequest(key, "unknown field %q", key), true
+				return badRequest(at, "unknown field %q", at), true
 			}
 			next = ft
 		}

@@ -66,7 +66,10 @@ func errorFor(err error, credentialCheck bool) *apiError {
 		return &apiError{Status: http.StatusBadRequest, Code: CodeBadRequest,
 			Field: fault.FieldOf(err), Message: messageOr(err, "the request is invalid")}
 	case fault.NotFound:
-		return &apiError{Status: http.StatusNotFound, Code: CodeNotFound, Message: messageOr(err, "not found")}
+		// A thing named in the body that does not exist (the employee of a
+		// manual link) is that field's fault; a path's resource names none.
+		return &apiError{Status: http.StatusNotFound, Code: CodeNotFound,
+			Field: fault.FieldOf(err), Message: messageOr(err, "not found")}
 	case fault.Conflict:
 		return &apiError{Status: http.StatusConflict, Code: CodeConflict,
 			Field: fault.FieldOf(err), Message: messageOr(err, "the current state does not allow this")}

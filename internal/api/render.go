@@ -164,8 +164,9 @@ type planItemJSON struct {
 	Action provision.Action `json:"action"`
 	Code   nullString       `json:"code"`
 	Fields []any            `json:"fields"` // fieldChangeJSON or fieldSensitiveJSON
-	// Drift is there only in a dry run's plan, on a linked person whose
-	// new-hire-only targets differ in TriNet.
+	// Drift is there only in a dry run, on a linked person whose
+	// new-hire-only targets differ in TriNet (in the plan on a person it lists
+	// anyway; in the drift listing on every such person).
 	Drift []any `json:"drift,omitempty"`
 }
 
@@ -307,6 +308,7 @@ type personRunJSON struct {
 	At     nullTime         `json:"at"`
 	Action provision.Action `json:"action"`
 	Code   nullString       `json:"code"`
+	DryRun bool             `json:"dryRun"`
 }
 
 func renderPerson(p Person) personJSON {
@@ -329,7 +331,7 @@ func renderPerson(p Person) personJSON {
 		}
 	}
 	for _, h := range p.History {
-		out.History = append(out.History, personRunJSON{SyncID: h.SyncID, At: nullTime(h.At), Action: h.Action, Code: orNull(h.Code)})
+		out.History = append(out.History, personRunJSON{SyncID: h.SyncID, At: nullTime(h.At), Action: h.Action, Code: orNull(h.Code), DryRun: h.DryRun})
 	}
 	return out
 }

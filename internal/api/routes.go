@@ -305,7 +305,17 @@ func (s *server) getPlan(r *http.Request, tenant string) (int, any, error) {
 	if e != nil {
 		return 0, nil, e
 	}
-	items, next, err := s.backend.Plan(r.Context(), tenant, id, p)
+	list := s.backend.Plan
+	switch r.URL.Query().Get("drift") {
+	case "", "false":
+	case "true":
+		// Drift is an opt-in view beside the contract's plan, which lists no
+		// unchanged person: a dry run's people with drift, unchanged or not.
+		list = s.backend.Drift
+	default:
+		return 0, nil, badRequest("drift", "must be true or false")
+	}
+	items, next, err := list(r.Context(), tenant, id, p)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -78,8 +78,10 @@ func (s *Backend) Audit(ctx context.Context, tenant string, p api.Page) ([]api.A
 }
 
 // changedSettings names what differs between two settings documents: the
-// top-level keys ("schedule" for its interval or pause, either way), and a
-// mapping per target ("mappings.jobTitle"), never the values.
+// top-level keys, the schedule's fields ("schedule.paused": who paused the
+// sync must be answerable), and a mapping per target ("mappings.jobTitle"),
+// never the values. Schedules are compared as in force, so saving the
+// default schedule over none is no change.
 func changedSettings(before, after provision.Settings) []string {
 	changed := []string{}
 	if before.AutoCreateNewHires != after.AutoCreateNewHires {
@@ -88,8 +90,12 @@ func changedSettings(before, after provision.Settings) []string {
 	if before.MassCreateMaxPercent != after.MassCreateMaxPercent {
 		changed = append(changed, "massCreateMaxPercent")
 	}
-	if provision.ScheduleOf(&before) != provision.ScheduleOf(&after) {
-		changed = append(changed, "schedule")
+	was, is := provision.ScheduleOf(&before), provision.ScheduleOf(&after)
+	if was.Every() != is.Every() {
+		changed = append(changed, "schedule.interval")
+	}
+	if was.Paused != is.Paused {
+		changed = append(changed, "schedule.paused")
 	}
 	byTarget := func(ms []provision.Mapping) map[string]provision.Mapping {
 		out := make(map[string]provision.Mapping, len(ms))

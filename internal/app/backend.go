@@ -34,6 +34,7 @@ type backendStore interface {
 	LatestFinishedRun(ctx context.Context, tenantID string) (provision.Run, error)
 	StartManualRun(ctx context.Context, r provision.Run) (provision.Run, bool, error)
 	ListPlan(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.PlanItem, string, error)
+	ListDrift(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.PlanItem, string, error)
 	ListIssues(ctx context.Context, tenantID, syncID string, limit int, token string) ([]provision.Issue, string, error)
 	ListHires(ctx context.Context, tenantID, companyID string, state provision.HireState, limit int, token string) ([]provision.HireEntry, string, error)
 	ReleaseHire(ctx context.Context, tenantID, companyID, userID string) error
@@ -381,6 +382,14 @@ func (s *Backend) Plan(ctx context.Context, tenant, syncID string, p api.Page) (
 		return nil, "", err
 	}
 	return s.store.ListPlan(ctx, tenant, syncID, p.Limit, p.NextToken)
+}
+
+// Drift pages a run's people with drift.
+func (s *Backend) Drift(ctx context.Context, tenant, syncID string, p api.Page) ([]provision.PlanItem, string, error) {
+	if _, err := s.store.Run(ctx, tenant, syncID); err != nil {
+		return nil, "", err
+	}
+	return s.store.ListDrift(ctx, tenant, syncID, p.Limit, p.NextToken)
 }
 
 // Issues pages the issues of a run, by default the latest finished one.

@@ -279,6 +279,44 @@ func TestSettingsDefaultsAndValidation(t *testing.T) {
 	}
 }
 
+// TestSettingsChangedNamesAScheduleChange: "settings_changed (the keys that
+// changed, never values of secrets)", and schedule is a key of the settings.
+// Pausing a tenant, or changing its interval, is a settings change whose
+// entry says what changed, so "who paused the sync?" has an answer.
+func TestSettingsChangedNamesAScheduleChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.connect(false)
+	ctx := ctxFor(t)
+	for _, step := range []struct {
+		schedule provision.Schedule
+		changed  []any
+	}{
+		{provision.Schedule{Interval: "1h"}, []any{"schedule.interval"}},
+		{provision.Schedule{Interval: "1h", Paused: true}, []any{"schedule.paused"}},
+		{provision.Schedule{Interval: "60m", Paused: true}, []any{}}, // the same interval, written otherwise
+	} {
+		// Entries of one instant sort by request id: a later save must be
+		// later to be the newest entry.
+		e.clk.Advance(time.Second)
+		set, err := e.svc.Settings(ctx, e.tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.Schedule = &step.schedule
+		if _, err := e.svc.PutSettings(ctx, e.tenant, set); err != nil {
+			t.Fatalf("save schedule %+v: %v", step.schedule, err)
+		}
+		entries, _, err := e.svc.Audit(ctx, e.tenant, api.Page{Limit: 1})
+		if err != nil || len(entries) != 1 || entries[0].Action != app.AuditSettingsChanged {
+			t.Fatalf("audit after saving schedule %+v: %+v %v", step.schedule, entries, err)
+		}
+		if changed, _ := entries[0].Details["changed"].([]any); !slices.Equal(changed, step.changed) {
+			t.Errorf("schedule %+v saved; the entry says changed %v, want %v", step.schedule, changed, step.changed)
+		}
+	}
+}
+
 func TestTriggerDeduplicatesManualRuns(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

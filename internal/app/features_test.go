@@ -81,6 +81,56 @@ func TestSubsetRunsNeitherCountNorClearTheBackoff(t *testing.T) {
 	}
 }
 
+// TestSubsetRunLeavesTheSCIMWarningToAFullRun: "If a later connection has
+// no SCIM token, SCIM mappings are dropped and the next run warns
+// `scim_unavailable`", and the admin reads warnings on GET …/errors: "items
+// of the latest finished full run". A subset run is never that run: when it
+// is the first run after the reconnect it neither drops the saved mappings
+// nor takes the one warning, so the next full run does both and its errors
+// page says why gender and birth date stopped syncing.
+func TestSubsetRunLeavesTheSCIMWarningToAFullRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(true)
+	ctx := ctxFor(t)
+	noSCIM := e.creds
+	noSCIM.Leapsome.SCIMToken = ""
+	if _, err := e.svc.Connect(ctx, e.tenant, noSCIM); err != nil {
+		t.Fatal(err)
+	}
+	savedSCIM := func() bool {
+		tn := e.tenantRecord()
+		return tn.Settings != nil && slices.ContainsFunc(tn.Settings.Mappings, func(m provision.Mapping) bool {
+			return strings.HasPrefix(m.Source, "scim.")
+		})
+	}
+	if !savedSCIM() {
+		t.Fatal("the tenant's saved settings map no SCIM source before any run")
+	}
+	ada := e.userID(cleanPeople()[0])
+	sub := e.handle(e.runner, e.triggered(api.TriggerRequest{People: []string{ada}}))
+	if !sub.Status.Final() {
+		t.Fatalf("subset run %+v", sub)
+	}
+	if hasIssue(e.issuesOf(sub.SyncID), "", "scim_unavailable") || !savedSCIM() {
+		t.Errorf("the subset run took the scim_unavailable warning or dropped the saved SCIM mappings (still saved: %t)", savedSCIM())
+	}
+	full := e.handle(e.runner, e.triggered(api.TriggerRequest{}))
+	if !full.Status.Final() {
+		t.Fatalf("full run %+v", full)
+	}
+	page, err := e.svc.Issues(ctx, e.tenant, "", api.Page{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.SyncID != full.SyncID || !hasIssue(page.Items, "", "scim_unavailable") {
+		t.Errorf("the errors page (run %s) never shows scim_unavailable after a reconnect without SCIM: %+v", page.SyncID, page.Items)
+	}
+	if savedSCIM() {
+		t.Error("the full run left the SCIM mappings saved")
+	}
+}
+
 // TestOnlyFailedRetriesTheLatestFullRunsErrors: onlyFailed covers the people
 // with error items in the latest finished full run and nobody else, and its
 // own run does not become the run the errors page shows.
@@ -260,10 +310,24 @@ func TestPersonExplained(t *testing.T) {
 		len(p.Latest.Item.Fields) != 1 || p.Latest.Item.Fields[0].To != "Chief Engineer" || len(p.History) != 2 {
 		t.Fatalf("Ada after the subset run: %+v %v", p, err)
 	}
-	// A dry run touches nobody.
+	// A dry run in which Ada is unchanged does not touch her; one that would
+	// update her is in her history, marked dry, and latest stays what the
+	// real run did.
 	e.handle(e.runner, e.triggered(api.TriggerRequest{DryRun: true}))
 	if again, _ := e.svc.Person(ctx, e.tenant, e.userID(ada)); len(again.History) != 2 {
-		t.Fatalf("a dry run is in the history: %+v", again.History)
+		t.Fatalf("a dry run that planned Ada unchanged is in her history: %+v", again.History)
+	}
+	e.clk.Advance(10 * time.Minute)
+	retitled.Title = "Chief Technology Officer"
+	e.putLeapsome(retitled)
+	dry := e.handle(e.runner, e.triggered(api.TriggerRequest{DryRun: true}))
+	again, err := e.svc.Person(ctx, e.tenant, e.userID(ada))
+	if err != nil || len(again.History) != 3 || again.History[0].SyncID != dry.SyncID || !again.History[0].DryRun ||
+		again.History[0].Action != provision.ActionUpdate || again.History[1].SyncID != sub.SyncID || again.History[1].DryRun {
+		t.Fatalf("Ada's history after a dry run that would update her: %+v %v", again.History, err)
+	}
+	if again.Latest == nil || again.Latest.SyncID != sub.SyncID {
+		t.Fatalf("Ada's latest after a dry run: %+v, want the subset run's (a real run wins)", again.Latest)
 	}
 	if _, err := e.svc.Person(ctx, e.tenant, "nobody"); !errors.Is(err, fault.ErrNotFound) {
 		t.Fatalf("unknown person: %v", err)
@@ -388,5 +452,79 @@ func TestCadence(t *testing.T) {
 		if got := app.NextRunAt("acme", now, base, tt.sc, tt.backoff); !tt.want(got) {
 			t.Errorf("%s: nextRunAt %s", tt.name, got)
 		}
+	}
+}
+
+// TestDryRunPlanListsNoUnchangedPerson: "GET …/syncs/{syncId}/plan | the
+// run's plan: every person whose action is not `unchanged`
+// (`counts.unchanged` says how many were) … A steady-state run of unchanged
+// people writes no plan item". A linked person whose hire date in TriNet
+// differs from Leapsome's start date (a new-hire-only target: never written
+// again) is unchanged in every run, dry or not, and so is not in a dry run's
+// plan; their drift is reached by the opt-in drift listing (?drift=true),
+// which a real run leaves empty.
+func TestDryRunPlanListsNoUnchangedPerson(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(true)
+	ctx := ctxFor(t)
+	if first := e.handle(e.runner, e.job("first", provision.TriggerSchedule, false)); first.Status != provision.RunSucceeded {
+		t.Fatalf("first run %+v", first)
+	}
+	ada := cleanPeople()[0]
+	moved := e.lsEmployee(ada)
+	moved.StartDate = time.Now().UTC().AddDate(0, 0, ada.startDays+20).Format(time.DateOnly)
+	e.putLeapsome(moved)
+	if steady := e.handle(e.runner, e.job("steady", provision.TriggerSchedule, false)); steady.Counts.Updated != 0 || steady.Counts.Unchanged == 0 {
+		t.Fatalf("real run after the start date moved: %+v, want Ada unchanged", steady.Counts)
+	}
+	dry := e.handle(e.runner, e.job("dry", provision.TriggerManual, true))
+	for id, it := range e.planOf("dry") {
+		if it.Action == provision.ActionUnchanged {
+			t.Errorf("dry run's plan lists %s with action unchanged (drift %+v); counts.unchanged = %d already says how many were",
+				id, it.Drift, dry.Counts.Unchanged)
+		}
+	}
+	drift, next, err := e.svc.Drift(ctx, e.tenant, "dry", api.Page{Limit: 100})
+	if err != nil || next != "" || len(drift) != 1 {
+		t.Fatalf("drift of the dry run: %+v %q %v, want Ada's", drift, next, err)
+	}
+	if it := drift[0]; it.UserID != e.userID(ada) || it.Action != provision.ActionUnchanged ||
+		len(it.Drift) != 1 || it.Drift[0].Field != "hireDate" || it.Drift[0].To != moved.StartDate {
+		t.Errorf("Ada's drift %+v, want unchanged with hireDate → %s", it, moved.StartDate)
+	}
+	if real, _, err := e.svc.Drift(ctx, e.tenant, "steady", api.Page{Limit: 100}); err != nil || len(real) != 0 {
+		t.Errorf("a real run's drift listing: %+v %v, want none", real, err)
+	}
+	if _, _, err := e.svc.Drift(ctx, e.tenant, "nope", api.Page{Limit: 100}); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("drift of a run that does not exist: %v, want not found", err)
+	}
+}
+
+// TestPersonExplainedAfterADryRun: "GET …/people/{userId} | explain one
+// person: … "latest":{plan item + its issues}, "history":[…] (the last 20
+// runs that touched the person)". A dry run records "the run, its plan and
+// its issues" — the seed's "suggest creating them" step — and its plan names
+// the person, so after the dry run an admin uses to ask "who would be
+// created?", asking why Cleo would be is answered, not 404: the dry run is in
+// her history, marked dry, and is her latest, as no real run planned her.
+func TestPersonExplainedAfterADryRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	e.connect(false)
+	ctx := ctxFor(t)
+	cleo := e.userID(cleanPeople()[2])
+	dry := e.handle(e.runner, e.job("dry", provision.TriggerManual, true))
+	if got := e.planOf(dry.SyncID)[cleo]; got.Action != provision.ActionSuggest {
+		t.Fatalf("the dry run planned Cleo %+v, want suggest", got)
+	}
+	p, err := e.svc.Person(ctx, e.tenant, cleo)
+	if err != nil {
+		t.Fatalf("GET …/people/%s after a dry run that planned her: %v", cleo, err)
+	}
+	if len(p.History) != 1 || p.History[0].SyncID != dry.SyncID || !p.History[0].DryRun || p.Latest == nil ||
+		p.Latest.SyncID != dry.SyncID || p.Latest.Item.Action != provision.ActionSuggest || p.Latest.Item.Code != "not_in_trinet" ||
+		len(p.Latest.Issues) != 1 || p.Latest.Issues[0].Code != "not_in_trinet" {
+		t.Errorf("Cleo explained as %+v; want the dry run in history (marked dry) and as latest (suggest, with its warning)", p)
 	}
 }

@@ -15,6 +15,7 @@ type personStore interface {
 	Link(ctx context.Context, tenantID, companyID, userID string) (provision.Link, error)
 	Hire(ctx context.Context, tenantID, companyID, userID string) (provision.HireEntry, error)
 	PersonHistory(ctx context.Context, tenantID, userID string, limit int) ([]store.PersonRun, error)
+	NewestRealPersonRun(ctx context.Context, tenantID, userID string) (store.PersonRun, error)
 	PlanEntry(ctx context.Context, tenantID, syncID, userID string) (provision.PlanItem, error)
 	PersonIssues(ctx context.Context, tenantID, syncID, userID string) ([]provision.Issue, error)
 	LatestAppliedRun(ctx context.Context, tenantID string) (provision.Run, error)
@@ -22,18 +23,20 @@ type personStore interface {
 
 // Person explains one person from a handful of reads, none of them a scan:
 // the link and hire ledger entry (current company), the person index (the
-// runs that touched them, newest first), and the plan entry and issues of the
-// latest of those runs.
+// runs that touched them, dry runs included and marked, newest first), and
+// the plan entry and issues of the latest of those runs.
 //
 // Runs store no plan entry for unchanged people, so "latest" is the person's
-// plan in the latest run that planned them: the newest run with an entry for
-// them, unless a full run that applied its plan (not dry, not failed)
-// started after it — there, having no entry, they were unchanged, and latest
-// says so with that run's issues about them (a warning an unchanged person
-// may still carry). A person who has left Leapsome has no entry either: the
-// service cannot tell them apart from an unchanged one without reading
-// Leapsome, so they read as unchanged there (their link stays, as links do).
-// Dry runs touch nobody and are not in the history.
+// plan in the latest real (not dry) run that planned them: the newest such
+// run with an entry for them, unless a full run that applied its plan (not
+// dry, not failed) started after it — there, having no entry, they were
+// unchanged, and latest says so with that run's issues about them (a warning
+// an unchanged person may still carry). A person who has left Leapsome has
+// no entry either: the service cannot tell them apart from an unchanged one
+// without reading Leapsome, so they read as unchanged there (their link
+// stays, as links do). What a real run did wins over what a dry run would
+// do; a person only dry runs planned (the seed's "suggest creating them")
+// has the newest dry run's item as latest.
 func (s *Backend) Person(ctx context.Context, tenant, userID string) (api.Person, error) {
 	t, err := s.store.Tenant(ctx, tenant)
 	if err != nil {
@@ -66,8 +69,26 @@ func (s *Backend) Person(ctx context.Context, tenant, userID string) (api.Person
 		return api.Person{}, fault.New(fault.NotFound, "the service knows nothing of person %s: no link, no hire, and no run kept touched them", userID)
 	}
 	p.History = make([]api.PersonRun, 0, len(hist))
-	for _, h := range hist {
-		p.History = append(p.History, api.PersonRun{SyncID: h.SyncID, At: h.At, Action: h.Action, Code: h.Code})
+	var real, dry *store.PersonRun // the newest entry of each kind, if any
+	for i, h := range hist {
+		p.History = append(p.History, api.PersonRun{SyncID: h.SyncID, At: h.At, Action: h.Action, Code: h.Code, DryRun: h.DryRun})
+		switch {
+		case h.DryRun && dry == nil:
+			dry = &hist[i]
+		case !h.DryRun && real == nil:
+			real = &hist[i]
+		}
+	}
+	if real == nil && len(hist) == api.PersonHistoryLength {
+		// A whole history of dry runs may hide the real run that last
+		// planned the person.
+		r, err := s.store.NewestRealPersonRun(ctx, tenant, userID)
+		switch {
+		case err == nil:
+			real = &r
+		case !errors.Is(err, fault.ErrNotFound):
+			return api.Person{}, err
+		}
 	}
 	switch {
 	case len(hist) > 0:
@@ -84,28 +105,39 @@ func (s *Backend) Person(ctx context.Context, tenant, userID string) (api.Person
 		return api.Person{}, err
 	}
 	switch {
-	case len(hist) > 0 && (!hasApplied || hist[0].SyncID == applied.SyncID || hist[0].At.After(applied.StartedAt)):
-		latest := hist[0]
-		item, err := s.store.PlanEntry(ctx, tenant, latest.SyncID, userID)
-		if errors.Is(err, fault.ErrNotFound) {
-			// Written a moment after the index entry, or expired before it.
-			item, err = provision.PlanItem{UserID: userID, Email: latest.Email, Action: latest.Action, Code: latest.Code, Fields: []provision.FieldChange{}}, nil
-		}
-		if err != nil {
+	case real != nil && (!hasApplied || real.SyncID == applied.SyncID || real.At.After(applied.StartedAt)):
+		if p.Latest, err = s.planned(ctx, tenant, userID, *real); err != nil {
 			return api.Person{}, err
 		}
-		issues, err := s.store.PersonIssues(ctx, tenant, latest.SyncID, userID)
-		if err != nil {
-			return api.Person{}, err
-		}
-		p.Latest = &api.PersonPlan{SyncID: latest.SyncID, At: latest.At, Item: item, Issues: issues}
-	case hasApplied && (len(hist) > 0 || p.Link != nil && !p.Link.LinkedAt.After(applied.StartedAt)):
+	case hasApplied && (real != nil || p.Link != nil && !p.Link.LinkedAt.After(applied.StartedAt)):
 		issues, err := s.store.PersonIssues(ctx, tenant, applied.SyncID, userID)
 		if err != nil {
 			return api.Person{}, err
 		}
 		p.Latest = &api.PersonPlan{SyncID: applied.SyncID, At: applied.StartedAt, Issues: issues,
 			Item: provision.PlanItem{UserID: userID, Email: p.Email, Name: p.Name, Action: provision.ActionUnchanged, Fields: []provision.FieldChange{}}}
+	case dry != nil:
+		if p.Latest, err = s.planned(ctx, tenant, userID, *dry); err != nil {
+			return api.Person{}, err
+		}
 	}
 	return p, nil
+}
+
+// planned is a person's plan entry in the run of index entry r, with the
+// run's issues about them.
+func (s *Backend) planned(ctx context.Context, tenant, userID string, r store.PersonRun) (*api.PersonPlan, error) {
+	item, err := s.store.PlanEntry(ctx, tenant, r.SyncID, userID)
+	if errors.Is(err, fault.ErrNotFound) {
+		// Written a moment after the index entry, or expired before it.
+		item, err = provision.PlanItem{UserID: userID, Email: r.Email, Action: r.Action, Code: r.Code, Fields: []provision.FieldChange{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	issues, err := s.store.PersonIssues(ctx, tenant, r.SyncID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &api.PersonPlan{SyncID: r.SyncID, At: r.At, Item: item, Issues: issues}, nil
 }

@@ -338,6 +338,14 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 		saved = run.Preview
 	}
 	settings, tenantIssues := provision.EffectiveSettings(saved, creds.Leapsome.SCIMToken != "")
+	if run.Subset() {
+		// A subset run plans its people without the SCIM mappings all the
+		// same, but leaves the drop and its one scim_unavailable warning to a
+		// full run: the errors page shows full runs only, so a warning taken
+		// here would never be read, and a subset run leaves the rest (saved
+		// settings included) untouched.
+		tenantIssues = nil
+	}
 	if len(tenantIssues) > 0 && !run.DryRun && job.Cursor == "" && tenant.Settings != nil {
 		// The SCIM mappings of a connection that no longer has a SCIM token are
 		// dropped for good, so this run warns once and later ones do not. Only
@@ -373,6 +381,9 @@ func (r *Runner) execute(ctx, work context.Context, stopAt time.Time, log *slog.
 	if err != nil {
 		return r.failOrRetry(ctx, log, run, job, attempt, err)
 	}
+	// The ledger entries are moved already: counted now, whatever the
+	// recording below does, as no later invocation finds them to move again.
+	inv.foundUnknown(res.FoundUnknown)
 	kctx, kcancel := r.keep(ctx)
 	defer kcancel()
 	if !run.DryRun {

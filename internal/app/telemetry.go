@@ -174,7 +174,7 @@ type invocation struct {
 	mu          sync.Mutex
 	calls, s429 map[string]int
 	retries     int
-	unknown     int // hires whose POST may or may not have been applied
+	unknown     int // hires whose outcome became unknown: a POST's answer lost, or a ledger entry found so
 	errorItems  int
 	warnItems   int
 	continued   bool
@@ -201,6 +201,14 @@ func (in *invocation) Attempted(service string, retried bool, a retry.Attempt) {
 	if errors.Is(a.Err, fault.ErrOutcomeUnknown) {
 		in.unknown++
 	}
+}
+
+// foundUnknown adds the hires the engine moved to unknown from ledger
+// entries an earlier invocation left.
+func (in *invocation) foundUnknown(n int) {
+	in.mu.Lock()
+	in.unknown += n
+	in.mu.Unlock()
 }
 
 // engineRan notes that the engine ran in this invocation.

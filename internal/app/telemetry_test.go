@@ -381,9 +381,10 @@ func TestAuditOfTheBackend(t *testing.T) {
 	e.assertNoSecretsIn("audit", entries)
 }
 
-// TestAuditNamesAScheduleChange: pausing a tenant's schedule or changing its
-// interval is a settings change the audit trail names ("schedule"), not an
-// entry that says nothing changed; saving it again unchanged names nothing.
+// TestAuditNamesAScheduleChange: pausing a tenant's schedule and changing its
+// interval is a settings change the audit trail names (schedule.interval and
+// schedule.paused), not an entry that says nothing changed; saving it again
+// unchanged names nothing.
 func TestAuditNamesAScheduleChange(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -403,8 +404,8 @@ func TestAuditNamesAScheduleChange(t *testing.T) {
 	if err != nil || len(entries) != 3 || entries[1].Action != app.AuditSettingsChanged {
 		t.Fatalf("audit %+v: %v", entries, err)
 	}
-	if changed, _ := entries[1].Details["changed"].([]any); !slices.Equal(changed, []any{"schedule"}) {
-		t.Errorf("pausing the schedule: changed %v, want [schedule]", entries[1].Details)
+	if changed, _ := entries[1].Details["changed"].([]any); !slices.Equal(changed, []any{"schedule.interval", "schedule.paused"}) {
+		t.Errorf("pausing the schedule: changed %v, want [schedule.interval schedule.paused]", entries[1].Details)
 	}
 	if again, _ := entries[0].Details["changed"].([]any); len(again) != 0 {
 		t.Errorf("saving the same schedule again: changed %v", again)
@@ -504,5 +505,55 @@ func TestContinuedRunMetrics(t *testing.T) {
 	}
 	if v, _ := sum(pts, job.SyncID, app.MetricWarningItems); v != float64(warns) {
 		t.Errorf("WarningItems add up to %v, the run has %d warning items", v, warns)
+	}
+}
+
+// TestHireOutcomeUnknownAnnouncedWhenASubmittedHireIsFoundLater: the
+// contract's "a `submitted` entry found by a later run → `unknown`" makes a
+// hire whose outcome is unknown exactly as a lost answer does, and an admin
+// must check TriNet and release it either way; the "Hire Outcome Unknown"
+// event is how operators and tenants hear of it ("so operators and tenants
+// route them with rules, not code"), and HiresUnknown counts it. A hire cut
+// off by a crash or a timeout of the invocation that sent it must not turn
+// unknown in silence, and is announced once: the next run finds it unknown
+// already.
+func TestHireOutcomeUnknownAnnouncedWhenASubmittedHireIsFoundLater(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withPeople(cleanPeople()))
+	out, evs := e.observed()
+	e.connect(true)
+	ctx := ctxFor(t)
+	cleo := cleanPeople()[2] // a new hire TriNet does not list
+	// The invocation that recorded Cleo's hire as submitted died before the
+	// POST's answer was recorded.
+	if err := e.svcs.Store().CreateHire(ctx, e.tenant, provision.HireEntry{
+		UserID: e.userID(cleo), CompanyID: e.company, Email: e.email(cleo), State: provision.HireSubmitted,
+		SubmittedAt: e.clk.Now(), SyncID: "crashed",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run := e.handle(e.runner, e.job("later", provision.TriggerSchedule, false))
+	if got := e.planOf(run.SyncID)[e.userID(cleo)]; got.Action != provision.ActionPending || got.Code != "hire_outcome_unknown" {
+		t.Fatalf("Cleo planned %s/%s, want pending/hire_outcome_unknown", got.Action, got.Code)
+	}
+	h, err := e.svcs.Store().Hire(ctx, e.tenant, e.company, e.userID(cleo))
+	if err != nil || h.State != provision.HireUnknown {
+		t.Fatalf("Cleo's hire %+v %v, want unknown", h, err)
+	}
+	unknown := evs.ofType(eventbus.TypeHireOutcomeUnknown)
+	if len(unknown) != 1 || unknown[0].TenantID() != e.tenant {
+		t.Fatalf("Hire Outcome Unknown events %+v; want one for %s when the run turned Cleo's submitted hire unknown", unknown, e.tenant)
+	}
+	if d, ok := unknown[0].Detail.(eventbus.HireOutcomeUnknownDetail); !ok || d.Count != 1 || d.SyncID != run.SyncID {
+		t.Errorf("event detail %+v, want count 1 of run %s", unknown[0].Detail, run.SyncID)
+	}
+	e.noPersonalData(unknown...)
+	if v, _ := sum(points(t, out), run.SyncID, app.MetricHiresUnknown); v != 1 {
+		t.Errorf("HiresUnknown of the run that found the submitted hire = %v, want 1", v)
+	}
+	e.clk.Advance(time.Hour)
+	e.handle(e.runner, e.job("next", provision.TriggerSchedule, false))
+	if n := len(evs.ofType(eventbus.TypeHireOutcomeUnknown)); n != 1 {
+		t.Errorf("%d Hire Outcome Unknown events after a run that found the hire unknown already, want still 1", n)
 	}
 }

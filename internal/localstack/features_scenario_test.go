@@ -57,10 +57,21 @@ type wirePlanItem struct {
 
 func (f *fixture) plan(syncID string) map[string]wirePlanItem {
 	f.t.Helper()
+	return f.planList(syncID, "")
+}
+
+// drift is a run's opt-in drift listing (?drift=true), by user id.
+func (f *fixture) drift(syncID string) map[string]wirePlanItem {
+	f.t.Helper()
+	return f.planList(syncID, "&drift=true")
+}
+
+func (f *fixture) planList(syncID, query string) map[string]wirePlanItem {
+	f.t.Helper()
 	var p struct {
 		Items []wirePlanItem `json:"items"`
 	}
-	f.c.call(http.MethodGet, f.path("/syncs/"+syncID+"/plan?limit=1000"), nil, http.StatusOK, &p)
+	f.c.call(http.MethodGet, f.path("/syncs/"+syncID+"/plan?limit=1000"+query), nil, http.StatusOK, &p)
 	out := map[string]wirePlanItem{}
 	for _, it := range p.Items {
 		out[it.UserID] = it
@@ -353,21 +364,27 @@ func scenarioDrift(t *testing.T, st *Stack) {
 	f.editLeapsome(p, map[string]any{"startDate": newStart})
 	writes := len(trinetWrites(t, f.tnBase, f.co))
 
+	// The person is unchanged (drift is never written), so the plan, which
+	// lists no unchanged person, does not show them; ?drift=true does.
 	dry := f.c.trigger(f.tenant, map[string]any{"dryRun": true})
-	it := f.plan(dry.SyncID)[p]
-	if it.Action != "unchanged" || len(it.Drift) != 1 || it.Drift[0].Field != "hireDate" || it.Drift[0].From == nil ||
-		*it.Drift[0].From != oldStart || it.Drift[0].To == nil || *it.Drift[0].To != newStart {
-		t.Errorf("drift of %s: %+v", p, it)
+	if plan := f.plan(dry.SyncID); len(plan) != 0 || dry.Counts["unchanged"] != 2 {
+		t.Errorf("the dry run's plan lists %+v (counts %+v), want nobody: both are unchanged", plan, dry.Counts)
 	}
-	if d := f.plan(dry.SyncID)[same].Drift; len(d) != 0 {
+	drift := f.drift(dry.SyncID)
+	it, ok := drift[p]
+	if !ok || it.Action != "unchanged" || len(it.Drift) != 1 || it.Drift[0].Field != "hireDate" || it.Drift[0].From == nil ||
+		*it.Drift[0].From != oldStart || it.Drift[0].To == nil || *it.Drift[0].To != newStart {
+		t.Errorf("drift of %s: %+v (listed %t)", p, it, ok)
+	}
+	if d, listed := drift[same]; listed {
 		t.Errorf("drift without a difference: %+v", d)
 	}
 	real := f.c.trigger(f.tenant, map[string]any{})
 	if len(trinetWrites(t, f.tnBase, f.co)) != writes || real.Counts["updated"] != 0 {
 		t.Errorf("the real run wrote the drift: %+v", real)
 	}
-	if d := f.plan(real.SyncID)[p].Drift; len(d) != 0 {
-		t.Errorf("a real run's plan has drift: %+v", d)
+	if d := f.drift(real.SyncID); len(d) != 0 {
+		t.Errorf("a real run has drift: %+v", d)
 	}
 }
 

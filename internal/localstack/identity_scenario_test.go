@@ -261,7 +261,7 @@ func scenarioManualLinks(t *testing.T, st *Stack) {
 	}
 	link := func(user string) string { return f.path("/links/" + url.PathEscape(user)) }
 
-	f.c.refused(http.MethodPut, link(bob), map[string]any{"employeeId": "99999999"}, http.StatusNotFound, "not_found", "")
+	f.c.refused(http.MethodPut, link(bob), map[string]any{"employeeId": "99999999"}, http.StatusNotFound, "not_found", "employeeId")
 	f.c.refused(http.MethodPut, link(bob), map[string]any{"employeeId": gone}, http.StatusConflict, "conflict", "employeeId")
 	f.c.refused(http.MethodPut, link(bob), map[string]any{"employeeId": adaTN}, http.StatusConflict, "conflict", "employeeId")
 	f.c.refused(http.MethodPut, link(bob), map[string]any{}, http.StatusBadRequest, "bad_request", "employeeId")

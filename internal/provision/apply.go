@@ -38,6 +38,9 @@ type executor struct {
 
 	done    []chan struct{} // closed when a manager's hire has finished
 	hiredID []string        // a manager's new employee id, set before done closes
+	// turnedUnknown marks the steps whose ledger entry this invocation moved
+	// to unknown (each step's goroutine writes only its own element).
+	turnedUnknown []bool
 }
 
 func newExecutor(e *Engine, in Input, steps []Step, cur cursor) *executor {
@@ -47,6 +50,8 @@ func newExecutor(e *Engine, in Input, steps []Step, cur cursor) *executor {
 		started: make([]bool, len(steps)),
 		done:    make([]chan struct{}, len(steps)),
 		hiredID: make([]string, len(steps)),
+
+		turnedUnknown: make([]bool, len(steps)),
 	}
 	x.from = sort.Search(len(steps), func(i int) bool { return steps[i].Item.UserID >= cur.From })
 	if len(cur.Done) > 0 {
@@ -170,8 +175,8 @@ func (x *executor) runStep(ctx context.Context, i int) {
 			return
 		}
 	}
-	if st.LedgerState != "" {
-		x.moveLedger(ctx, st)
+	if st.LedgerState != "" && x.moveLedger(ctx, st) && st.LedgerState == HireUnknown && st.Ledger.State != HireUnknown {
+		x.turnedUnknown[i] = true
 	}
 	if st.Item.Action == ActionLink || st.Item.Action == ActionUpdate {
 		x.update(ctx, st)
@@ -233,9 +238,11 @@ func (x *executor) storeLink(ctx context.Context, st *Step) bool {
 	}
 }
 
-func (x *executor) moveLedger(ctx context.Context, st *Step) {
+// moveLedger moves the person's ledger entry to st.LedgerState; false when
+// there is none or it was not moved.
+func (x *executor) moveLedger(ctx context.Context, st *Step) bool {
 	if st.Ledger == nil {
-		return
+		return false
 	}
 	e := *st.Ledger
 	e.State = st.LedgerState
@@ -249,7 +256,9 @@ func (x *executor) moveLedger(ctx context.Context, st *Step) {
 	if err := keepTrying(bctx, func(ctx context.Context) error { return x.in.Ledger.UpdateHire(ctx, x.in.TenantID, e) }); err != nil {
 		// The next run finds the entry as it was and moves it again.
 		x.logWarn(ctx, "hire ledger entry not moved", st, err)
+		return false
 	}
+	return true
 }
 
 // update sends the person's update calls; each call's failure drops only its fields.
@@ -475,6 +484,9 @@ func (x *executor) result() Result {
 		res.Issues = append(res.Issues, st.Issues...)
 		if slices.ContainsFunc(st.Issues, func(is Issue) bool { return is.Severity == SeverityError }) {
 			res.ErrorPeople++
+		}
+		if x.turnedUnknown[i] {
+			res.FoundUnknown++
 		}
 	}
 	res.Counts = counts(res.Plan, res.Issues)

@@ -8,9 +8,10 @@ import (
 // Drift: the service writes new-hire-only targets once, in the hire, and never
 // again. Where TriNet has since come to differ from what Leapsome would send
 // (a hire date keyed differently, a work email changed in one system only),
-// nothing else would ever tell the admin. A dry run's plan lists those
-// differences on the linked person's item, so that an admin can fix TriNet
-// by hand where Leapsome is right. Values are compared after both sides are
+// nothing else would ever tell the admin. A dry run reports those
+// differences on the linked person's item (whose action drift never changes),
+// and the run's drift listing shows them, so that an admin can fix TriNet by
+// hand where Leapsome is right. Values are compared after both sides are
 // normalised, as for updates; a Leapsome value that is blank or cannot be read
 // is no claim about TriNet, and is left out.
 

@@ -92,6 +92,13 @@ type Result struct {
 	// than Counts.Errors when an update went ahead without the field at fault
 	// (action update, error issue): such a run is partial too.
 	ErrorPeople int
+	// FoundUnknown counts the hires this invocation moved to unknown from a
+	// ledger entry an earlier run left (submitted by an invocation that
+	// stopped before TriNet's answer, or linked to an employee TriNet no
+	// longer lists). Their outcome is as unknown as a lost answer's and is
+	// announced the same way; a hire whose answer this invocation lost is
+	// not counted here (the TriNet client's observer sees that one).
+	FoundUnknown int
 }
 
 // Run reads both sides, plans, and (unless DryRun) writes, person by person.

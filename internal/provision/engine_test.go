@@ -650,7 +650,12 @@ func TestCrashAtEachStepOfAHire(t *testing.T) {
 			if e, _ := f.ledger.get("u1"); e.State != HireUnknown {
 				t.Fatalf("ledger %+v", e)
 			}
-			run(t, f, f.input(autoCreate(false)))
+			if res.FoundUnknown != 1 {
+				t.Fatalf("rerun FoundUnknown = %d, want 1: the submitted hire it found turned unknown", res.FoundUnknown)
+			}
+			if again := run(t, f, f.input(autoCreate(false))); again.FoundUnknown != 0 {
+				t.Fatalf("a run finding the hire unknown already counts FoundUnknown = %d, want 0", again.FoundUnknown)
+			}
 			if len(f.company.pending) != applied {
 				t.Fatal("an unknown hire is never resent")
 			}

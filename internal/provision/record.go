@@ -110,10 +110,11 @@ type PlanItem struct {
 	Action Action        `json:"action"`
 	Code   string        `json:"code"` // behind suggest, pending, held, error, excluded; else empty
 	Fields []FieldChange `json:"fields"`
-	// Drift lists, in a dry run's plan, the targets the service never writes
-	// to this linked person (new-hire-only ones) whose value in TriNet differs
-	// from what Leapsome would send: an admin fixes them in TriNet by hand
-	// where Leapsome is right. Nil otherwise.
+	// Drift lists, in a dry run, the targets the service never writes to this
+	// linked person (new-hire-only ones) whose value in TriNet differs from
+	// what Leapsome would send: an admin fixes them in TriNet by hand where
+	// Leapsome is right. Nil otherwise. It changes no action: an unchanged
+	// person with drift is in the run's drift listing, not its plan.
 	Drift []FieldChange `json:"drift,omitempty"`
 }
 

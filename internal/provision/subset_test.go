@@ -257,10 +257,12 @@ func TestSubsetNeverMovesAnotherPersonsLink(t *testing.T) {
 	}
 }
 
-// TestDriftInDryRun: a dry run lists, for a linked person, the new-hire-only
-// targets whose TriNet value differs from Leapsome's; values that compare
-// equal once normalised, blank or unreadable Leapsome values, and real runs
-// list none, and drift alone changes no action.
+// TestDriftInDryRun: a dry run reports, on a linked person's item, the
+// new-hire-only targets whose TriNet value differs from Leapsome's; values
+// that compare equal once normalised, blank or unreadable Leapsome values,
+// and real runs report none, and drift alone changes no action: the item
+// stays unchanged, so the run's plan listing (no unchanged person) leaves it
+// out and the store keeps its drift apart for the drift listing.
 func TestDriftInDryRun(t *testing.T) {
 	f := newFixture()
 	s := DefaultSettings(false)

@@ -242,17 +242,43 @@ func TestPersonIndex(t *testing.T) {
 	var ids []string
 	for _, h := range hist {
 		ids = append(ids, h.SyncID)
-		if h.Action != provision.ActionUpdate || h.Email != "u1@example.com" || h.Name != "Name u1" {
+		if h.Action != provision.ActionUpdate || h.Email != "u1@example.com" || h.Name != "Name u1" || h.DryRun != (h.SyncID == "s24") {
 			t.Fatalf("history entry %+v", h)
 		}
 	}
-	// Even runs 0..22 changed u1 (12 of them); run 24 was a dry run.
-	want := []string{"s22", "s20", "s18", "s16", "s14", "s12", "s10", "s08", "s06", "s04", "s02", "s00"}
-	if !slices.Equal(ids, want) || !hist[0].At.Equal(runs[22].StartedAt) {
+	// Even runs 0..24 planned u1 (13 of them); run 24 was a dry run, indexed
+	// and marked dry.
+	want := []string{"s24", "s22", "s20", "s18", "s16", "s14", "s12", "s10", "s08", "s06", "s04", "s02", "s00"}
+	if !slices.Equal(ids, want) || !hist[0].At.Equal(runs[24].StartedAt) {
 		t.Fatalf("history %v (%v), want %v", ids, hist[0].At, want)
 	}
-	if h, _ := st.PersonHistory(ctx, "acme", "u1", 3); len(h) != 3 || h[2].SyncID != "s18" {
+	if h, _ := st.PersonHistory(ctx, "acme", "u1", 3); len(h) != 3 || h[2].SyncID != "s20" {
 		t.Fatalf("limit 3: %+v", h)
+	}
+	if r, err := st.NewestRealPersonRun(ctx, "acme", "u1"); err != nil || r.SyncID != "s22" || r.DryRun {
+		t.Fatalf("newest real run of u1: %+v %v, want s22", r, err)
+	}
+	// More dry runs than a page of the index after a real one: the real one
+	// is still found; a person only dry runs planned has none.
+	real := provision.Run{TenantID: "acme", SyncID: "real", Trigger: provision.TriggerSchedule, StartedAt: clk.Now()}
+	if err := st.IndexPeople(ctx, real, []provision.PlanItem{item("u3", provision.ActionError, "unsupported_gender")}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 105 {
+		clk.Advance(time.Minute)
+		dry := provision.Run{TenantID: "acme", SyncID: fmt.Sprintf("dry%03d", i), DryRun: true, StartedAt: clk.Now()}
+		if err := st.IndexPeople(ctx, dry, []provision.PlanItem{item("u3", provision.ActionUpdate, ""), item("u4", provision.ActionSuggest, "not_in_trinet")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := st.NewestRealPersonRun(ctx, "acme", "u3"); err != nil || r.SyncID != "real" || r.Action != provision.ActionError {
+		t.Fatalf("newest real run of u3 behind 105 dry ones: %+v %v, want real", r, err)
+	}
+	if r, err := st.NewestRealPersonRun(ctx, "acme", "u4"); !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("newest real run of u4 (dry runs only): %+v %v, want not found", r, err)
+	}
+	if h, _ := st.PersonHistory(ctx, "acme", "u4", 20); len(h) != 20 || h[0].SyncID != "dry104" || !h[0].DryRun {
+		t.Fatalf("history of u4: %d entries, newest %+v", len(h), h)
 	}
 	p, err := st.PlanEntry(ctx, "acme", "s22", "u1")
 	if err != nil || p.Action != provision.ActionUpdate || len(p.Fields) != 1 {
@@ -305,23 +331,52 @@ func TestLatestAppliedRun(t *testing.T) {
 	}
 }
 
-// TestDriftIsStoredWithoutSensitiveValues: drift is kept with the plan entry,
-// and a sensitive target's drift without values, whatever it was given.
-func TestDriftIsStoredWithoutSensitiveValues(t *testing.T) {
+// TestDriftIsStoredApartWithoutSensitiveValues: the plan lists only people
+// whose action is not unchanged, so an unchanged person's drift is stored
+// apart (the drift listing), as is the drift of a person the plan lists,
+// which keeps its drift there too; a sensitive target's drift is stored
+// without values, whatever it was given. The two lists page apart: a token
+// of one is refused by the other.
+func TestDriftIsStoredApartWithoutSensitiveValues(t *testing.T) {
 	t.Parallel()
 	st, _ := newStore(t)
 	ctx := ctxT(t)
-	err := st.PutPlan(ctx, "acme", "s1", []provision.PlanItem{{UserID: "u1", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{},
-		Drift: []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", From: "123456789", To: "987654321", Sensitive: true}}}})
+	drift := []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", From: "123456789", To: "987654321", Sensitive: true}}
+	want := []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", Sensitive: true}}
+	update := []provision.FieldChange{{Field: "jobTitle", From: "Dev", To: "Lead"}}
+	err := st.PutPlan(ctx, "acme", "s1", []provision.PlanItem{
+		{UserID: "u1", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{}, Drift: drift},
+		{UserID: "u2", Action: provision.ActionUpdate, Fields: update, Drift: drift},
+		{UserID: "u3", Action: provision.ActionUpdate, Fields: update},
+		{UserID: "u4", Action: provision.ActionUnchanged, Fields: []provision.FieldChange{}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, _, err := st.ListPlan(ctx, "acme", "s1", 10, "")
-	if err != nil || len(items) != 1 {
-		t.Fatalf("plan %+v %v", items, err)
+	plan, next, err := st.ListPlan(ctx, "acme", "s1", 10, "")
+	if err != nil || next != "" || len(plan) != 2 || plan[0].UserID != "u2" || plan[1].UserID != "u3" {
+		t.Fatalf("plan %+v %q %v, want u2 and u3 (no unchanged person)", plan, next, err)
 	}
-	want := []provision.FieldChange{{Field: "hireDate", From: "2024-01-01", To: "2024-02-01"}, {Field: "ssn", Sensitive: true}}
-	if !slices.Equal(items[0].Drift, want) {
-		t.Fatalf("drift %+v, want %+v", items[0].Drift, want)
+	if !slices.Equal(plan[0].Drift, want) || plan[1].Drift != nil {
+		t.Fatalf("plan drift %+v / %+v, want %+v on u2 only", plan[0].Drift, plan[1].Drift, want)
+	}
+	drifted, next, err := st.ListDrift(ctx, "acme", "s1", 10, "")
+	if err != nil || next != "" || len(drifted) != 2 {
+		t.Fatalf("drift %+v %q %v, want u1 and u2", drifted, next, err)
+	}
+	for i, w := range []struct {
+		user   string
+		action provision.Action
+	}{{"u1", provision.ActionUnchanged}, {"u2", provision.ActionUpdate}} {
+		if it := drifted[i]; it.UserID != w.user || it.Action != w.action || !slices.Equal(it.Drift, want) || it.Fields == nil {
+			t.Fatalf("drift entry %d: %+v, want %s %s with %+v", i, it, w.user, w.action, want)
+		}
+	}
+	_, planToken, err := st.ListPlan(ctx, "acme", "s1", 1, "")
+	if err != nil || planToken == "" {
+		t.Fatalf("plan page of 1: %q %v", planToken, err)
+	}
+	if _, _, err := st.ListDrift(ctx, "acme", "s1", 1, planToken); !errors.Is(err, fault.ErrValidation) {
+		t.Fatalf("a plan token on the drift list = %v, want validation", err)
 	}
 }

@@ -13,13 +13,15 @@ import (
 )
 
 // The person index answers "which runs touched this person?" without a scan
-// of the runs: every plan entry a run (not a dry run) stores is also written,
-// small, to a partition of the person's own, PERSON#<tenant>#<userId>, sorted
-// by the run's start. A person's history is then one Query of the newest
-// entries, and each names the run whose partition holds the full plan entry
-// and its issues. Runs store no entry for unchanged people (only their
-// count), so neither does the index: the writes grow with the changes, not
-// the people. Entries expire with the runs.
+// of the runs: every plan entry a run stores is also written, small, to a
+// partition of the person's own, PERSON#<tenant>#<userId>, sorted by the
+// run's start. A person's history is then one Query of the newest entries,
+// and each names the run whose partition holds the full plan entry and its
+// issues. Dry runs are indexed too, marked dry: a person only a dry run has
+// planned (the "who would be created?" question) can then be explained.
+// Runs store no entry for unchanged people (only their count), so neither
+// does the index: the writes grow with the changes, not the people. Entries
+// expire with the runs.
 
 // PersonRun is one run that touched a person, as the person index keeps it.
 type PersonRun struct {
@@ -31,6 +33,9 @@ type PersonRun struct {
 	Code   string
 	// Email and Name are the person's as the run read them from Leapsome.
 	Email, Name string
+	// DryRun marks an entry of a dry run: it planned the person, and wrote
+	// nothing.
+	DryRun bool
 }
 
 type personRunItem struct {
@@ -41,6 +46,7 @@ type personRunItem struct {
 	Code      string `json:"code,omitempty"`
 	Email     string `json:"email,omitempty"`
 	Name      string `json:"name,omitempty"`
+	DryRun    bool   `json:"dryRun,omitempty"`
 	ExpiresAt int64  `json:"expiresAt"`
 }
 
@@ -51,14 +57,14 @@ const maxIndexedUserID = 1024
 func personPartition(tenant, userID string) string { return "PERSON#" + tenant + "#" + userID }
 
 // IndexPeople writes the person index entries of run's plan entries (those a
-// run stores: every action but unchanged). A dry run touches nobody and is
-// not indexed. Entries are keyed by person and run, so writing them again (a
-// redelivered message) replaces them.
+// run stores: every action but unchanged), a dry run's marked dry. Entries
+// are keyed by person and run, so writing them again (a redelivered message)
+// replaces them.
 func (st *Store) IndexPeople(ctx context.Context, run provision.Run, items []provision.PlanItem) error {
 	if err := checkTenant(run.TenantID); err != nil {
 		return err
 	}
-	if run.DryRun || run.SyncID == "" {
+	if run.SyncID == "" {
 		return nil
 	}
 	at := run.StartedAt
@@ -75,7 +81,7 @@ func (st *Store) IndexPeople(ctx context.Context, run provision.Run, items []pro
 		seen[p.UserID] = true
 		it, err := marshal(personRunItem{
 			UserID: p.UserID, SyncID: run.SyncID, At: fmtTime(at), Action: string(p.Action), Code: p.Code,
-			Email: shown(p.Email), Name: shown(p.Name), ExpiresAt: exp,
+			Email: shown(p.Email), Name: shown(p.Name), DryRun: run.DryRun, ExpiresAt: exp,
 		})
 		if err != nil {
 			return fault.Wrap(fault.Internal, err, "encode the person index entry of %s", p.UserID)
@@ -86,8 +92,59 @@ func (st *Store) IndexPeople(ctx context.Context, run provision.Run, items []pro
 	return st.batchWrite(ctx, reqs, "person index of run "+run.SyncID)
 }
 
-// PersonHistory is the newest limit runs that touched a person, newest first.
+// PersonHistory is the newest limit runs that touched a person, dry runs
+// included, newest first.
 func (st *Store) PersonHistory(ctx context.Context, tenant, userID string, limit int) ([]PersonRun, error) {
+	return st.personRuns(ctx, tenant, userID, limit)
+}
+
+// NewestRealPersonRun is the newest run that is not a dry run among those
+// that touched a person; fault.NotFound when none did. It reads past dry
+// runs' entries (a page at a time: it is asked only when a whole history of
+// them came first), so a real run that planned the person is found however
+// many dry runs followed it.
+func (st *Store) NewestRealPersonRun(ctx context.Context, tenant, userID string) (PersonRun, error) {
+	if err := checkTenant(tenant); err != nil {
+		return PersonRun{}, err
+	}
+	none := fault.New(fault.NotFound, "no run but dry runs touched person %s", userID)
+	if userID == "" || len(userID) > maxIndexedUserID {
+		return PersonRun{}, none
+	}
+	q := &dynamodb.QueryInput{
+		TableName:                 st.table,
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(personPartition(tenant, userID))},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(100),
+	}
+	for {
+		out, err := st.db.Query(ctx, q)
+		if err != nil {
+			return PersonRun{}, classify(err, "query the person index of %s", userID)
+		}
+		for _, it := range out.Items {
+			if !st.liveItem(it) {
+				continue
+			}
+			r, err := decodePersonRun(it, userID)
+			if err != nil {
+				return PersonRun{}, err
+			}
+			if !r.DryRun {
+				return r, nil
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return PersonRun{}, none
+		}
+		q.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// personRuns is the newest limit live index entries of a person, newest
+// first.
+func (st *Store) personRuns(ctx context.Context, tenant, userID string, limit int) ([]PersonRun, error) {
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
 	}
@@ -106,14 +163,22 @@ func (st *Store) PersonHistory(ctx context.Context, tenant, userID string, limit
 	}
 	out := make([]PersonRun, 0, len(items))
 	for _, it := range items {
-		var r personRunItem
-		if err := unmarshal(it, &r); err != nil {
-			return nil, fault.Wrap(fault.Transient, err, "decode a person index entry of %s", userID)
+		r, err := decodePersonRun(it, userID)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, PersonRun{SyncID: r.SyncID, At: parseTime(r.At), Action: provision.Action(r.Action), Code: r.Code,
-			Email: r.Email, Name: r.Name})
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+func decodePersonRun(it map[string]types.AttributeValue, userID string) (PersonRun, error) {
+	var r personRunItem
+	if err := unmarshal(it, &r); err != nil {
+		return PersonRun{}, fault.Wrap(fault.Transient, err, "decode a person index entry of %s", userID)
+	}
+	return PersonRun{SyncID: r.SyncID, At: parseTime(r.At), Action: provision.Action(r.Action), Code: r.Code,
+		Email: r.Email, Name: r.Name, DryRun: r.DryRun}, nil
 }
 
 // PlanEntry is one person's plan entry in a run; fault.NotFound when the run

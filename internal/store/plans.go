@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -14,68 +13,63 @@ import (
 
 const (
 	planPrefix  = "PLAN#"
+	driftPrefix = "DRIFT#"
 	issuePrefix = "ISSUE#"
 )
 
 // PutPlan adds plan entries to a run (a continued run adds more). Only the
-// entries whose action is not unchanged (or that carry a dry run's drift) are
-// stored: the plan endpoint lists
-// every person whose action is not unchanged and the run's counts say how many
-// were, so a steady-state run of unchanged people writes no plan item and a
-// run's writes grow with its changes, not its people. Entries are keyed by
-// person, so writing the same entries again (a redelivered message) replaces
-// rather than duplicates them; within one call the last entry of a person
-// wins. Sensitive fields are stored without values whatever they carry.
+// entries whose action is not unchanged are stored as the plan: the plan
+// endpoint lists every person whose action is not unchanged and the run's
+// counts say how many were, so a steady-state run of unchanged people writes
+// no plan item and a run's writes grow with its changes, not its people.
+// An entry that carries a dry run's drift is also stored apart, under
+// DRIFT#<userId>, whatever its action (an unchanged person's drift included):
+// the opt-in drift listing reads those, and the plan listing and its paging
+// never see them. Entries are keyed by person, so writing the same entries
+// again (a redelivered message) replaces rather than duplicates them; within
+// one call the last entry of a person wins. Sensitive fields are stored
+// without values whatever they carry.
 func (st *Store) PutPlan(ctx context.Context, tenant, syncID string, items []provision.PlanItem) error {
 	if err := checkTenant(tenant); err != nil {
 		return err
 	}
-	pk, exp := runPartition(tenant, syncID), n(st.expiresAt())
-	var (
-		byUser map[string]int
-		reqs   []types.WriteRequest
-	)
-	for _, p := range items {
+	last := make(map[string]int, len(items))
+	for i, p := range items {
 		if p.UserID == "" {
 			return fault.Invalid("userId", "a plan entry needs the Leapsome person's id")
 		}
-		// An unchanged person is not stored, unless a dry run found drift on
-		// them: the drift is what that entry is for.
-		if p.Action == provision.ActionUnchanged && len(p.Drift) == 0 {
-			if i, ok := byUser[p.UserID]; ok {
-				// The person's last entry is unchanged: an earlier one of this
-				// call must not be stored in its place.
-				reqs[i] = types.WriteRequest{}
-			}
+		last[p.UserID] = i
+	}
+	pk, exp := runPartition(tenant, syncID), n(st.expiresAt())
+	var reqs []types.WriteRequest
+	for i, p := range items {
+		listed, drifted := p.Action != provision.ActionUnchanged, len(p.Drift) > 0
+		if last[p.UserID] != i || !listed && !drifted {
 			continue
 		}
-		if byUser == nil {
-			byUser = map[string]int{}
-		}
 		fields := make([]provision.FieldChange, len(p.Fields))
-		for i, f := range p.Fields {
+		for j, f := range p.Fields {
 			if f.Sensitive {
 				f.From, f.To = "", ""
 			}
 			f.From, f.To = shown(f.From), shown(f.To)
-			fields[i] = f
+			fields[j] = f
 		}
 		p.Email, p.Name = shown(p.Email), shown(p.Name)
 		p.Fields = fields
 		p.Drift = storedDrift(p.Drift)
-		it, err := marshal(p)
-		if err != nil {
-			return fault.Wrap(fault.Internal, err, "encode the plan entry of %s", p.UserID)
+		for _, prefix := range []string{planPrefix, driftPrefix} {
+			if prefix == planPrefix && !listed || prefix == driftPrefix && !drifted {
+				continue
+			}
+			it, err := marshal(p)
+			if err != nil {
+				return fault.Wrap(fault.Internal, err, "encode the plan entry of %s", p.UserID)
+			}
+			it[attrPK], it[attrSK], it[attrExpiresAt] = s(pk), s(prefix+p.UserID), exp
+			reqs = append(reqs, putReq(it))
 		}
-		it[attrPK], it[attrSK], it[attrExpiresAt] = s(pk), s(planPrefix+p.UserID), exp
-		if i, ok := byUser[p.UserID]; ok {
-			reqs[i] = putReq(it)
-			continue
-		}
-		byUser[p.UserID] = len(reqs)
-		reqs = append(reqs, putReq(it))
 	}
-	reqs = slices.DeleteFunc(reqs, func(r types.WriteRequest) bool { return r.PutRequest == nil })
 	return st.batchWrite(ctx, reqs, "plan of run "+syncID)
 }
 
@@ -110,6 +104,21 @@ func (st *Store) ListPlan(ctx context.Context, tenant, syncID string, limit int,
 		return nil, "", err
 	}
 	out, next, err := runList[provision.PlanItem](ctx, st, tenant, syncID, planPrefix, limit, token, "a plan entry")
+	for i := range out {
+		if out[i].Fields == nil {
+			out[i].Fields = []provision.FieldChange{}
+		}
+	}
+	return out, next, err
+}
+
+// ListDrift pages through the entries of a run's people with drift (a dry
+// run's; any action, unchanged included), ordered by person id.
+func (st *Store) ListDrift(ctx context.Context, tenant, syncID string, limit int, token string) ([]provision.PlanItem, string, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, "", err
+	}
+	out, next, err := runList[provision.PlanItem](ctx, st, tenant, syncID, driftPrefix, limit, token, "a drift entry")
 	for i := range out {
 		if out[i].Fields == nil {
 			out[i].Fields = []provision.FieldChange{}

@@ -152,6 +152,82 @@ func TestListRunsNewestFirstWithPaging(t *testing.T) {
 	}
 }
 
+// TestListsEndWithANullTokenOnAnExactlyFullLastPage: "Lists page with limit
+// and an opaque nextToken (absent or null on the last page)". A list whose
+// length is a multiple of the limit ends on a full page: that page is the
+// last one and carries no token, or a client that pages until the token is
+// null is sent for an empty page it cannot tell from a list that changed
+// under it. An expired entry past the end of each list is no further item.
+func TestListsEndWithANullTokenOnAnExactlyFullLastPage(t *testing.T) {
+	t.Parallel()
+	st, clk := newStore(t)
+	ctx := ctxT(t)
+	if err := st.CreateRun(ctx, newRun("acme", "expired", provision.RunSucceeded)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutPlan(ctx, "acme", "s3", []provision.PlanItem{{UserID: "u9999", Action: provision.ActionUpdate}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutAudit(ctx, "acme", AuditEntry{At: testStart.Add(-AuditRetention - time.Hour), Actor: "admin",
+		Action: "sync_triggered", RequestID: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(DefaultRetention + time.Hour) // the three entries above have expired
+	for i := range 4 {
+		clk.Advance(time.Minute)
+		if err := st.CreateRun(ctx, newRun("acme", fmt.Sprintf("s%d", i), provision.RunSucceeded)); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutAudit(ctx, "acme", AuditEntry{Actor: "admin", Action: "sync_triggered", RequestID: fmt.Sprintf("r%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PutPlan(ctx, "acme", "s3", planItems(0, 4)); err != nil {
+		t.Fatal(err)
+	}
+	lists := []struct {
+		name string
+		page func(limit int, token string) (int, string, error)
+	}{
+		{"runs", func(limit int, token string) (int, string, error) {
+			runs, next, err := st.ListRuns(ctx, "acme", limit, token)
+			return len(runs), next, err
+		}},
+		{"audit", func(limit int, token string) (int, string, error) {
+			items, next, err := st.ListAudit(ctx, "acme", limit, token)
+			return len(items), next, err
+		}},
+		{"plan", func(limit int, token string) (int, string, error) {
+			items, next, err := st.ListPlan(ctx, "acme", "s3", limit, token)
+			return len(items), next, err
+		}},
+	}
+	for _, l := range lists {
+		for _, tt := range []struct {
+			limit int
+			want  []int
+		}{{1, []int{1, 1, 1, 1}}, {2, []int{2, 2}}, {3, []int{3, 1}}, {4, []int{4}}, {5, []int{4}}} {
+			var sizes []int
+			token := ""
+			for range 6 {
+				n, next, err := l.page(tt.limit, token)
+				if err != nil {
+					t.Fatalf("%s, limit %d: %v", l.name, tt.limit, err)
+				}
+				sizes = append(sizes, n)
+				if next == "" {
+					break
+				}
+				token = next
+			}
+			if !reflect.DeepEqual(sizes, tt.want) {
+				t.Errorf("%s of 4 with limit %d: pages of %v, want %v, the last with a null nextToken",
+					l.name, tt.limit, sizes, tt.want)
+			}
+		}
+	}
+}
+
 func TestRunsPlansIssuesExpire(t *testing.T) {
 	t.Parallel()
 	st, clk := newStore(t)

@@ -403,11 +403,15 @@ func decodeToken(token, list, attr, want string, attrs []string) (map[string]typ
 
 // page runs q from token until it has limit live items or the list ends, and
 // returns them with the token of the next page. keep drops items (expired
-// ones); q.Limit is set per call so that LastEvaluatedKey is always the last
-// item returned or dropped, never one skipped.
+// ones). A token is given only when at least one more live item follows, so
+// a list whose last page is exactly full ends with no token (the contract's
+// "absent or null on the last page"): page reads one live item beyond limit
+// and, when there is one, makes the token of the last item returned. q.Limit
+// is set per call so no more than that one item is read ahead.
 func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAttr, partValue string, limit int, token string,
 	keep func(map[string]types.AttributeValue) bool) ([]map[string]types.AttributeValue, string, error) {
-	start, err := decodeToken(token, list, partAttr, partValue, keyAttrs(aws.ToString(q.IndexName)))
+	attrs := keyAttrs(aws.ToString(q.IndexName))
+	start, err := decodeToken(token, list, partAttr, partValue, attrs)
 	if err != nil {
 		return nil, "", err
 	}
@@ -415,7 +419,7 @@ func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAtt
 	var items []map[string]types.AttributeValue
 	q.ExclusiveStartKey = start
 	for first := true; ; first = false {
-		q.Limit = aws.Int32(int32(want - len(items)))
+		q.Limit = aws.Int32(int32(want + 1 - len(items)))
 		out, err := st.db.Query(ctx, q)
 		if err != nil {
 			err = classify(err, "query %s", list)
@@ -430,15 +434,25 @@ func (st *Store) page(ctx context.Context, q *dynamodb.QueryInput, list, partAtt
 				items = append(items, it)
 			}
 		}
+		if len(items) > want {
+			items = items[:want]
+			next, err := encodeToken(list, keyOf(items[want-1], attrs))
+			return items, next, err
+		}
 		if len(out.LastEvaluatedKey) == 0 {
 			return items, "", nil
 		}
-		if len(items) >= want {
-			next, err := encodeToken(list, out.LastEvaluatedKey)
-			return items, next, err
-		}
 		q.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+}
+
+// keyOf is the page key of item it: its attributes named by attrs.
+func keyOf(it map[string]types.AttributeValue, attrs []string) map[string]types.AttributeValue {
+	key := make(map[string]types.AttributeValue, len(attrs))
+	for _, a := range attrs {
+		key[a] = it[a]
+	}
+	return key
 }
 
 // tenantItems reads, strongly consistent, every item of a tenant whose sort
