@@ -31,6 +31,8 @@ var employeeRecords = []struct {
 	{"escapes and odd bytes", "{\"id\":\"a\\u0031\",\"firstname\":\"\\\"Ada\\\"\\\\\",\"lastname\":\"O\\u2019Brien \xff\",\"title\":\"\xc3\"," +
 		"\"customAttributes\":{\"Sch\\u00e4tzung\":\"a\\\"b\",\"\xff\":\"\xfe\",\"\\u00fc\":1.5e2,\"tab\\t\":\"x\"}}", true},
 	{"keys in other cases", `{"ID":"a1","Email":"x@example.com","MANAGER":{"ID":"m"},"Departments":[{"Name":"Ops"}],"customattributes":{"A":"1"}}`, true},
+	{"keys that fold beyond ASCII, or escaped", `{"\u0069d":"a1","ſtatus":"active","manager":{"ſd":"x","\u004eame":"Boss"},"title":"T","titl\u0065":null}`, true},
+	{"an exact key after a folded one", `{"id":"a1","Title":"first","title":"second","TITLE":null}`, true},
 	{"unknown fields", `{"id":"a1","extra":{"manager":null,"id":7},"list":[{"a":"]}"}],"n":1e5}`, true},
 	{"a repeated string field", `{"id":"a1","email":"first@example.com","email":null,"id":null}`, true},
 	{"a repeated object that merges", `{"id":"a1","manager":{"id":"m1"},"manager":{"name":"x"},"departments":[],"teams":[],"workLocation":{}}`, true},
