@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 	"unique"
 
+	"trinetsync/internal/jsonscan"
 	"trinetsync/internal/provision"
 )
 
@@ -103,10 +103,10 @@ func unmarshal(raw []byte, fields [][]byte, set func(field int, val []byte) erro
 	if isNull(raw) {
 		return nil
 	}
-	err := eachMember(raw, func(q, val []byte) error {
+	err := jsonscan.EachMember(raw, func(q, val []byte) error {
 		key := q[1 : len(q)-1]
 		if bytes.IndexByte(key, '\\') >= 0 {
-			s, err := unquote(q)
+			s, err := jsonscan.Unquote(q)
 			if err != nil {
 				return errDecline
 			}
@@ -137,7 +137,7 @@ func setString(s *string, val []byte) error {
 	case 'n':
 		return nil
 	case '"':
-		v, err := unquote(val)
+		v, err := jsonscan.Unquote(val)
 		if err != nil {
 			return errDecline
 		}
@@ -181,7 +181,7 @@ func setRefs(refs *[]*fastRef, val []byte) error {
 	default:
 		return errDecline
 	}
-	elems, ok := splitArray(val)
+	elems, ok := jsonscan.SplitArray(val)
 	if !ok {
 		return errDecline
 	}
@@ -423,8 +423,8 @@ func (a *fastAttrs) UnmarshalJSON(b []byte) error {
 	}
 	a.v = make(map[string]string)
 	var absent []string // names read as null or dropped, to see repeats
-	return eachMember(b, func(key, raw []byte) error {
-		k, err := unquote(key)
+	return jsonscan.EachMember(b, func(key, raw []byte) error {
+		k, err := jsonscan.Unquote(key)
 		if err != nil {
 			return err
 		}
@@ -436,7 +436,7 @@ func (a *fastAttrs) UnmarshalJSON(b []byte) error {
 		case c == 'n':
 			absent = append(absent, k)
 		case c == '"':
-			s, err := unquote(raw)
+			s, err := jsonscan.Unquote(raw)
 			if err != nil {
 				return err
 			}
@@ -451,158 +451,4 @@ func (a *fastAttrs) UnmarshalJSON(b []byte) error {
 		}
 		return nil
 	})
-}
-
-// unquote reads a JSON string literal as encoding/json does; most have no
-// escapes and are copied as they are.
-func unquote(q []byte) (string, error) {
-	if len(q) >= 2 && q[0] == '"' && q[len(q)-1] == '"' {
-		if in := q[1 : len(q)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
-			return string(in), nil
-		}
-	}
-	var s string
-	err := json.Unmarshal(q, &s)
-	return s, err
-}
-
-// The scanners below walk JSON that encoding/json has already validated (a
-// page body, or the bytes it hands an UnmarshalJSON method), so they only
-// find boundaries. On malformed input they report errShape or -1 and never
-// panic.
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd is the index just past the string literal starting at b[i].
-func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
-}
-
-// valueEnd is the index just past the value starting at b[i].
-func valueEnd(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				if i = stringEnd(b, i); i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
-	case ',', ':', '}', ']':
-		return -1
-	}
-	j := i
-	for j < len(b) {
-		switch b[j] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return j
-		}
-		j++
-	}
-	return j
-}
-
-// splitArray gives the elements of a JSON array as sub-slices of b (capped,
-// so that an append to one cannot write into the next).
-func splitArray(b []byte) ([]json.RawMessage, bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return nil, false
-	}
-	items := []json.RawMessage{}
-	if i = skipSpace(b, i+1); i < len(b) && b[i] == ']' {
-		return items, skipSpace(b, i+1) == len(b)
-	}
-	for {
-		end := valueEnd(b, i)
-		if end < 0 {
-			return nil, false
-		}
-		items = append(items, json.RawMessage(b[i:end:end]))
-		if i = skipSpace(b, end); i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return items, skipSpace(b, i+1) == len(b)
-		default:
-			return nil, false
-		}
-	}
-}
-
-// eachMember calls fn with each key (a string literal, quotes included) and
-// value of the JSON object b, in order, and stops at fn's first error.
-func eachMember(b []byte, fn func(key, val []byte) error) error {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return errShape
-	}
-	if i = skipSpace(b, i+1); i < len(b) && b[i] == '}' {
-		return nil
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return errShape
-		}
-		kEnd := stringEnd(b, i)
-		if kEnd < 0 {
-			return errShape
-		}
-		key := b[i:kEnd]
-		if i = skipSpace(b, kEnd); i >= len(b) || b[i] != ':' {
-			return errShape
-		}
-		i = skipSpace(b, i+1)
-		vEnd := valueEnd(b, i)
-		if vEnd < 0 {
-			return errShape
-		}
-		if err := fn(key, b[i:vEnd]); err != nil {
-			return err
-		}
-		if i = skipSpace(b, vEnd); i >= len(b) {
-			return errShape
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return nil
-		default:
-			return errShape
-		}
-	}
 }

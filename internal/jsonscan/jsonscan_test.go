@@ -1,0 +1,50 @@
+package jsonscan
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+func TestSplitArray(t *testing.T) {
+	tests := []struct {
+		name string
+		json string
+		ok   bool
+	}{
+		{"empty", `[]`, true},
+		{"empty with space", " [ \n ] ", true},
+		{"values of every kind", `[1,-2.5e3,"x",true,false,null,{},[],{"a":[1,{"b":"]}"}]},["[",{"\"":"\\"}]]`, true},
+		{"spaced", "[ {\"id\" : \"a\"} ,\n\t{\"id\":\"b\"} ]", true},
+		{"not a list", `{"a":1}`, false},
+		{"a string", `"[1]"`, false},
+		{"unclosed", `[1,2`, false},
+		{"trailing comma", `[1,]`, false},
+		{"missing comma", `[1 2]`, false},
+		{"trailing bytes", `[1] x`, false},
+		{"unclosed string", `["abc]`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := SplitArray([]byte(tt.json))
+			if ok != tt.ok {
+				t.Fatalf("ok = %t, want %t (items %q)", ok, tt.ok, got)
+			}
+			if !ok {
+				return
+			}
+			var want []json.RawMessage
+			if err := json.Unmarshal([]byte(tt.json), &want); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d items, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Fatalf("item %d = %s, want %s", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
