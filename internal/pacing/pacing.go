@@ -67,10 +67,12 @@ const (
 	// window is how far back the accepted rate is counted, in slots.
 	window     = time.Second
 	windowSlot = 100 * time.Millisecond
-	// BurstMargin widens a burst's span (by this share of it), so that calls
-	// sent a span apart still arrive a span apart when the network delays
-	// the earlier ones less: 100 ms at 20 calls a second.
-	BurstMargin = 0.1
+	// BurstMargin widens a burst's span (by this share of it), so that the
+	// next burst, sent a span after the last, still arrives more than a
+	// second after it when the network delays the earlier calls more than
+	// the later ones by up to that much: 250 ms at 20 calls a second, whose
+	// rate it takes down to 16 a second over several seconds.
+	BurstMargin = 0.25
 	// maxBurst bounds the admissions a burst remembers.
 	maxBurst = 1000
 )

@@ -368,20 +368,20 @@ func TestFixedPaceBurst(t *testing.T) {
 		}
 		slices.Sort(admitted)
 		// Eight callers a millisecond apart: the first twenty go within 2 ms.
-		if admitted[19] > 2*time.Millisecond || admitted[20] != 1100*time.Millisecond {
-			t.Fatalf("calls 20 and 21 admitted after %v and %v, want at once and 1.1 s on (the span widened by BurstMargin)", admitted[19], admitted[20])
+		if admitted[19] > 2*time.Millisecond || admitted[20] != 1250*time.Millisecond {
+			t.Fatalf("calls 20 and 21 admitted after %v and %v, want at once and 1.25 s on (the span widened by BurstMargin)", admitted[19], admitted[20])
 		}
 		for i := range admitted {
 			j := i
-			for j < len(admitted) && admitted[j]-admitted[i] < 1100*time.Millisecond {
+			for j < len(admitted) && admitted[j]-admitted[i] < 1250*time.Millisecond {
 				j++
 			}
 			if j-i > 20 {
-				t.Fatalf("%d calls admitted within 1.1 s from %v, want at most 20", j-i, admitted[i])
+				t.Fatalf("%d calls admitted within 1.25 s from %v, want at most 20", j-i, admitted[i])
 			}
 		}
-		if last := admitted[len(admitted)-1]; last < 9*1100*time.Millisecond || last > 9*1100*time.Millisecond+10*time.Millisecond {
-			t.Fatalf("200 calls took %v, want 10 bursts 1.1 s apart", last)
+		if last := admitted[len(admitted)-1]; last < 9*1250*time.Millisecond || last > 9*1250*time.Millisecond+10*time.Millisecond {
+			t.Fatalf("200 calls took %v, want 10 bursts 1.25 s apart", last)
 		}
 
 		// Against a token bucket of 20/s holding 20 (the Leapsome sandbox's
@@ -419,7 +419,7 @@ func TestBurstDeadline(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// The next slot is 1.1 s away.
+		// The next slot is 1.25 s away.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if _, err := p.Admit(ctx, false); !errors.Is(err, fault.ErrThrottled) {
@@ -428,8 +428,8 @@ func TestBurstDeadline(t *testing.T) {
 		ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel2()
 		start := time.Now()
-		if _, err := p.Admit(ctx2, false); err != nil || time.Since(start) != 1100*time.Millisecond {
-			t.Fatalf("err = %v after %v, want the slot 1.1 s on", err, time.Since(start))
+		if _, err := p.Admit(ctx2, false); err != nil || time.Since(start) != 1250*time.Millisecond {
+			t.Fatalf("err = %v after %v, want the slot 1.25 s on", err, time.Since(start))
 		}
 	})
 }
