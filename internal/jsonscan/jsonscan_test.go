@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -47,4 +48,35 @@ func TestSplitArray(t *testing.T) {
 			}
 		})
 	}
+}
+
+var validCases = []string{
+	`{}`, `[]`, `""`, `0`, `-0`, `1.5e-3`, ` 42 `, `true`, `null`, `{"a":[1,{"b":"\u00e9\n"}],"c":null}`, "\"\xff\"",
+	``, ` `, `{`, `{"a"}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `-`, `+1`, `tru`, `"\x"`, "\"a\tb\"", `[1] [2]`, `{} x`, `NaN`,
+}
+
+// TestValidAgreesWithEncodingJSON: Valid is json.Valid, faster.
+func TestValidAgreesWithEncodingJSON(t *testing.T) {
+	for _, s := range validCases {
+		if got, want := Valid([]byte(s)), json.Valid([]byte(s)); got != want {
+			t.Errorf("Valid(%q) = %t, json.Valid %t", s, got, want)
+		}
+	}
+	for _, depth := range []int{MaxNestingDepth, MaxNestingDepth + 1} {
+		s := []byte(strings.Repeat("[", depth) + strings.Repeat("]", depth))
+		if got, want := Valid(s), json.Valid(s); got != want {
+			t.Errorf("%d levels: Valid %t, json.Valid %t", depth, got, want)
+		}
+	}
+}
+
+func FuzzValid(f *testing.F) {
+	for _, s := range validCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Valid([]byte(s)), json.Valid([]byte(s)); got != want {
+			t.Fatalf("Valid(%q) = %t, json.Valid %t", s, got, want)
+		}
+	})
 }

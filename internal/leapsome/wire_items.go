@@ -2,8 +2,9 @@ package leapsome
 
 import (
 	"bytes"
-	"errors"
 	"io"
+
+	"trinetsync/internal/jsonscan"
 )
 
 // The items of a page's list are most of its bytes (a SCIM page of 5,000
@@ -17,13 +18,9 @@ import (
 // bytes without copying them. Everything else of a page is read by
 // json.Decoder as before.
 
-// maxNestingDepth is encoding/json's limit, which json.Decoder applies to
-// each value it reads.
-const maxNestingDepth = 10000
-
 // errItemSyntax is an item that is not valid JSON; like encoding/json's
 // errors it quotes nothing of the body.
-var errItemSyntax = errors.New("invalid JSON in a list item")
+var errItemSyntax = jsonscan.ErrSyntax
 
 // itemReader reads the items of one JSON array from r, the array's '['
 // already read. Its buffer is reused: an item's bytes are valid until the
@@ -33,7 +30,7 @@ type itemReader struct {
 	buf      []byte
 	pos, end int // unread bytes: buf[pos:end]
 	eof      bool
-	stack    []byte // open '{' and '[' of the item being read
+	scan     jsonscan.Scanner
 }
 
 func newItemReader(r io.Reader) *itemReader {
@@ -105,14 +102,14 @@ func (ir *itemReader) each(fn func(item []byte)) error {
 	}
 	for {
 		start := ir.pos
-		n, err := ir.value(start)
-		for err == errShort {
+		n, err := ir.scan.Value(ir.buf[:ir.end], start)
+		for err == jsonscan.ErrShort {
 			var shift int
 			if shift, err = ir.fill(start, 2*(ir.end-start)+512); err != nil {
 				return err
 			}
 			start -= shift
-			n, err = ir.value(start)
+			n, err = ir.scan.Value(ir.buf[:ir.end], start)
 		}
 		if err != nil {
 			return err
@@ -139,229 +136,4 @@ func (ir *itemReader) each(fn func(item []byte)) error {
 // rest is what the reader holds beyond the array, then the rest of r.
 func (ir *itemReader) rest() io.Reader {
 	return io.MultiReader(bytes.NewReader(ir.buf[ir.pos:ir.end]), ir.r)
-}
-
-// errShort: the buffer ends inside the value; read more and start again.
-var errShort = errors.New("value runs past the buffer")
-
-// value validates the value at buf[i:end] and answers its length. It starts
-// again from the value's beginning when the buffer ends inside it (errShort),
-// which a buffer many items long makes rare.
-func (ir *itemReader) value(i int) (int, error) {
-	b := ir.buf[:ir.end]
-	start := i
-	ir.stack = ir.stack[:0]
-	// What comes next: a value; a key or '}' (just after '{'); a key (after
-	// a ','); a value or ']' (just after '['); ':' after a key; ',' or the
-	// close of the container after a value.
-	const (
-		value = iota
-		keyOrClose
-		key
-		valueOrClose
-		colon
-		commaOrClose
-	)
-	expect := value
-	for {
-		if i >= len(b) {
-			return 0, errShort
-		}
-		c := b[i]
-		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-			i++
-			continue
-		}
-		switch expect {
-		case keyOrClose, key:
-			if c == '}' && expect == keyOrClose {
-				i++
-				if ir.stack = ir.stack[:len(ir.stack)-1]; len(ir.stack) == 0 {
-					return i - start, nil
-				}
-				expect = commaOrClose
-				continue
-			}
-			if c != '"' {
-				return 0, errItemSyntax
-			}
-			j, err := stringEndValid(b, i)
-			if err != nil {
-				return 0, err
-			}
-			i, expect = j, colon
-			continue
-		case colon:
-			if c != ':' {
-				return 0, errItemSyntax
-			}
-			i, expect = i+1, value
-			continue
-		case commaOrClose:
-			top := ir.stack[len(ir.stack)-1]
-			switch {
-			case c == ',' && top == '{':
-				i, expect = i+1, key
-			case c == ',':
-				i, expect = i+1, value
-			case c == '}' && top == '{', c == ']' && top == '[':
-				i++
-				if ir.stack = ir.stack[:len(ir.stack)-1]; len(ir.stack) == 0 {
-					return i - start, nil
-				}
-			default:
-				return 0, errItemSyntax
-			}
-			continue
-		case valueOrClose:
-			if c == ']' {
-				i++
-				if ir.stack = ir.stack[:len(ir.stack)-1]; len(ir.stack) == 0 {
-					return i - start, nil
-				}
-				expect = commaOrClose
-				continue
-			}
-		}
-		// A value.
-		var j int
-		var err error
-		switch c {
-		case '{', '[':
-			if len(ir.stack) >= maxNestingDepth {
-				return 0, errItemSyntax
-			}
-			ir.stack = append(ir.stack, c)
-			i++
-			if c == '{' {
-				expect = keyOrClose
-			} else {
-				expect = valueOrClose
-			}
-			continue
-		case '"':
-			j, err = stringEndValid(b, i)
-		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-			j, err = numberEnd(b, i)
-		case 't':
-			j, err = literalEnd(b, i, "true")
-		case 'f':
-			j, err = literalEnd(b, i, "false")
-		case 'n':
-			j, err = literalEnd(b, i, "null")
-		default:
-			return 0, errItemSyntax
-		}
-		if err != nil {
-			return 0, err
-		}
-		if i = j; len(ir.stack) == 0 {
-			return i - start, nil
-		}
-		expect = commaOrClose
-	}
-}
-
-// stringEndValid is the index just past the string literal at b[i]: no
-// control characters, escapes of JSON's set.
-func stringEndValid(b []byte, i int) (int, error) {
-	for i++; i < len(b); i++ {
-		switch c := b[i]; {
-		case c == '"':
-			return i + 1, nil
-		case c < 0x20:
-			return 0, errItemSyntax
-		case c == '\\':
-			if i+1 >= len(b) {
-				return 0, errShort
-			}
-			i++
-			switch b[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(b) {
-					return 0, errShort
-				}
-				for _, h := range b[i+1 : i+5] {
-					if !isHex(h) {
-						return 0, errItemSyntax
-					}
-				}
-				i += 4
-			default:
-				return 0, errItemSyntax
-			}
-		}
-	}
-	return 0, errShort
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-// numberEnd is the index just past the number at b[i]:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, followed by a byte that
-// cannot continue it. The buffer ending right after it is errShort: the
-// number may go on.
-func numberEnd(b []byte, i int) (int, error) {
-	digits := func(i int) (int, bool) {
-		j := i
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
-		}
-		return j, j > i
-	}
-	if b[i] == '-' {
-		i++
-	}
-	if i >= len(b) {
-		return 0, errShort
-	}
-	switch {
-	case b[i] == '0':
-		i++
-	case b[i] >= '1' && b[i] <= '9':
-		i, _ = digits(i)
-	default:
-		return 0, errItemSyntax
-	}
-	if i < len(b) && b[i] == '.' {
-		var ok bool
-		if i, ok = digits(i + 1); !ok {
-			if i >= len(b) {
-				return 0, errShort
-			}
-			return 0, errItemSyntax
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		var ok bool
-		if i, ok = digits(i); !ok {
-			if i >= len(b) {
-				return 0, errShort
-			}
-			return 0, errItemSyntax
-		}
-	}
-	if i >= len(b) {
-		return 0, errShort
-	}
-	return i, nil
-}
-
-func literalEnd(b []byte, i int, lit string) (int, error) {
-	for k := 0; k < len(lit); k++ {
-		if i+k >= len(b) {
-			return 0, errShort
-		}
-		if b[i+k] != lit[k] {
-			return 0, errItemSyntax
-		}
-	}
-	return i + len(lit), nil
 }

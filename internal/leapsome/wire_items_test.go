@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"trinetsync/internal/jsonscan"
 )
 
 // jsonSpace is JSON's white space (not Unicode's: no form feed).
@@ -76,8 +78,8 @@ func TestItemReaderAgreesWithEncodingJSON(t *testing.T) {
 		itemReaderAgrees(t, s)
 	}
 	// json.Decoder counted the depth of each item from the item, as
-	// json.Valid does: an item may nest maxNestingDepth levels, not one more.
-	for _, depth := range []int{maxNestingDepth, maxNestingDepth + 1} {
+	// json.Valid does: an item may nest jsonscan.MaxNestingDepth levels, not one more.
+	for _, depth := range []int{jsonscan.MaxNestingDepth, jsonscan.MaxNestingDepth + 1} {
 		item := strings.Repeat("[", depth) + strings.Repeat("]", depth)
 		_, ok := readItems("["+item+"]", func(r io.Reader) io.Reader { return r })
 		if want := json.Valid([]byte(item)); ok != want {
