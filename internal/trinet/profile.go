@@ -141,14 +141,16 @@ type wireEmployeePage struct {
 	EmployeeData []wireEmployee `json:"employeeData"`
 }
 
+type wireName struct {
+	NameType   flexString `json:"nameType"`
+	FirstName  flexString `json:"firstName"`
+	MiddleName flexString `json:"middleName"`
+	LastName   flexString `json:"lastName"`
+}
+
 type wireEmployee struct {
 	EmployeeID flexString `json:"employeeId"`
-	Names      []struct {
-		NameType   flexString `json:"nameType"`
-		FirstName  flexString `json:"firstName"`
-		MiddleName flexString `json:"middleName"`
-		LastName   flexString `json:"lastName"`
-	} `json:"names"`
+	Names      []wireName `json:"names"`
 	// [assume] the block and maritalStatus/country in it.
 	BiographicalInfo struct {
 		Gender        flexString `json:"gender"`
