@@ -76,10 +76,11 @@ func TestTokenExpiresWhilePaging(t *testing.T) {
 	e := newEnv(t, lsandbox.Options{})
 	e.seed(2500)
 	// The first page announces 2,500 people: pages 2 and 3 are fetched at
-	// once, and the token expires as they arrive (page 3 is let in only
-	// once page 2 has expired it), so both meet the expired token.
+	// once, and the token expires as they arrive (page 2 expires it once
+	// page 3 is in, and page 3 is let on only then), so both meet the
+	// expired token however the two requests are scheduled.
 	var first2, first3 atomic.Bool
-	expired := make(chan struct{})
+	arrived3, expired := make(chan struct{}), make(chan struct{})
 	e.setHook(func(r *http.Request) {
 		if r.URL.Path != "/v1/employees" {
 			return
@@ -87,11 +88,17 @@ func TestTokenExpiresWhilePaging(t *testing.T) {
 		switch r.URL.Query().Get("page") {
 		case "2":
 			if first2.CompareAndSwap(false, true) {
+				select {
+				case <-arrived3:
+				case <-time.After(10 * time.Second):
+					t.Error("page 3 was not asked for while page 2 was: the pages are not fetched at once")
+				}
 				e.sb.ExpireTokens()
 				close(expired)
 			}
 		case "3":
 			if first3.CompareAndSwap(false, true) {
+				close(arrived3)
 				select {
 				case <-expired:
 				case <-time.After(10 * time.Second):
