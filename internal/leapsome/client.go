@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -286,80 +287,190 @@ type scimDecoded struct {
 func (c *Client) scimUsers(ctx context.Context, rep *readReport) (map[string]*provision.SCIMUser, error) {
 	var users map[string]*provision.SCIMUser
 	defer rep.log(ctx, c.log)
-	start := scimFirstIndex
-	var items []decoded[scimDecoded]
-	for n := 0; ; n++ {
-		if n >= c.maxPages {
-			return nil, fault.New(fault.Transient, "leapsome GET %s: paging did not end after %d pages", pathSCIMUsers, c.maxPages)
-		}
-		op := fmt.Sprintf("GET %s startIndex %d", pathSCIMUsers, start)
-		var pg streamedPage
-		_, err := c.do(ctx, request{api: scimAPI, path: pathSCIMUsers, op: op, query: url.Values{
-			paramStartIndex: {strconv.Itoa(start)}, paramCount: {strconv.Itoa(scimPageSize)}},
-			read: func(body io.Reader) (err error) {
-				items = items[:0]
-				pg, err = streamPage(op, body, scimEnvelope(), func(raw json.RawMessage) {
-					id, u, bad, err := decodeSCIMUser(raw)
-					items = append(items, decoded[scimDecoded]{scimDecoded{id, u}, bad, err})
-				}, func() { items = items[:0] })
-				return err
-			}})
-		if err != nil {
-			return nil, err
-		}
+	err := readList(ctx, c, listing[decoded[scimDecoded]]{
+		path: pathSCIMUsers, first: scimFirstIndex, asked: scimPageSize,
+		fetch: func(ctx context.Context, start int) (items []decoded[scimDecoded], pg streamedPage, err error) {
+			op := fmt.Sprintf("GET %s startIndex %d", pathSCIMUsers, start)
+			_, err = c.do(ctx, request{api: scimAPI, path: pathSCIMUsers, op: op, query: url.Values{
+				paramStartIndex: {strconv.Itoa(start)}, paramCount: {strconv.Itoa(scimPageSize)}},
+				read: func(body io.Reader) (err error) {
+					items = items[:0]
+					pg, err = streamPage(op, body, scimEnvelope(), func(raw json.RawMessage) {
+						id, u, bad, err := decodeSCIMUser(raw)
+						items = append(items, decoded[scimDecoded]{scimDecoded{id, u}, bad, err})
+					}, func() { items = items[:0] })
+					return err
+				}})
+			return items, pg, err
+		},
+		// Offset paging: a page starts where the one before it ended, and
+		// the pages to come are as long as the latest.
+		next:    func(start, n int) int { return start + n },
+		spacing: func(_ streamedPage, n int) (stride, size int) { return n, n },
+	}, func(d decoded[scimDecoded]) {
 		if users == nil {
-			users = make(map[string]*provision.SCIMUser, min(max(pg.total, 0), sizeHint))
+			users = map[string]*provision.SCIMUser{}
 		}
-		for _, d := range items {
-			if rep.keep(d.v.id, d.bad, d.err) {
-				users[d.v.id] = d.v.u
-			}
+		if rep.keep(d.v.id, d.bad, d.err) {
+			users[d.v.id] = d.v.u
 		}
-		read := start - scimFirstIndex + len(items)
-		if done(len(items), read, pg.total, pg.perPage, scimPageSize) {
-			return users, nil
-		}
-		start += len(items)
+	}, func(total int) { users = make(map[string]*provision.SCIMUser, total) })
+	if err != nil {
+		return nil, err
 	}
+	return users, nil
 }
 
 // contentPages reads every page of a Content API list, each decoded with
-// decode as it streams, and hands each page's records to keep once the page
-// is complete (a page whose reading is retried is decoded again from its
-// start). sized, when set, is told the list's total the first time a page
-// gives one.
+// decode as it streams, and hands the records to keep in the list's order
+// (a page whose reading is retried is decoded again from its start). sized,
+// when set, is told the list's total the first time a page gives one.
 func contentPages[T any](ctx context.Context, c *Client, path string, decode func(json.RawMessage) T, keep func(T), sized func(total int)) error {
-	read := 0
-	var items []T
-	for page := contentFirstPage; ; page++ {
-		if page-contentFirstPage >= c.maxPages {
-			return fault.New(fault.Transient, "leapsome GET %s: paging did not end after %d pages", path, c.maxPages)
+	return readList(ctx, c, listing[T]{
+		path: path, first: contentFirstPage, asked: contentPageSize,
+		fetch: func(ctx context.Context, page int) (items []T, pg streamedPage, err error) {
+			op := fmt.Sprintf("GET %s page %d", path, page)
+			_, err = c.do(ctx, request{api: contentAPI, path: path, op: op, bearer: true, query: url.Values{
+				paramPage: {strconv.Itoa(page)}, paramPageSize: {strconv.Itoa(contentPageSize)}},
+				read: func(body io.Reader) (err error) {
+					items = items[:0]
+					pg, err = streamPage(op, body, contentEnvelope(), func(raw json.RawMessage) { items = append(items, decode(raw)) },
+						func() { items = items[:0] })
+					return err
+				}})
+			return items, pg, err
+		},
+		// Numbered pages: a short page does not move the next one. A page
+		// holds the server's page size when it says, else what was asked.
+		next: func(page, _ int) int { return page + 1 },
+		spacing: func(pg streamedPage, _ int) (stride, size int) {
+			if pg.perPage > 0 {
+				return 1, int(min(pg.perPage, contentPageSize))
+			}
+			return 1, contentPageSize
+		},
+	}, keep, sized)
+}
+
+// listing is how one list pages, for readList.
+type listing[T any] struct {
+	path  string
+	first int // where the first page starts: a page number or an index
+	asked int // the page size asked for
+	// fetch reads the page at pos, each record decoded as it streams.
+	fetch func(ctx context.Context, pos int) ([]T, streamedPage, error)
+	// next is where the page after one at pos with n records starts.
+	next func(pos, n int) int
+	// spacing, after a page of n records, is how far apart the pages that
+	// follow start (stride) and how many records each is taken to hold
+	// (size), to count the pages a total leaves.
+	spacing func(pg streamedPage, n int) (stride, size int)
+}
+
+// readList reads every page of l and hands the records to keep in order.
+//
+// Leapsome's lists announce their length (meta.totalCount, SCIM
+// totalResults) on every page, so after the first page the pages that the
+// total leaves are fetched at once (at most pagesAtOnce), under the API's
+// pace, instead of one round trip after another. The listing still ends as
+// if read one page at a time — at an empty page, when the records read reach
+// the latest page's total, or, without a total, at a short page — so a page
+// fetched past that end (the total fell while the list was read) is
+// dropped, whatever its answer; a total that grew makes the next window. A
+// page that starts elsewhere than the page before it ended (an offset list
+// with a short page) is dropped with the rest of its window, and the next
+// window starts where the list really goes on. Without a total the pages
+// are read one at a time. Each page's call is retried on its own (c.do), and
+// a page that fails cancels the ones after it in its window: whether it is
+// needed or past the end, they are not needed either.
+func readList[T any](ctx context.Context, c *Client, l listing[T], keep func(T), sized func(total int)) error {
+	pos, read, fetched := l.first, 0, 0
+	var last streamedPage // the latest page kept
+	lastN := 0
+	for {
+		if fetched >= c.maxPages {
+			return fault.New(fault.Transient, "leapsome GET %s: paging did not end after %d pages", l.path, c.maxPages)
 		}
-		op := fmt.Sprintf("GET %s page %d", path, page)
-		var pg streamedPage
-		_, err := c.do(ctx, request{api: contentAPI, path: path, op: op, bearer: true, query: url.Values{
-			paramPage: {strconv.Itoa(page)}, paramPageSize: {strconv.Itoa(contentPageSize)}},
-			read: func(body io.Reader) (err error) {
-				items = items[:0]
-				pg, err = streamPage(op, body, contentEnvelope(), func(raw json.RawMessage) { items = append(items, decode(raw)) },
-					func() { items = items[:0] })
-				return err
-			}})
-		if err != nil {
-			return err
+		width, stride := 1, 0
+		if fetched > 0 && last.total > int64(read) {
+			var size int
+			stride, size = l.spacing(last, lastN)
+			if size > 0 {
+				left := (last.total - int64(read) + int64(size) - 1) / int64(size)
+				width = int(min(max(left, 1), pagesAtOnce))
+			}
 		}
-		if sized != nil && pg.total > 0 {
-			sized(int(min(pg.total, sizeHint)))
-			sized = nil
-		}
-		for _, it := range items {
-			keep(it)
-		}
-		read += len(items)
-		if done(len(items), read, pg.total, pg.perPage, contentPageSize) {
-			return nil
+		width = min(width, c.maxPages-fetched)
+		win := fetchWindow(ctx, l, pos, width, stride)
+		fetched += width
+		for i := range win {
+			p := &win[i]
+			if p.pos != pos {
+				break // a page before it was short: the window goes on from pos
+			}
+			if p.err != nil {
+				return p.err // a page the listing needs
+			}
+			if sized != nil && p.pg.total > 0 {
+				sized(int(min(p.pg.total, sizeHint)))
+				sized = nil
+			}
+			for _, it := range p.items {
+				keep(it)
+			}
+			n := len(p.items)
+			read += n
+			if done(n, read, p.pg.total, p.pg.perPage, l.asked) {
+				return nil
+			}
+			pos, last, lastN = l.next(pos, n), p.pg, n
 		}
 	}
+}
+
+// listPage is one page of a window as its fetch left it.
+type listPage[T any] struct {
+	pos   int
+	items []T
+	pg    streamedPage
+	err   error
+}
+
+// fetchWindow fetches width pages at once, the first at pos and the others
+// stride apart, and waits for all of them, so that the pages asked for
+// depend only on the server's answers.
+func fetchWindow[T any](ctx context.Context, l listing[T], pos, width, stride int) []listPage[T] {
+	win := make([]listPage[T], width)
+	if width == 1 {
+		win[0].pos = pos
+		win[0].items, win[0].pg, win[0].err = l.fetch(ctx, pos)
+		return win
+	}
+	cancels := make([]context.CancelFunc, width)
+	ctxs := make([]context.Context, width)
+	for i := range win {
+		ctxs[i], cancels[i] = context.WithCancel(ctx)
+	}
+	defer func() {
+		for _, cancel := range cancels {
+			cancel()
+		}
+	}()
+	var wg sync.WaitGroup
+	for i := range win {
+		p := &win[i]
+		p.pos = pos + i*stride
+		wg.Go(func() {
+			p.items, p.pg, p.err = l.fetch(ctxs[i], p.pos)
+			if p.err != nil {
+				for _, cancel := range cancels[i+1:] {
+					cancel()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return win
 }
 
 // done decides whether a listing is complete after a page of n items: an

@@ -3,6 +3,7 @@ package leapsome
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -74,10 +75,36 @@ func TestPaging(t *testing.T) {
 func TestTokenExpiresWhilePaging(t *testing.T) {
 	e := newEnv(t, lsandbox.Options{})
 	e.seed(2500)
-	var seen atomic.Int32
+	// The first page announces 2,500 people: pages 2 and 3 are fetched at
+	// once, and the token expires as they arrive (page 2 expires it once
+	// page 3 is in, and page 3 is let on only then), so both meet the
+	// expired token however the two requests are scheduled.
+	var first2, first3 atomic.Bool
+	arrived3, expired := make(chan struct{}), make(chan struct{})
 	e.setHook(func(r *http.Request) {
-		if r.URL.Path == "/v1/employees" && seen.Add(1) == 2 {
-			e.sb.ExpireTokens()
+		if r.URL.Path != "/v1/employees" {
+			return
+		}
+		switch r.URL.Query().Get("page") {
+		case "2":
+			if first2.CompareAndSwap(false, true) {
+				select {
+				case <-arrived3:
+				case <-time.After(10 * time.Second):
+					t.Error("page 3 was not asked for while page 2 was: the pages are not fetched at once")
+				}
+				e.sb.ExpireTokens()
+				close(expired)
+			}
+		case "3":
+			if first3.CompareAndSwap(false, true) {
+				close(arrived3)
+				select {
+				case <-expired:
+				case <-time.After(10 * time.Second):
+					t.Error("page 2 was not asked for while page 3 was: the pages are not fetched at once")
+				}
+			}
 		}
 	})
 	cfg := e.config()
@@ -90,15 +117,21 @@ func TestTokenExpiresWhilePaging(t *testing.T) {
 	if len(dir.People) != 2500 {
 		t.Fatalf("read %d people, want 2500", len(dir.People))
 	}
+	for i, p := range dir.People {
+		if want := fmt.Sprintf("%024x", i+1); p.ID != want {
+			t.Fatalf("person %d is %s, want %s: the pages out of order", i, p.ID, want)
+		}
+	}
+	// Both refusals renew the token once between them.
 	if n := e.calls("token"); n != 2 {
 		t.Errorf(`Calls("token") = %d, want 2 (renewed once)`, n)
 	}
-	// Pages 1, 2 (refused), 2 again, 3.
-	if n := e.calls("employees"); n != 4 {
-		t.Errorf(`Calls("employees") = %d, want 4`, n)
+	// Page 1; pages 2 and 3 (both refused); pages 2 and 3 again.
+	if n := e.calls("employees"); n != 5 {
+		t.Errorf(`Calls("employees") = %d, want 5`, n)
 	}
-	if n := e.status(http.StatusUnauthorized); n != 1 {
-		t.Errorf("401 answers = %d, want 1", n)
+	if n := e.status(http.StatusUnauthorized); n != 2 {
+		t.Errorf("401 answers = %d, want 2", n)
 	}
 }
 

@@ -87,6 +87,13 @@ const (
 	maxPages = 10000
 	// maxBodyBytes bounds one response: a page of 1000 employees is a few MB.
 	maxBodyBytes = 64 << 20
+	// pagesAtOnce bounds the pages of one list fetched at once once a total
+	// says how many are left: with the token, the first page and the work
+	// locations, within one second's budget of the Content API (20), so that
+	// a 17,000-person list is read in two round trips and a longer one is
+	// paced by the API's limit, not by round trips. It also bounds the
+	// decoded pages a listing holds before it keeps them.
+	pagesAtOnce = 16
 )
 
 // What the client assumes about Leapsome's data. The code that acts on each

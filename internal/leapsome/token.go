@@ -108,15 +108,24 @@ func (s *Shared) slot(cred credential) *tokenSlot {
 	})
 }
 
-// pacer is the shared pace of a credential on one API. Burst 1 (a fixed
-// pacing.Pacer) spreads requests evenly: a burst would spend Leapsome's
-// per-second budget at once and invite 429s from a strict server.
+// pacer is the shared pace of a credential on one API: Leapsome's documented
+// "maximum of N requests per second", read as at most N requests in any
+// second. The pacer lets a second's worth go together (a sliding window
+// widened by pacing.BurstMargin, never a bucket that would allow twice that
+// in a second), so that the pages of a listing whose length the first page
+// announced are fetched at once. A server that counts more strictly says so
+// with a 429, which ends the burst: the credential's calls are evenly
+// spaced from then on.
 func (s *Shared) pacer(api apiKind, cred credential) *pacing.Pacer {
 	rps := s.limits.ContentRPS
 	if api == scimAPI {
 		rps = s.limits.SCIMRPS
 	}
-	return s.pacers.Get(limiterKey{api: api, cred: cred}, func() *pacing.Pacer { return pacing.New(pacing.Fixed(rps)) })
+	return s.pacers.Get(limiterKey{api: api, cred: cred}, func() *pacing.Pacer {
+		cfg := pacing.Fixed(rps)
+		cfg.Burst = int(rps)
+		return pacing.New(cfg)
+	})
 }
 
 // token returns a usable Content API token. stale, when not empty, is a

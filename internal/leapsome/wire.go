@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"trinetsync/internal/jsonscan"
 	"trinetsync/internal/provision"
 )
 
@@ -44,7 +45,7 @@ func decodeSCIMPage(op string, body []byte) (page, error) {
 }
 
 var (
-	errShape     = errors.New("not the documented shape")
+	errShape     = jsonscan.ErrShape
 	errNotObject = errors.New("record is not an object")
 	errNoID      = errors.New("record has no id")
 )
@@ -250,7 +251,7 @@ func (s *optString) UnmarshalJSON(b []byte) error {
 	switch {
 	case isNull(b):
 	case b[0] == '"':
-		if v, err := unquote(b); err == nil {
+		if v, err := jsonscan.Unquote(b); err == nil {
 			s.v = v
 		} else {
 			s.bad = true
@@ -376,7 +377,7 @@ func (a *optAttrs) UnmarshalJSON(b []byte) error {
 		switch {
 		case isNull(raw):
 		case raw[0] == '"':
-			s, err := unquote(raw)
+			s, err := jsonscan.Unquote(raw)
 			if err != nil {
 				a.badKeys = append(a.badKeys, k)
 				continue

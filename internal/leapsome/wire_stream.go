@@ -85,9 +85,10 @@ type skipValue struct{}
 func (skipValue) UnmarshalJSON([]byte) error { return nil }
 
 // streamPage reads one page of env's shape from r and hands each item of its
-// list to each, in order. A repeated list key hands out its items again after
-// reset: the caller keeps only what follows the last reset. Errors quote
-// nothing of the body (see badJSON).
+// list to each, in order; an item's bytes are valid only during the call. A
+// repeated list key hands out its items again after reset: the caller keeps
+// only what follows the last reset. Errors quote nothing of the body (see
+// badJSON).
 func streamPage(op string, r io.Reader, env envelope, each func(raw json.RawMessage), reset func()) (streamedPage, error) {
 	dec := json.NewDecoder(r)
 	fail := func(err error) (streamedPage, error) { return streamedPage{}, badJSON(op, err) }
@@ -136,15 +137,27 @@ func streamPage(op string, r io.Reader, env envelope, each func(raw json.RawMess
 			listBad = true
 			continue
 		}
-		for dec.More() {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return fail(err)
-			}
-			each(raw)
-			n++
+		// The items are read by an itemReader (wire_items.go) from what the
+		// decoder has buffered on; the decoder goes on after the list with
+		// a '{' in place of the ',' that follows it, so that it reads the
+		// rest of the envelope as the members of an object.
+		ir := newItemReader(io.MultiReader(dec.Buffered(), r))
+		if err := ir.each(func(item []byte) { each(item); n++ }); err != nil {
+			return fail(err)
 		}
-		if _, err := dec.Token(); err != nil { // ']'
+		c, err := ir.nextByte()
+		if err != nil {
+			return fail(err)
+		}
+		switch c {
+		case ',':
+			ir.pos++
+		case '}':
+		default:
+			return fail(errShape)
+		}
+		dec = json.NewDecoder(io.MultiReader(strings.NewReader("{"), ir.rest()))
+		if _, err := dec.Token(); err != nil {
 			return fail(err)
 		}
 	}
@@ -187,7 +200,7 @@ func skipNested(dec *json.Decoder) error {
 func collectPage(op string, body []byte, env envelope) (page, error) {
 	var items []json.RawMessage
 	pg, err := streamPage(op, bytes.NewReader(body), env,
-		func(raw json.RawMessage) { items = append(items, raw) },
+		func(raw json.RawMessage) { items = append(items, bytes.Clone(raw)) },
 		func() { items = nil })
 	if err != nil {
 		return page{}, err

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -356,7 +357,7 @@ func TestNeverEndingServer(t *testing.T) {
 	// A server that ignores page and always answers a full page, claiming a
 	// total it never reaches, is cut off rather than read for ever.
 	page := `{"data":[` + strings.Repeat(`{"id":"x"},`, contentPageSize-1) + `{"id":"x"}],"meta":{"totalCount":999999999}}`
-	calls := 0
+	var calls atomic.Int32 // the pages after the first are fetched at once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/v1/token":
@@ -364,7 +365,7 @@ func TestNeverEndingServer(t *testing.T) {
 		case "/v1/work-locations":
 			_, _ = w.Write([]byte(`{"data":[]}`))
 		default:
-			calls++
+			calls.Add(1)
 			_, _ = w.Write([]byte(page))
 		}
 	}))
@@ -375,8 +376,8 @@ func TestNeverEndingServer(t *testing.T) {
 	if !errors.Is(err, fault.ErrTransient) || !strings.Contains(err.Error(), "paging did not end") {
 		t.Fatalf("err = %v, want a transient paging error", err)
 	}
-	if calls != 5 {
-		t.Fatalf("%d calls, want 5", calls)
+	if n := calls.Load(); n != 5 {
+		t.Fatalf("%d calls, want 5", n)
 	}
 }
 

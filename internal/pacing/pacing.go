@@ -25,6 +25,12 @@
 // A Retry-After pauses every other call until it has passed or the refused
 // call, back from waiting it out, goes first.
 //
+// A fixed pace (a documented limit, such as Leapsome's) may have a burst: at
+// most Burst calls in any span of Burst intervals (plus BurstMargin of it),
+// a sliding window rather than a bucket, so that with a second's worth no
+// second ever holds more calls than the rate, however the server counts
+// them. A refusal ends the burst: the calls are evenly spaced from then on.
+//
 // After a cut the rate follows CUBIC's curve: back to the rate cut from
 // within CubicK, a plateau there, then a slowly steeper probe above it until
 // the next refusal. Growth needs demand: only calls that waited for their
@@ -61,6 +67,14 @@ const (
 	// window is how far back the accepted rate is counted, in slots.
 	window     = time.Second
 	windowSlot = 100 * time.Millisecond
+	// BurstMargin widens a burst's span (by this share of it), so that the
+	// next burst, sent a span after the last, still arrives more than a
+	// second after it when the network delays the earlier calls more than
+	// the later ones by up to that much: 250 ms at 20 calls a second, whose
+	// rate it takes down to 16 a second over several seconds.
+	BurstMargin = 0.25
+	// maxBurst bounds the admissions a burst remembers.
+	maxBurst = 1000
 )
 
 // cubicC makes the curve reach the accepted rate CubicK after a cut.
@@ -75,6 +89,12 @@ type Config struct {
 	// with no initial window: requests evenly spaced from the first.
 	Floor   float64
 	Ceiling float64
+	// Burst, for a fixed pace only, lets calls go together: at most Burst
+	// of them in any span of Burst/Start seconds widened by BurstMargin.
+	// Zero or one: evenly spaced. An adaptive pace ignores it (its initial
+	// window plays that part). A refusal (429) ends it for good: the server
+	// counts otherwise, or someone else spends the same budget.
+	Burst int
 	// Now and Sleep are the clock; defaults time.Now and retry.Sleep.
 	// Benchmarks may run the clock faster than the wall clock.
 	Now   func() time.Time
@@ -105,7 +125,12 @@ type Pacer struct {
 	exiting   bool      // refusals of the flight that ended slow start still come in
 	waiting   int
 	window    int // calls the initial window still admits at once
-	stats     Stats
+	// burst, for a fixed pace with a burst, holds when each of the latest
+	// len(burst) calls was admitted; burstAt is the oldest. nil: none.
+	burst   []time.Time
+	burstAt int
+	span    time.Duration // a burst's window
+	stats   Stats
 }
 
 // Stats counts what a Pacer did.
@@ -135,6 +160,9 @@ func New(cfg Config) *Pacer {
 	p.rate = start
 	if p.floor < p.ceiling {
 		p.window = max(1, int(math.Ceil(start)))
+	} else if b := min(cfg.Burst, maxBurst); b > 1 {
+		p.burst = make([]time.Time, b)
+		p.span = time.Duration(float64(b) * float64(interval(start)) * (1 + BurstMargin))
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -162,7 +190,12 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 		now := p.now()
 		step := interval(p.rate)
 		at := now
-		if !p.last.IsZero() {
+		if p.burst != nil {
+			// The slot frees a span after the oldest admission it remembers.
+			if oldest := p.burst[p.burstAt]; !oldest.IsZero() {
+				at = oldest.Add(p.span)
+			}
+		} else if !p.last.IsZero() {
 			at = p.last.Add(step)
 		}
 		if exempt {
@@ -188,6 +221,12 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 			} else {
 				p.last = now
 			}
+			if p.burst != nil {
+				// When it really went: a late wake-up must not let the next
+				// span start early.
+				p.burst[p.burstAt] = now
+				p.burstAt = (p.burstAt + 1) % len(p.burst)
+			}
 			p.waiting--
 			p.touched = now
 			p.sent.add(now)
@@ -196,8 +235,7 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 			p.mu.Unlock()
 			return a, nil
 		}
-		// The calls already waiting go first, one step each.
-		eta := at.Sub(now) + time.Duration(p.waiting-1)*step
+		eta := p.eta(now, at, step)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= eta {
 			p.waiting--
 			rate := p.rate
@@ -217,6 +255,21 @@ func (p *Pacer) Admit(ctx context.Context, exempt bool) (retry.Admission, error)
 	}
 }
 
+// eta is how long the latest caller waits for its slot: the calls already
+// waiting go first, one step each, or, in a burst, a remembered slot each.
+func (p *Pacer) eta(now, at time.Time, step time.Duration) time.Duration {
+	ahead := p.waiting - 1
+	if p.burst == nil {
+		return at.Sub(now) + time.Duration(ahead)*step
+	}
+	n := len(p.burst)
+	slot := p.burst[(p.burstAt+ahead)%n]
+	if slot.IsZero() {
+		slot = now.Add(-p.span)
+	}
+	return max(slot.Add(time.Duration(1+ahead/n)*p.span).Sub(now), at.Sub(now))
+}
+
 type admission struct {
 	p     *Pacer
 	sent  time.Time
@@ -232,6 +285,9 @@ func (a *admission) Done(r retry.Attempt) {
 	switch {
 	case r.Throttled:
 		p.stats.Refused++
+		// The server refused within the burst it was thought to allow:
+		// from now on the calls are evenly spaced.
+		p.burst = nil
 		if r.RetryAfter > 0 {
 			p.paused = maxTime(p.paused, now.Add(r.RetryAfter))
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -330,6 +331,105 @@ func TestInitialWindow(t *testing.T) {
 		_, _ = f.Admit(context.Background(), false)
 		if got := time.Since(start); got != 400*time.Millisecond {
 			t.Fatalf("a fixed pace admitted its second call after %v, want 400ms", got)
+		}
+	})
+}
+
+// TestFixedPaceBurst: a fixed pace with a burst of a second's worth lets
+// that many calls go at once, never more than the rate in any second (with
+// BurstMargin to spare), against a server bucket of the same rate and burst
+// refuses nothing, and a refusal ends the burst for good.
+func TestFixedPaceBurst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Config{Start: 20, Floor: 20, Ceiling: 20, Burst: 20})
+		var admitted []time.Duration
+		var mu sync.Mutex
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 25 {
+					a, err := p.Admit(context.Background(), false)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					admitted = append(admitted, time.Since(start))
+					mu.Unlock()
+					pause(time.Millisecond)
+					a.Done(retry.Attempt{})
+				}
+			})
+		}
+		wg.Wait()
+		if len(admitted) != 200 {
+			t.Fatalf("%d calls admitted, want 200", len(admitted))
+		}
+		slices.Sort(admitted)
+		// Eight callers a millisecond apart: the first twenty go within 2 ms.
+		if admitted[19] > 2*time.Millisecond || admitted[20] != 1250*time.Millisecond {
+			t.Fatalf("calls 20 and 21 admitted after %v and %v, want at once and 1.25 s on (the span widened by BurstMargin)", admitted[19], admitted[20])
+		}
+		for i := range admitted {
+			j := i
+			for j < len(admitted) && admitted[j]-admitted[i] < 1250*time.Millisecond {
+				j++
+			}
+			if j-i > 20 {
+				t.Fatalf("%d calls admitted within 1.25 s from %v, want at most 20", j-i, admitted[i])
+			}
+		}
+		if last := admitted[len(admitted)-1]; last < 9*1250*time.Millisecond || last > 9*1250*time.Millisecond+10*time.Millisecond {
+			t.Fatalf("200 calls took %v, want 10 bursts 1.25 s apart", last)
+		}
+
+		// Against a token bucket of 20/s holding 20 (the Leapsome sandbox's
+		// limit), nothing is refused.
+		q := New(Config{Start: 20, Floor: 20, Ceiling: 20, Burst: 20})
+		limit := newBucket(20)
+		simulate(t, q, limit, 8, 201, 20*time.Millisecond)
+		if limit.no != 0 || q.Stats().Refused != 0 {
+			t.Fatalf("%d calls refused by a bucket of the same rate and burst, want none", limit.no)
+		}
+
+		// A refusal: the next calls are evenly spaced, 50 ms apart.
+		a, _ := q.Admit(context.Background(), false)
+		a.Done(retry.Attempt{Err: fault.New(fault.Throttled, "429"), Throttled: true})
+		pause(2 * time.Second)
+		from := time.Now()
+		for i := range 4 {
+			if _, err := q.Admit(context.Background(), false); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := time.Since(from), time.Duration(max(i, 0))*50*time.Millisecond; got != want {
+				t.Fatalf("call %d after the refusal admitted after %v, want %v (evenly spaced)", i+1, got, want)
+			}
+		}
+	})
+}
+
+// TestBurstDeadline: a call whose turn in the burst comes after ctx's
+// deadline is refused at once; one whose turn comes before waits for it.
+func TestBurstDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := New(Config{Start: 2, Floor: 2, Ceiling: 2, Burst: 2})
+		for range 2 {
+			if _, err := p.Admit(context.Background(), false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The next slot is 1.25 s away.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if _, err := p.Admit(ctx, false); !errors.Is(err, fault.ErrThrottled) {
+			t.Fatalf("err = %v, want fault.Throttled at once", err)
+		}
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel2()
+		start := time.Now()
+		if _, err := p.Admit(ctx2, false); err != nil || time.Since(start) != 1250*time.Millisecond {
+			t.Fatalf("err = %v after %v, want the slot 1.25 s on", err, time.Since(start))
 		}
 	})
 }

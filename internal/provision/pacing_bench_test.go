@@ -10,10 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"trinetsync/internal/leapsome"
 	"trinetsync/internal/provision"
 	"trinetsync/internal/retry"
-	leapsb "trinetsync/internal/sandbox/leapsome"
 	trinetsb "trinetsync/internal/sandbox/trinet"
 	"trinetsync/internal/trinet"
 )
@@ -76,7 +74,7 @@ func BenchmarkTriNetPacing(b *testing.B) {
 	for _, limit := range []float64{5, 20, 50} {
 		b.Run(fmt.Sprintf("R=%g", limit), func(b *testing.B) {
 			clk := newScaledClock(pacedScale(b))
-			w := newBenchWorld(b, 10_000, func(o *trinetsb.Options) { o.LimitClock = clk.Now })
+			w := newBenchWorld(b, 10_000, benchOptions{tn: func(o *trinetsb.Options) { o.LimitClock = clk.Now }})
 			w.checkFirstRun(b, w.sync(b)) // links everyone, unpaced
 			var wall time.Duration
 			var allowed, refused int
@@ -124,66 +122,5 @@ func (w *benchWorld) checkTenthChanged(b *testing.B, res provision.Result) {
 	}
 	if ok != len(w.stale) {
 		b.Fatalf("%d accepted writes, want %d", ok, len(w.stale))
-	}
-}
-
-// BenchmarkNoChangeSync: a steady-state sync (nothing changed) with every
-// call of both APIs taking 20 ms and no limit enforced, against the floor of
-// the table: 20 ms × (Leapsome pages + TriNet pages fetched 8 at a
-// time). Target: wall ≤ 1.5 × floor. "cold" builds the clients' shared state
-// anew for each sync (a cold start: TriNet's pace starts at TRINET_RPS);
-// "warm" keeps it across syncs, as a warm worker does; "unpaced" lifts both
-// clients' pacing (1e6 requests/s), to tell the pacing's share from the
-// rest (round trips, the sandboxes' and our CPU).
-func BenchmarkNoChangeSync(b *testing.B) {
-	const latency = 20 * time.Millisecond
-	for _, n := range []int{3000, 10_000} {
-		for _, mode := range []string{"cold", "warm", "unpaced"} {
-			warm, unpaced := mode == "warm", mode == "unpaced"
-			b.Run(fmt.Sprintf("%d/%s", n, mode), func(b *testing.B) {
-				clk := newScaledClock(1)
-				w := newBenchWorld(b, n)
-				w.checkFirstRun(b, w.sync(b))
-				w.sync(b) // steady state from here
-				w.tn.SetFaults(benchCo, trinetsb.Faults{Latency: latency})
-				w.ls.SetFaults(tenant, leapsb.Faults{Latency: latency})
-				tnShared := trinet.NewShared(trinet.Pacing{})
-				lsShared := leapsome.NewShared(leapsome.Limits{})
-				var wall time.Duration
-				var lsPages, tnPages int
-				for b.Loop() {
-					b.StopTimer()
-					switch {
-					case unpaced:
-						tnShared, lsShared = trinet.NewShared(trinet.Pacing{RPS: 1e6}), leapsome.NewShared(leapsome.Limits{ContentRPS: 1e6, SCIMRPS: 1e6})
-					case !warm:
-						tnShared, lsShared = trinet.NewShared(trinet.Pacing{}), leapsome.NewShared(leapsome.Limits{})
-					}
-					w.comp = w.pacedCompany(b, tnShared, clk)
-					var err error
-					w.people, err = leapsome.New(leapsome.Config{BaseURL: w.lsURL + "/v1", SCIMURL: w.lsURL + "/scim/v1",
-						APISecret: "ls-secret", SCIMToken: "scim-token", Shared: lsShared, Now: w.clock.Now, Logger: slog.New(slog.DiscardHandler)})
-					bmust(b, err)
-					w.resetCounters()
-					b.StartTimer()
-					start := time.Now()
-					res := w.sync(b)
-					wall += time.Since(start)
-					b.StopTimer()
-					if res.Counts.Unchanged != n || len(w.tn.Writes(benchCo)) != 0 {
-						b.Fatalf("counts %+v, %d writes: want nothing changed", res.Counts, len(w.tn.Writes(benchCo)))
-					}
-					ls := w.ls.Calls(tenant)
-					lsPages += ls[leapsb.EndpointEmployees] + ls[leapsb.EndpointWorkLocations] + ls[leapsb.EndpointSCIMUsers]
-					tnPages += w.tn.Calls(benchCo)["employees"]
-					b.StartTimer()
-				}
-				per := float64(b.N)
-				floor := latency.Seconds() * (float64(lsPages)/per + math.Ceil(float64(tnPages)/per/8))
-				b.ReportMetric(wall.Seconds()/per, "wall-s/sync")
-				b.ReportMetric(floor, "floor-s")
-				b.ReportMetric(wall.Seconds()/per/floor, "wall/floor")
-			})
-		}
 	}
 }

@@ -40,15 +40,23 @@ type benchWorld struct {
 	// undoes what a first run wrote.
 	stale []trinetsb.Employee
 	lsURL string // the Leapsome sandbox, without path
+	// sb counts the sandboxes' calls, in this process or in their own
+	// (world.tn and world.ls are nil then).
+	sb benchSandboxes
 }
 
-func newBenchWorld(b *testing.B, n int, tnOpts ...func(*trinetsb.Options)) *benchWorld {
+// benchOptions adjust a bench world's sandboxes.
+type benchOptions struct {
+	tn func(*trinetsb.Options)
+}
+
+func newBenchWorld(b *testing.B, n int, opt benchOptions) *benchWorld {
 	b.Helper()
-	c := &clock{t: time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)}
+	c := &clock{t: benchStart}
 	w := &benchWorld{n: n, world: &world{clock: c, wlSF: hexID(900)}}
 	opts := trinetsb.Options{Now: c.Now}
-	for _, o := range tnOpts {
-		o(&opts)
+	if opt.tn != nil {
+		opt.tn(&opts)
 	}
 	w.tn = trinetsb.New(opts)
 	w.ls = leapsb.New(leapsb.Options{Now: c.Now})
@@ -59,52 +67,89 @@ func newBenchWorld(b *testing.B, n int, tnOpts ...func(*trinetsb.Options)) *benc
 	// to count as their live heap.
 	b.Cleanup(func() { tnSrv.Close(); tnSrv.Config.Handler = nil })
 	b.Cleanup(func() { lsSrv.Close(); lsSrv.Config.Handler = nil })
-	w.tnURL, w.lsURL = tnSrv.URL, lsSrv.URL
-	bmust(b, w.tn.AddCompany(trinetsb.Company{ID: benchCo, Name: "Bench Co", ClientID: "bench-client", ClientSecret: "secret",
+	var err error
+	w.stale, err = seedBench(w.world, w.tn, w.ls, n)
+	bmust(b, err)
+	w.sb = localSandboxes{tn: w.tn, ls: w.ls}
+	w.connect(b, tnSrv.URL, lsSrv.URL)
+	return w
+}
+
+// benchStart is the bench worlds' clock, in the sandboxes and the engine.
+var benchStart = time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)
+
+// seedBench puts the bench world's company, tenant and n people into both
+// sandboxes and answers the TriNet employees seeded stale. It goes through
+// the sandboxes' Go APIs: a 10,000-person world is ready in well under a
+// second, where seeding over HTTP would dominate the run.
+func seedBench(w *world, tn *trinetsb.Server, ls *leapsb.Server, n int) ([]trinetsb.Employee, error) {
+	if err := tn.AddCompany(trinetsb.Company{ID: benchCo, Name: "Bench Co", ClientID: "bench-client", ClientSecret: "secret",
 		Departments: []trinetsb.Department{{ID: "D100", Name: "Engineering"}, {ID: "D200", Name: "Sales"}},
-		Locations:   []trinetsb.Location{{ID: "SF1", Name: "San Francisco", Country: "US"}}}))
-	bmust(b, w.ls.AddTenant(leapsb.Tenant{ID: tenant, APISecret: "ls-secret", SCIMToken: "scim-token"}))
-	bmust(b, w.ls.PutWorkLocation(tenant, leapsb.WorkLocation{ID: w.wlSF, Name: "San Francisco", Country: "United States"}))
-
-	// Seeded through the sandboxes' Go APIs: a 10,000-person world is ready
-	// in well under a second, where seeding over HTTP would dominate the run.
-	for i := range n {
-		email := fmt.Sprintf("p%05d@example.com", i)
-		p := w.basePerson(hexID(i+1), email)
-		p.LastName = fmt.Sprintf("L%05d", i)
-		bmust(b, w.ls.PutEmployee(tenant, p))
-		e := baseEmployee(fmt.Sprintf("%08d", i+1), email)
-		e.LastName = p.LastName
-		if i%10 == 0 {
-			switch (i / 10) % 3 {
-			case 0:
-				e.LastName = "Stale"
-			case 1:
-				e.MaritalStatus = "M"
-			case 2:
-				e.Title = "Stale title"
-			}
-			w.stale = append(w.stale, e)
-		}
-		_, err := w.tn.PutEmployee(benchCo, e)
-		bmust(b, err)
+		Locations:   []trinetsb.Location{{ID: "SF1", Name: "San Francisco", Country: "US"}}}); err != nil {
+		return nil, err
 	}
+	if err := ls.AddTenant(leapsb.Tenant{ID: tenant, APISecret: "ls-secret", SCIMToken: "scim-token"}); err != nil {
+		return nil, err
+	}
+	if err := ls.PutWorkLocation(tenant, leapsb.WorkLocation{ID: w.wlSF, Name: "San Francisco", Country: "United States"}); err != nil {
+		return nil, err
+	}
+	var stale []trinetsb.Employee
+	for i := range n {
+		p, e, isStale := benchPerson(w, i)
+		if err := ls.PutEmployee(tenant, p); err != nil {
+			return nil, err
+		}
+		if _, err := tn.PutEmployee(benchCo, e); err != nil {
+			return nil, err
+		}
+		if isStale {
+			stale = append(stale, e)
+		}
+	}
+	return stale, nil
+}
 
+// benchPerson is the i-th person of the bench world, in Leapsome and in
+// TriNet with the same work email; every tenth TriNet record differs in one
+// field (stale).
+func benchPerson(w *world, i int) (p leapsb.Employee, e trinetsb.Employee, stale bool) {
+	email := fmt.Sprintf("p%05d@example.com", i)
+	p = w.basePerson(hexID(i+1), email)
+	p.LastName = fmt.Sprintf("L%05d", i)
+	e = baseEmployee(fmt.Sprintf("%08d", i+1), email)
+	e.LastName = p.LastName
+	if i%10 != 0 {
+		return p, e, false
+	}
+	switch (i / 10) % 3 {
+	case 0:
+		e.LastName = "Stale"
+	case 1:
+		e.MaritalStatus = "M"
+	case 2:
+		e.Title = "Stale title"
+	}
+	return p, e, true
+}
+
+// connect builds the clients and the engine for sandboxes at these URLs.
+func (w *benchWorld) connect(b *testing.B, tnURL, lsURL string) {
+	w.tnURL, w.lsURL = tnURL, lsURL
 	quiet := slog.New(slog.DiscardHandler)
 	var err error
 	// Limits far above what the loopback sandboxes need, so that the figures
 	// are our work and not the pacing (the defaults are discussed in
 	// docs/benchmarks.md). The HTTP clients are the clients' defaults.
-	w.comp, err = trinet.New(trinet.Config{BaseURL: tnSrv.URL, CompanyID: benchCo, ClientID: "bench-client", ClientSecret: "secret",
-		RPS: 1e6, Now: c.Now, Logger: quiet})
+	w.comp, err = trinet.New(trinet.Config{BaseURL: tnURL, CompanyID: benchCo, ClientID: "bench-client", ClientSecret: "secret",
+		RPS: 1e6, Now: w.clock.Now, Logger: quiet})
 	bmust(b, err)
-	w.people, err = leapsome.New(leapsome.Config{BaseURL: lsSrv.URL + "/v1", SCIMURL: lsSrv.URL + "/scim/v1",
-		APISecret: "ls-secret", SCIMToken: "scim-token", ContentRPS: 1e6, SCIMRPS: 1e6, Now: c.Now, Logger: quiet})
+	w.people, err = leapsome.New(leapsome.Config{BaseURL: lsURL + "/v1", SCIMURL: lsURL + "/scim/v1",
+		APISecret: "ls-secret", SCIMToken: "scim-token", ContentRPS: 1e6, SCIMRPS: 1e6, Now: w.clock.Now, Logger: quiet})
 	bmust(b, err)
 	// The production default concurrency.
-	w.engine = provision.New(provision.Config{Now: c.Now, Logger: quiet})
+	w.engine = provision.New(provision.Config{Now: w.clock.Now, Logger: quiet})
 	w.fresh()
-	return w
 }
 
 func bmust(b *testing.B, err error) {
@@ -180,18 +225,16 @@ func (w *benchWorld) restore(b *testing.B) {
 	w.resetCounters()
 }
 
-func (w *benchWorld) resetCounters() {
-	w.tn.ResetCounters(benchCo)
-	w.ls.ResetCalls(tenant)
-}
+func (w *benchWorld) resetCounters() { w.sb.reset() }
 
 // calls is the number of API calls both sandboxes have served since the
 // counters were last reset.
 func (w *benchWorld) calls() (tn, ls int) {
-	for _, v := range w.tn.Calls(benchCo) {
+	tnCalls, lsCalls := w.sb.calls()
+	for _, v := range tnCalls {
 		tn += v
 	}
-	for _, v := range w.ls.Calls(tenant) {
+	for _, v := range lsCalls {
 		ls += v
 	}
 	return tn, ls
@@ -213,7 +256,7 @@ func (w *benchWorld) checkFirstRun(b *testing.B, res provision.Result) {
 	if res.Counts.Linked != w.n || res.ErrorPeople != 0 || len(res.Issues) != 0 {
 		b.Fatalf("first run: counts %+v, %d people in error, issues %.3v", res.Counts, res.ErrorPeople, res.Issues)
 	}
-	writes := w.tn.Writes(benchCo)
+	writes := w.sb.writes()
 	if len(writes) != len(w.stale) {
 		b.Fatalf("first run wrote %d calls, want %d", len(writes), len(w.stale))
 	}
@@ -307,7 +350,7 @@ var benchSizes = []int{1000, 10_000}
 func BenchmarkSyncFirstRun(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			w := newBenchWorld(b, n)
+			w := newBenchWorld(b, n, benchOptions{})
 			base := baseHeap()
 			var tnCalls, lsCalls, writes int
 			var h *heapPeak
@@ -338,7 +381,7 @@ func BenchmarkSyncFirstRun(b *testing.B) {
 func BenchmarkSyncSteadyState(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			w := newBenchWorld(b, n)
+			w := newBenchWorld(b, n, benchOptions{})
 			w.checkFirstRun(b, w.sync(b))
 			w.resetCounters()
 			if res := w.sync(b); res.Counts.Unchanged != n || len(res.Issues) != 0 || len(w.tn.Writes(benchCo)) != 0 {

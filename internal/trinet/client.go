@@ -42,7 +42,7 @@ type Config struct {
 	// RequestTimeout bounds each attempt (default 30s); the caller's
 	// deadline, when sooner, bounds it instead.
 	RequestTimeout time.Duration
-	// PageWindow is how many employee pages are fetched at once; default 6.
+	// PageWindow is how many employee pages are fetched at once; default 8.
 	PageWindow int
 	// Sleep waits d or until ctx ends; default retry.Sleep. Tests replace it
 	// to see the retry waits (Retry-After) without spending them.

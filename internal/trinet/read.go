@@ -94,11 +94,18 @@ func (c *Client) page(ctx context.Context, offset int) (page, error) {
 		queryOffset:   {strconv.Itoa(offset)},
 		queryLimit:    {strconv.Itoa(pageLimit)},
 	}
-	d, err := getData[wireEmployeePage](ctx, c, epEmployees, c.path(pathEmployees), q.Encode())
+	var env envelope[wireEmployeePage]
+	err := c.do(ctx, &call{
+		endpoint: epEmployees,
+		method:   http.MethodGet,
+		path:     c.path(pathEmployees),
+		query:    q.Encode(),
+		decode:   func(b []byte) error { return decodeEmployeePage(b, &env) },
+	})
 	if err != nil {
 		return page{}, fmt.Errorf("list employees at offset %d: %w", offset, err)
 	}
-	return page{offset: offset, data: d}, nil
+	return page{offset: offset, data: env.Data}, nil
 }
 
 // Employees lists every employee TriNet lists (pending hires are not among

@@ -102,14 +102,14 @@ func today() string { return time.Now().UTC().Format(dateLayout) }
 func TestEmployeesPaging(t *testing.T) {
 	tests := []struct {
 		n     int
-		calls int // employees requests: page 1, then windows of 2, 4, 6, …
+		calls int // employees requests: page 1, then windows of 2, 4, 8, …
 	}{
 		{0, 1},
 		{1, 1},
 		{100, 1},
 		{101, 3},
 		{250, 3},
-		{1000, 13}, // pages 1 | 2-3 | 4-7 | 8-13: four round trips for ten pages
+		{1000, 15}, // pages 1 | 2-3 | 4-7 | 8-15: four round trips for ten pages
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.n), func(t *testing.T) {
