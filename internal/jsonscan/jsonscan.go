@@ -164,3 +164,44 @@ func EachMember(b []byte, fn func(key, val []byte) error) error {
 		}
 	}
 }
+
+// Fields are the JSON keys of a struct's fields, numbered by their order.
+type Fields [][]byte
+
+// FieldNames is the Fields of names, in that order.
+func FieldNames(names ...string) Fields {
+	out := make(Fields, len(names))
+	for i, n := range names {
+		out[i] = []byte(n)
+	}
+	return out
+}
+
+// Members hands set each member of the object b whose key names one of the
+// fields, as encoding/json matches a key to a field (exactly, else
+// case-insensitively by bytes.EqualFold, after unescaping), with the field's
+// index; the other members are skipped. It stops at set's first error, and
+// answers ErrShape when b is not an object or a key cannot be unescaped.
+func (f Fields) Members(b []byte, set func(field int, val []byte) error) error {
+	return EachMember(b, func(q, val []byte) error {
+		key := q[1 : len(q)-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			s, err := Unquote(q)
+			if err != nil {
+				return ErrShape
+			}
+			key = []byte(s)
+		}
+		for i, name := range f {
+			if bytes.Equal(key, name) {
+				return set(i, val)
+			}
+		}
+		for i, name := range f {
+			if bytes.EqualFold(key, name) {
+				return set(i, val)
+			}
+		}
+		return nil
+	})
+}

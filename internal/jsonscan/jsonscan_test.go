@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -113,6 +114,38 @@ func TestValueEnd(t *testing.T) {
 			}
 			if got := ValueEnd([]byte(tt.value+tt.rest), 0); got != want {
 				t.Fatalf("ValueEnd(%q) = %d, want %d", tt.value+tt.rest, got, want)
+			}
+		})
+	}
+}
+
+// TestFieldsMembers: keys are matched to fields as encoding/json matches
+// them to a struct's fields.
+func TestFieldsMembers(t *testing.T) {
+	fields := FieldNames("id", "ID", "name")
+	tests := []struct {
+		name string
+		json string
+		want string // field index:value, in order
+		err  error
+	}{
+		{"exact", `{"id":1,"name":"a"}`, `0:1 2:"a"`, nil},
+		{"exact before folded", `{"ID":1,"Id":2}`, `1:1 0:2`, nil},
+		{"folded", `{"NAME":"b"}`, `2:"b"`, nil},
+		{"escaped key", `{"n\u0061me":null}`, `2:null`, nil},
+		{"others skipped", `{"x":{"id":9},"name":[1]}`, `2:[1]`, nil},
+		{"empty", ` { } `, ``, nil},
+		{"not an object", `[{"id":1}]`, ``, ErrShape},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			err := fields.Members([]byte(tt.json), func(i int, val []byte) error {
+				got = append(got, fmt.Sprintf("%d:%s", i, val))
+				return nil
+			})
+			if err != tt.err || strings.Join(got, " ") != tt.want {
+				t.Fatalf("Members(%s) = %q, %v; want %q, %v", tt.json, strings.Join(got, " "), err, tt.want, tt.err)
 			}
 		})
 	}

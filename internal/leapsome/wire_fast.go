@@ -70,60 +70,31 @@ type fastEmployee struct {
 // The fields of the fast types, by the names encoding/json matches keys to,
 // in the order the decoders below index them.
 var (
-	employeeFields = fieldNames("id", "email", "firstname", "middlename", "lastname", "displayedName", "status",
+	employeeFields = jsonscan.FieldNames("id", "email", "firstname", "middlename", "lastname", "displayedName", "status",
 		"lifecycleStatus", "startDate", "endDate", "phone", "title", // the strings: employeeStrings of them
 		"manager", "workLocation", "departments", "teams", "customAttributes")
-	refFields  = fieldNames("id", "name")
-	scimFields = fieldNames("id", "active", "name", scimEnterpriseKey)
-	nameFields = fieldNames("formatted")
-	extFields  = fieldNames("birthday", "gender", "employmentType")
+	refFields  = jsonscan.FieldNames("id", "name")
+	scimFields = jsonscan.FieldNames("id", "active", "name", scimEnterpriseKey)
+	nameFields = jsonscan.FieldNames("formatted")
+	extFields  = jsonscan.FieldNames("birthday", "gender", "employmentType")
 )
 
 const employeeStrings = 12
 
-func fieldNames(names ...string) [][]byte {
-	out := make([][]byte, len(names))
-	for i, n := range names {
-		out[i] = []byte(n)
-	}
-	return out
-}
-
 // errDecline says a record is not for the fast path.
 var errDecline = errors.New("declined")
 
-// unmarshal walks the members of the object raw (validated JSON) and hands
-// each one whose key matches a field, as encoding/json matches it (exactly,
-// else case-insensitively: bytes.EqualFold, after unescaping), to set with
-// the field's index; the others are skipped. A record that is null sets
+// unmarshal hands set the members of the object raw (validated JSON) whose
+// keys name fields, as encoding/json matches them (jsonscan.Fields.Members).
+// A record that is null sets
 // nothing (encoding/json leaves the value alone); anything else that is not
 // an object declines.
-func unmarshal(raw []byte, fields [][]byte, set func(field int, val []byte) error) error {
+func unmarshal(raw []byte, fields jsonscan.Fields, set func(field int, val []byte) error) error {
 	raw = bytes.TrimSpace(raw)
 	if isNull(raw) {
 		return nil
 	}
-	err := jsonscan.EachMember(raw, func(q, val []byte) error {
-		key := q[1 : len(q)-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			s, err := jsonscan.Unquote(q)
-			if err != nil {
-				return errDecline
-			}
-			key = []byte(s)
-		}
-		for i, f := range fields {
-			if bytes.Equal(key, f) {
-				return set(i, val)
-			}
-		}
-		for i, f := range fields {
-			if bytes.EqualFold(key, f) {
-				return set(i, val)
-			}
-		}
-		return nil
-	})
+	err := fields.Members(raw, set)
 	if errors.Is(err, errShape) {
 		return errDecline
 	}

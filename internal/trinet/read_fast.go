@@ -38,32 +38,24 @@ func decodeEmployeePage(b []byte, env *envelope[wireEmployeePage]) error {
 	return json.Unmarshal(b, env)
 }
 
-func names(ns ...string) [][]byte {
-	out := make([][]byte, len(ns))
-	for i, n := range ns {
-		out[i] = []byte(n)
-	}
-	return out
-}
-
 var (
-	envelopeKeys = names("data", "_requestId", "_statusCode", "_statusText", "_statusMessage")
-	pageKeys     = names("hasMore", "employeeData")
-	employeeKeys = names("employeeId", "names", "biographicalInfo", "employmentInfo")
-	nameKeys     = names("nameType", "firstName", "middleName", "lastName")
-	bioKeys      = names("gender", "birthDate", "ethnicity", "maritalStatus", "country")
-	jobKeys      = names("employmentStatus", "startDate", "businessTitle", "employeeType", "flsaCode", "standardHours",
+	envelopeKeys = jsonscan.FieldNames("data", "_requestId", "_statusCode", "_statusText", "_statusMessage")
+	pageKeys     = jsonscan.FieldNames("hasMore", "employeeData")
+	employeeKeys = jsonscan.FieldNames("employeeId", "names", "biographicalInfo", "employmentInfo")
+	nameKeys     = jsonscan.FieldNames("nameType", "firstName", "middleName", "lastName")
+	bioKeys      = jsonscan.FieldNames("gender", "birthDate", "ethnicity", "maritalStatus", "country")
+	jobKeys      = jsonscan.FieldNames("employmentStatus", "startDate", "businessTitle", "employeeType", "flsaCode", "standardHours",
 		"workEmail", "workPhone", "customGroupA", "customGroupB", "location", "department", "supervisor")
-	locationKeys   = names("locationId", "locationName")
-	departmentKeys = names("deptId", "deptName")
-	supervisorKeys = names("supervisorId")
+	locationKeys   = jsonscan.FieldNames("locationId", "locationName")
+	departmentKeys = jsonscan.FieldNames("deptId", "deptName")
+	supervisorKeys = jsonscan.FieldNames("supervisorId")
 )
 
 // object reads the JSON value val into a struct whose keys are keys: an
 // object's members are handed to set by the index of the key they match
 // (the others are skipped), null leaves the struct as it is, anything else
 // is for json.Unmarshal.
-func object(val []byte, keys [][]byte, set func(i int, val []byte) error) error {
+func object(val []byte, keys jsonscan.Fields, set func(i int, val []byte) error) error {
 	switch val[0] {
 	case 'n':
 		return nil
@@ -71,28 +63,7 @@ func object(val []byte, keys [][]byte, set func(i int, val []byte) error) error 
 	default:
 		return errDecline
 	}
-	err := jsonscan.EachMember(val, func(q, v []byte) error {
-		key := q[1 : len(q)-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			s, err := jsonscan.Unquote(q)
-			if err != nil {
-				return errDecline
-			}
-			key = []byte(s)
-		}
-		for i, k := range keys {
-			if bytes.Equal(key, k) {
-				return set(i, v)
-			}
-		}
-		for i, k := range keys {
-			if bytes.EqualFold(key, k) {
-				return set(i, v)
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if keys.Members(val, set) != nil {
 		return errDecline
 	}
 	return nil
