@@ -1,7 +1,6 @@
 package app
 
 import (
-	"hash/fnv"
 	"time"
 
 	"trinetsync/internal/provision"
@@ -31,9 +30,7 @@ func phaseOf(tenantID string, k int64) int64 {
 	if k == 1 {
 		return 0
 	}
-	h := fnv.New64a()
-	h.Write([]byte(tenantID))
-	return int64(h.Sum64() % uint64(k))
+	return int64(tenantHash(tenantID) % uint64(k))
 }
 
 // slotNumber numbers the slots of length base; consecutive slots differ by one.

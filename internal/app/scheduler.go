@@ -57,19 +57,24 @@ func Offset(tenantID string, spread time.Duration) time.Duration {
 	if secs <= 1 {
 		return 0
 	}
+	hi, _ := bits.Mul64(tenantHash(tenantID), secs)
+	return time.Duration(hi) * time.Second
+}
+
+// tenantHash is the one hash of a tenant id that places its runs (the phase
+// of its interval, its offset within a slot): FNV-1a, whose high bits change
+// little between ids that differ in their last characters, then a finaliser
+// (splitmix64's) that spreads them over all 64 bits.
+func tenantHash(tenantID string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(tenantID))
-	// FNV-1a's high bits change little between ids that differ in their last
-	// characters; a finaliser (splitmix64's) spreads them over all 64 bits
-	// before the multiply-shift picks a second.
 	x := h.Sum64()
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
-	hi, _ := bits.Mul64(x, secs)
-	return time.Duration(hi) * time.Second
+	return x
 }
 
 // TickResult is what a tick did.
