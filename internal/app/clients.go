@@ -32,7 +32,6 @@ type APIClients struct {
 	LeapsomeURL   string
 	LeapsomeSCIM  string
 	HTTPClient    *http.Client
-	Now           func() time.Time
 	Logger        *slog.Logger
 	// RetryBaseDelay and RetryMaxDelay shape both clients' backoff between
 	// retries of 429, 5xx and dropped connections; zero keeps each client's
@@ -73,7 +72,7 @@ func NewAPIClients(cfg Config, hc *http.Client, log *slog.Logger) *APIClients {
 func (a *APIClients) trinet(c secrets.Credentials, log *slog.Logger) (*trinet.Client, error) {
 	return trinet.New(trinet.Config{
 		BaseURL: a.TriNetBaseURL, CompanyID: c.TriNet.CompanyID, ClientID: c.TriNet.ClientID,
-		ClientSecret: c.TriNet.ClientSecret, HTTPClient: a.HTTPClient, Shared: a.trinetShared, Now: a.Now, Logger: log,
+		ClientSecret: c.TriNet.ClientSecret, HTTPClient: a.HTTPClient, Shared: a.trinetShared, Logger: log,
 		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay, RequestTimeout: a.RequestTimeout,
 	})
 }
@@ -81,7 +80,7 @@ func (a *APIClients) trinet(c secrets.Credentials, log *slog.Logger) (*trinet.Cl
 func (a *APIClients) leapsome(c secrets.Credentials, log *slog.Logger) (*leapsome.Client, error) {
 	return leapsome.New(leapsome.Config{
 		BaseURL: a.LeapsomeURL, SCIMURL: a.LeapsomeSCIM, APISecret: c.Leapsome.APISecret,
-		SCIMToken: c.Leapsome.SCIMToken, HTTPClient: a.HTTPClient, Shared: a.leapsomeShared, Now: a.Now, Logger: log,
+		SCIMToken: c.Leapsome.SCIMToken, HTTPClient: a.HTTPClient, Shared: a.leapsomeShared, Logger: log,
 		BaseDelay: a.RetryBaseDelay, MaxDelay: a.RetryMaxDelay, RequestTimeout: a.RequestTimeout,
 	})
 }
