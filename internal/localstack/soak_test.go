@@ -723,7 +723,19 @@ func (h *soakHarness) drain(e *episode, s schedule) error {
 			idle++
 			switch {
 			case idle%20 == 0:
-				// Nothing comes: a lease or a queued run must expire first.
+				// Nothing comes and nothing is on its way (a message in
+				// flight or delayed comes back in real time, later on a
+				// loaded machine; jumping the clock past it would abandon a
+				// run that was about to go on): a lease or a queued run must
+				// expire first.
+				if n, err := h.queued(); err != nil || n > 0 {
+					if err != nil {
+						return err
+					}
+					h.clk.Advance(h.app.LeaseTTL())
+					h.stats.ClockAdvances++
+					break
+				}
 				h.clk.Advance(h.app.AbandonAfter() + h.app.LeaseTTL())
 				h.stats.ClockAdvances++
 				if _, _, err := h.svc.Runs(h.ctx, e.tenant, api.Page{Limit: 100}); err != nil {
@@ -755,6 +767,18 @@ func (h *soakHarness) receive() ([]sqstypes.Message, error) {
 		return nil, fmt.Errorf("receive: %w", err)
 	}
 	return out.Messages, nil
+}
+
+// queued counts the job queue's messages, visible, in flight and delayed
+// alike (goaws's ApproximateNumberOfMessages holds them all).
+func (h *soakHarness) queued() (int, error) {
+	out, err := h.inf.AWS.SQS.GetQueueAttributes(h.ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(h.jobs), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue attributes: %w", err)
+	}
+	return strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
 }
 
 // invokeFaulty is the first delivery of a run under the schedule's
