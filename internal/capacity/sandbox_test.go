@@ -1,19 +1,14 @@
 package capacity_test
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"trinetsync/internal/provision"
+	"trinetsync/internal/sandbox/apart"
 	leapsb "trinetsync/internal/sandbox/leapsome"
 	trinetsb "trinetsync/internal/sandbox/trinet"
 )
@@ -136,65 +131,13 @@ func serveSandboxes(people, latency string) int {
 	}
 	tn.SetFaults(benchCompany, trinetsb.Faults{Latency: lat})
 	ls.SetFaults(benchLSTenant, leapsb.Faults{Latency: lat})
-	var urls []string
-	for _, h := range []http.Handler{tn, ls} {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "sandboxes: listen:", err)
-			return 1
-		}
-		go func() { _ = (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
-		urls = append(urls, "http://"+ln.Addr().String())
-	}
-	fmt.Printf("ready %s %s\n", urls[0], urls[1])
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return 0
+	return apart.Serve(tn, ls)
 }
 
 // startSandboxes starts the child process with n people and answers the
 // TriNet base URL and the Leapsome one (without path).
 func startSandboxes(b *testing.B, n int, latency time.Duration) (trinetURL, leapsomeURL string) {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), sandboxPeople+"="+strconv.Itoa(n), sandboxLatency+"="+latency.String())
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	b.Cleanup(func() {
-		stdin.Close()
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- s
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case s := <-line:
-		f := strings.Fields(s)
-		if len(f) != 3 || f[0] != "ready" {
-			b.Fatalf("the sandboxes' process said %q", s)
-		}
-		return f[1], f[2]
-	case <-time.After(5 * time.Minute):
-		b.Fatal("the sandboxes' process did not start within 5 minutes")
-	}
-	return "", ""
+	urls := apart.Start(b, 2, sandboxPeople+"="+strconv.Itoa(n), sandboxLatency+"="+latency.String())
+	return urls[0], urls[1]
 }

@@ -1,7 +1,6 @@
 package provision_test
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"encoding/json"
@@ -10,11 +9,9 @@ import (
 	"log/slog"
 	"maps"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +19,7 @@ import (
 	"time"
 
 	"trinetsync/internal/leapsome"
+	"trinetsync/internal/sandbox/apart"
 	leapsb "trinetsync/internal/sandbox/leapsome"
 	trinetsb "trinetsync/internal/sandbox/trinet"
 	"trinetsync/internal/trinet"
@@ -357,62 +355,16 @@ func serveBenchSandboxes(people string) int {
 		fmt.Fprintln(os.Stderr, "sandboxes: seed:", err)
 		return 1
 	}
-	var urls []string
-	for _, h := range []http.Handler{
+	return apart.Serve(
 		&pageFront{next: tn, endpoint: trinetEndpoint, calls: map[string]int{}, pages: map[string]cachedPage{}},
-		&pageFront{next: ls, endpoint: leapsomeEndpoint, calls: map[string]int{}, pages: map[string]cachedPage{}},
-	} {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "sandboxes: listen:", err)
-			return 1
-		}
-		go func() { _ = (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln) }()
-		urls = append(urls, "http://"+ln.Addr().String())
-	}
-	fmt.Printf("ready %s %s\n", urls[0], urls[1])
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return 0
+		&pageFront{next: ls, endpoint: leapsomeEndpoint, calls: map[string]int{}, pages: map[string]cachedPage{}})
 }
 
 // newBenchWorldApart is the bench world of n people with its sandboxes in a
 // process of their own (its stale employees cannot be restored from here).
 func newBenchWorldApart(b *testing.B, n int) *benchWorld {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), benchSandboxPeople+"="+strconv.Itoa(n))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	bmust(b, err)
-	stdout, err := cmd.StdoutPipe()
-	bmust(b, err)
-	bmust(b, cmd.Start())
-	exited := make(chan error, 1)
-	b.Cleanup(func() {
-		stdin.Close()
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(stdout).ReadString('\n')
-		line <- s
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	var f []string
-	select {
-	case s := <-line:
-		if f = strings.Fields(s); len(f) != 3 || f[0] != "ready" {
-			b.Fatalf("the sandboxes' process said %q", s)
-		}
-	case <-time.After(5 * time.Minute):
-		b.Fatal("the sandboxes' process did not start within 5 minutes")
-	}
+	f := apart.Start(b, 2, benchSandboxPeople+"="+strconv.Itoa(n))
 	c := &clock{t: benchStart}
 	w := &benchWorld{n: n, world: &world{clock: c, wlSF: hexID(900)}}
 	for i := range n {
@@ -420,7 +372,7 @@ func newBenchWorldApart(b *testing.B, n int) *benchWorld {
 			w.stale = append(w.stale, e)
 		}
 	}
-	w.sb = remoteSandboxes{b: b, tnURL: f[1], lsURL: f[2], http: &http.Client{Timeout: time.Minute}}
-	w.connect(b, f[1], f[2])
+	w.sb = remoteSandboxes{b: b, tnURL: f[0], lsURL: f[1], http: &http.Client{Timeout: time.Minute}}
+	w.connect(b, f[0], f[1])
 	return w
 }
