@@ -213,8 +213,8 @@ func TestCredentialsRejected(t *testing.T) {
 			if f := fault.FieldOf(err); f != tt.wantField {
 				t.Fatalf("field = %q, want %q", f, tt.wantField)
 			}
-			if len(w.all()) != 0 {
-				t.Fatalf("rejected credentials were retried: %v", w.all())
+			if len(w.Waits()) != 0 {
+				t.Fatalf("rejected credentials were retried: %v", w.Waits())
 			}
 			for _, secret := range []string{cfg.APISecret, cfg.SCIMToken} {
 				if strings.Contains(err.Error(), secret) {
@@ -284,13 +284,13 @@ func TestFaults(t *testing.T) {
 			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
-			if tt.wantErr != nil && len(w.all()) != retries {
-				t.Errorf("waited %d times, want %d retries", len(w.all()), retries)
+			if tt.wantErr != nil && len(w.Waits()) != retries {
+				t.Errorf("waited %d times, want %d retries", len(w.Waits()), retries)
 			}
-			if tt.wantWaits != nil && !slices.Equal(w.all(), tt.wantWaits) {
-				t.Errorf("waits = %v, want %v (Retry-After honoured)", w.all(), tt.wantWaits)
+			if tt.wantWaits != nil && !slices.Equal(w.Waits(), tt.wantWaits) {
+				t.Errorf("waits = %v, want %v (Retry-After honoured)", w.Waits(), tt.wantWaits)
 			}
-			for _, d := range w.all() {
+			for _, d := range w.Waits() {
 				if tt.wantWaits == nil && d > cfg.MaxDelay {
 					t.Errorf("wait %v longer than MaxDelay %v", d, cfg.MaxDelay)
 				}
@@ -321,10 +321,10 @@ func TestRetryBudget(t *testing.T) {
 	if _, err := c2.Directory(t.Context()); !errors.Is(err, fault.ErrThrottled) {
 		t.Fatalf("err = %v, want fault.ErrThrottled", err)
 	}
-	if len(w2.all()) != 0 {
-		t.Fatalf("waited %v beyond a 10s budget", w2.all())
+	if len(w2.Waits()) != 0 {
+		t.Fatalf("waited %v beyond a 10s budget", w2.Waits())
 	}
-	if len(w.all()) == 0 {
+	if len(w.Waits()) == 0 {
 		t.Fatal("a Retry-After within the budget was not waited for")
 	}
 }

@@ -28,8 +28,8 @@ func TestAttemptTimeout(t *testing.T) {
 	if !errors.Is(err, fault.ErrTransient) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a transient timeout", err)
 	}
-	if n := e.calls("work-locations"); n != defaultMaxRetries+1 || len(w.all()) != defaultMaxRetries {
-		t.Fatalf("calls = %d, waits %d; want every attempt cut at the request timeout and retried", n, len(w.all()))
+	if n := e.calls("work-locations"); n != defaultMaxRetries+1 || len(w.Waits()) != defaultMaxRetries {
+		t.Fatalf("calls = %d, waits %d; want every attempt cut at the request timeout and retried", n, len(w.Waits()))
 	}
 }
 
@@ -44,7 +44,7 @@ func TestNoRetryPastDeadline(t *testing.T) {
 	if !errors.Is(err, fault.ErrThrottled) || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the 429's class, not a cancellation", err)
 	}
-	if ctx.Err() != nil || len(w.all()) != 0 || e.calls("employees") != 1 {
-		t.Fatalf("waited %v over %d calls (deadline passed: %v); want one call and no wait", w.all(), e.calls("employees"), ctx.Err() != nil)
+	if ctx.Err() != nil || len(w.Waits()) != 0 || e.calls("employees") != 1 {
+		t.Fatalf("waited %v over %d calls (deadline passed: %v); want one call and no wait", w.Waits(), e.calls("employees"), ctx.Err() != nil)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"trinetsync/internal/retry"
 	lsandbox "trinetsync/internal/sandbox/leapsome"
 )
 
@@ -178,33 +179,14 @@ func (e *env) config() Config {
 	}
 }
 
-// waits records the client's retry waits instead of spending them.
-type waits struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (w *waits) sleep(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.d = append(w.d, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
-
-func (w *waits) all() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]time.Duration(nil), w.d...)
-}
-
-func newClient(t testing.TB, cfg Config) (*Client, *waits) {
+func newClient(t testing.TB, cfg Config) (*Client, *retry.Recorder) {
 	t.Helper()
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &waits{}
-	c.sleep = w.sleep
+	w := &retry.Recorder{}
+	c.sleep = w.Sleep
 	return c, w
 }
 

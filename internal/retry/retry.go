@@ -18,8 +18,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -350,4 +352,27 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
+}
+
+// Recorder is a Sleep that records the waits asked of it instead of spending
+// them (ending early only when ctx has ended), for tests that check a
+// policy's waits.
+type Recorder struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+// Sleep records d.
+func (r *Recorder) Sleep(ctx context.Context, d time.Duration) error {
+	r.mu.Lock()
+	r.waits = append(r.waits, d)
+	r.mu.Unlock()
+	return ctx.Err()
+}
+
+// Waits are the waits recorded so far, in order.
+func (r *Recorder) Waits() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.waits)
 }

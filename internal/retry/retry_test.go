@@ -11,25 +11,6 @@ import (
 	"trinetsync/internal/fault"
 )
 
-// waits records a policy's waits instead of spending them.
-type waits struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (w *waits) sleep(ctx context.Context, d time.Duration) error {
-	w.mu.Lock()
-	w.d = append(w.d, d)
-	w.mu.Unlock()
-	return ctx.Err()
-}
-
-func (w *waits) all() []time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]time.Duration(nil), w.d...)
-}
-
 func transient() Attempt { return Attempt{Err: fault.New(fault.Transient, "HTTP 500"), Retry: true} }
 
 func throttled(after time.Duration) Attempt {
@@ -65,9 +46,9 @@ func TestDo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var w waits
+			var w Recorder
 			n := 0
-			p := &Policy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, Sleep: w.sleep}
+			p := &Policy{BaseDelay: time.Millisecond, MaxDelay: 4 * time.Millisecond, Sleep: w.Sleep}
 			err := p.Do(context.Background(), "test", script(&n, tt.attempts...))
 			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
@@ -75,7 +56,7 @@ func TestDo(t *testing.T) {
 			if n != tt.calls {
 				t.Fatalf("attempts = %d, want %d", n, tt.calls)
 			}
-			got := w.all()
+			got := w.Waits()
 			if len(got) != tt.nwaits {
 				t.Fatalf("waits = %v, want %d", got, tt.nwaits)
 			}
@@ -96,14 +77,14 @@ func TestDo(t *testing.T) {
 // TestDeadlineRule: a retry whose wait would reach ctx's deadline is not
 // made; the call fails at once with the last failure's class.
 func TestDeadlineRule(t *testing.T) {
-	var w waits
+	var w Recorder
 	n := 0
-	p := &Policy{Sleep: w.sleep}
+	p := &Policy{Sleep: w.Sleep}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	err := p.Do(ctx, "test", script(&n, throttled(5*time.Second)))
-	if !errors.Is(err, fault.ErrThrottled) || n != 1 || len(w.all()) != 0 {
-		t.Fatalf("err = %v after %d attempts and waits %v; want throttled after one attempt, no wait", err, n, w.all())
+	if !errors.Is(err, fault.ErrThrottled) || n != 1 || len(w.Waits()) != 0 {
+		t.Fatalf("err = %v after %d attempts and waits %v; want throttled after one attempt, no wait", err, n, w.Waits())
 	}
 	if ctx.Err() != nil {
 		t.Fatal("the call ran into its deadline instead of returning before it")
@@ -149,12 +130,12 @@ func TestRequestTimeout(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
-	var w waits
+	var w Recorder
 	n := 0
-	p := &Policy{Sleep: w.sleep, MaxElapsed: 10 * time.Second}
+	p := &Policy{Sleep: w.Sleep, MaxElapsed: 10 * time.Second}
 	err := p.Do(context.Background(), "test", script(&n, throttled(30*time.Second)))
-	if !errors.Is(err, fault.ErrThrottled) || n != 1 || len(w.all()) != 0 {
-		t.Fatalf("err = %v, %d attempts, waits %v; want no wait beyond the budget", err, n, w.all())
+	if !errors.Is(err, fault.ErrThrottled) || n != 1 || len(w.Waits()) != 0 {
+		t.Fatalf("err = %v, %d attempts, waits %v; want no wait beyond the budget", err, n, w.Waits())
 	}
 }
 
@@ -188,10 +169,10 @@ func (g *gate) Done(a Attempt) { g.reported = append(g.reported, a) }
 
 func TestGate(t *testing.T) {
 	t.Run("every attempt is admitted and reported; a refused call's retry is exempt", func(t *testing.T) {
-		var w waits
+		var w Recorder
 		g := &gate{}
 		n := 0
-		p := &Policy{Sleep: w.sleep, Gate: g}
+		p := &Policy{Sleep: w.Sleep, Gate: g}
 		if err := p.Do(context.Background(), "test", script(&n, throttled(time.Second), transient(), Attempt{})); err != nil {
 			t.Fatal(err)
 		}
@@ -211,10 +192,10 @@ func TestGate(t *testing.T) {
 		}
 	})
 	t.Run("no slot for a retry: the last failure's class", func(t *testing.T) {
-		var w waits
+		var w Recorder
 		g := &gate{refuseFrom: 2}
 		n := 0
-		err := (&Policy{Gate: g, Sleep: w.sleep}).Do(context.Background(), "test", script(&n, transient()))
+		err := (&Policy{Gate: g, Sleep: w.Sleep}).Do(context.Background(), "test", script(&n, transient()))
 		if !errors.Is(err, fault.ErrTransient) || n != 1 {
 			t.Fatalf("err = %v, %d attempts; want the 500's class after one", err, n)
 		}
@@ -291,9 +272,9 @@ func TestNoRetries(t *testing.T) {
 // lies within ±50 % of base × multiplier^k.
 func TestMultiplier(t *testing.T) {
 	for _, m := range []float64{0, 2, 3} { // 0: the default, 1.5
-		var w waits
+		var w Recorder
 		n := 0
-		p := &Policy{MaxRetries: 4, BaseDelay: 100 * time.Millisecond, Multiplier: m, MaxDelay: time.Hour, MaxElapsed: time.Hour, Sleep: w.sleep}
+		p := &Policy{MaxRetries: 4, BaseDelay: 100 * time.Millisecond, Multiplier: m, MaxDelay: time.Hour, MaxElapsed: time.Hour, Sleep: w.Sleep}
 		if err := p.Do(context.Background(), "test", script(&n, transient())); !errors.Is(err, fault.ErrTransient) {
 			t.Fatalf("multiplier %v: err = %v", m, err)
 		}
@@ -301,7 +282,7 @@ func TestMultiplier(t *testing.T) {
 		if want == 0 {
 			want = 1.5
 		}
-		for k, d := range w.all() {
+		for k, d := range w.Waits() {
 			mid := 100 * time.Millisecond
 			for range k {
 				mid = time.Duration(float64(mid) * want)
@@ -340,8 +321,8 @@ func fmtSeen(service string, retried, throttled bool) string {
 // which ones are retries (a token renewal is not one) and which were
 // throttled; a context without one costs nothing.
 func TestObserverHearsEveryAttempt(t *testing.T) {
-	w := &waits{}
-	p := &Policy{Service: "trinet", Sleep: w.sleep}
+	w := &Recorder{}
+	p := &Policy{Service: "trinet", Sleep: w.Sleep}
 	obs := &seen{}
 	ctx := WithObserver(context.Background(), obs)
 	renew := Attempt{Err: fault.New(fault.Auth, "HTTP 401"), Again: true}

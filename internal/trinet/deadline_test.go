@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"trinetsync/internal/fault"
+	"trinetsync/internal/retry"
 	sandbox "trinetsync/internal/sandbox/trinet"
 )
 
@@ -20,8 +21,8 @@ import (
 // timeout, and the attempts are retried like any transient failure.
 func TestAttemptTimeout(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	var s sleeps
-	c := e.client(t, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.Sleep = s.sleep })
+	var s retry.Recorder
+	c := e.client(t, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.Sleep = s.Sleep })
 	e.sb.SetFaults(co, sandbox.Faults{Latency: time.Minute, Endpoint: "departments"})
 	_, err := c.Departments(context.Background())
 	if !errors.Is(err, fault.ErrTransient) || !errors.Is(err, context.DeadlineExceeded) {

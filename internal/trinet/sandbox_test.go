@@ -18,6 +18,7 @@ import (
 
 	"trinetsync/internal/fault"
 	"trinetsync/internal/provision"
+	"trinetsync/internal/retry"
 	sandbox "trinetsync/internal/sandbox/trinet"
 )
 
@@ -304,19 +305,6 @@ func TestCredentialErrors(t *testing.T) {
 	}
 }
 
-// sleeps records the waits of the retry loop without spending them.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.d = append(s.d, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
 func TestFaultsOnReads(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -336,8 +324,8 @@ func TestFaultsOnReads(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, sandbox.Options{})
-			var s sleeps
-			c := e.client(t, func(c *Config) { c.Sleep = s.sleep })
+			var s retry.Recorder
+			c := e.client(t, func(c *Config) { c.Sleep = s.Sleep })
 			f := tt.faults
 			f.Endpoint = "departments"
 			e.sb.SetFaults(co, f)
@@ -353,11 +341,11 @@ func TestFaultsOnReads(t *testing.T) {
 				// keep-alive connection, so drops only bound from below.
 				t.Fatalf("calls = %d, want %d", n, tt.calls)
 			}
-			if len(s.d) != tt.calls-1 && tt.faults.Drop == 0 {
-				t.Fatalf("waits = %v, want %d", s.d, tt.calls-1)
+			if len(s.Waits()) != tt.calls-1 && tt.faults.Drop == 0 {
+				t.Fatalf("waits = %v, want %d", s.Waits(), tt.calls-1)
 			}
-			if tt.minFirst > 0 && (len(s.d) == 0 || s.d[0] < tt.minFirst) {
-				t.Fatalf("waits = %v, want the first >= %v (Retry-After)", s.d, tt.minFirst)
+			if tt.minFirst > 0 && (len(s.Waits()) == 0 || s.Waits()[0] < tt.minFirst) {
+				t.Fatalf("waits = %v, want the first >= %v (Retry-After)", s.Waits(), tt.minFirst)
 			}
 		})
 	}
@@ -365,16 +353,16 @@ func TestFaultsOnReads(t *testing.T) {
 
 func TestRetryTimeIsBounded(t *testing.T) {
 	e := newEnv(t, sandbox.Options{})
-	var s sleeps
-	c := e.client(t, func(c *Config) { c.Sleep = s.sleep; c.MaxElapsed = 5 * time.Second })
+	var s retry.Recorder
+	c := e.client(t, func(c *Config) { c.Sleep = s.Sleep; c.MaxElapsed = 5 * time.Second })
 	// A Retry-After longer than the whole budget is not waited for.
 	e.sb.SetFaults(co, sandbox.Faults{Throttle: 100, RetryAfter: 30, Endpoint: "locations"})
 	_, err := c.Locations(context.Background())
 	if !errors.Is(err, fault.ErrThrottled) {
 		t.Fatalf("err = %v, want throttled", err)
 	}
-	if n := e.sb.Calls(co)["locations"]; n != 1 || len(s.d) != 0 {
-		t.Fatalf("calls = %d, waits = %v; want one call and no wait", n, s.d)
+	if n := e.sb.Calls(co)["locations"]; n != 1 || len(s.Waits()) != 0 {
+		t.Fatalf("calls = %d, waits = %v; want one call and no wait", n, s.Waits())
 	}
 }
 
@@ -457,8 +445,8 @@ func TestHireFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, sandbox.Options{})
-			var s sleeps
-			c := e.client(t, func(c *Config) { c.Sleep = s.sleep })
+			var s retry.Recorder
+			c := e.client(t, func(c *Config) { c.Sleep = s.Sleep })
 			f := tt.faults
 			f.Endpoint = "hire"
 			e.sb.SetFaults(co, f)
